@@ -1,0 +1,48 @@
+# tutanak: `make demo` runs the main job, `make test` runs every test.
+# Both install what is missing first (see scripts/deps.sh).
+
+GO       ?= go
+BIN      := bin/tutanak
+DEMO_DIR ?= demo
+FORM     ?= cb-2023
+
+.PHONY: help demo test build deps deps-test vet bench eval train-digits clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-14s %s\n", $$1, $$2}'
+
+deps: ## install build dependencies (Tesseract, Go modules) if missing
+	@scripts/deps.sh build
+
+deps-test: ## install test dependencies too (PostgreSQL client, MinIO)
+	@scripts/deps.sh test
+
+build: deps ## build bin/tutanak
+	@$(GO) build -o $(BIN) ./cmd/tutanak
+
+demo: build ## generate photographed sheets and check them, printing what was read
+	@rm -rf $(DEMO_DIR)/sheets
+	@$(BIN) gen --form $(FORM) --out $(DEMO_DIR)/sheets --n 8 --seed 7
+	@$(BIN) eval --form $(FORM) --dir $(DEMO_DIR)/sheets --table
+	@if [ -d ../shared/samples/$(FORM) ]; then \
+		echo; echo "The shared sample photos (../shared/samples/$(FORM)):"; \
+		$(BIN) eval --form $(FORM) --dir ../shared/samples/$(FORM) --table; fi
+
+test: deps-test ## run all tests (starts PostgreSQL if it is down)
+	@scripts/postgres.sh
+	@$(GO) vet ./...
+	@$(GO) test -count=1 -timeout 40m ./...
+
+bench: deps ## run the benchmarks (see BENCHMARKS.md)
+	@$(GO) test -run '^$$' -bench . -benchtime 10x ./ocr/...
+
+eval: build ## evaluate the reader on a fresh generated corpus (see README)
+	@rm -rf $(DEMO_DIR)/eval
+	@$(BIN) gen --form $(FORM) --out $(DEMO_DIR)/eval --n 200 --seed 2026 --hard 0.2
+	@$(BIN) eval --form $(FORM) --dir $(DEMO_DIR)/eval
+
+train-digits: deps ## retrain the handwritten-digit model (MNIST training split)
+	@$(GO) run ./cmd/tutanak train-digits --out ocr/digits/model.bin
+
+clean: ## remove build output and demo files
+	rm -rf bin $(DEMO_DIR)

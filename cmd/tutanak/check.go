@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/review"
+)
+
+// readerFlags are the reader settings every subcommand that reads photos shares.
+type readerFlags struct {
+	// digits selects the handwriting recogniser: "cnn" (default) or "tesseract".
+	digits string
+	// handles is how many Tesseract handles to keep. Defaults to 1.
+	handles int
+}
+
+func (rf *readerFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+	IntVar(*int, string, int, string)
+}) {
+	fs.StringVar(&rf.digits, "digits", "cnn", "handwriting recogniser: cnn or tesseract")
+	fs.IntVar(&rf.handles, "tesseract-handles", 1, "Tesseract handles (concurrent printed-text reads)")
+}
+
+// newReader builds the reader and returns a function that frees it.
+func newReader(rf readerFlags, keepPage bool, log *slog.Logger) (*ocr.Reader, func(), error) {
+	tess, err := ocr.NewTesseract(ocr.TesseractConfig{Handles: rf.handles})
+	if err != nil {
+		return nil, nil, err
+	}
+	numbers, err := newRecognizer(rf.digits, tess)
+	if err != nil {
+		tess.Close()
+		return nil, nil, err
+	}
+	r := ocr.NewReader(ocr.Config{KeepPage: keepPage}, tess, numbers, log)
+	return r, tess.Close, nil
+}
+
+// typedFile is the --typed file: {"counts": {"field_id": 123}}.
+type typedFile struct {
+	Counts map[string]int `json:"counts"`
+}
+
+func runCheck(ctx context.Context, e env) error {
+	fs := newFlagSet("check", e)
+	formID := fs.String("form", "cb-2023", "form id")
+	imagePath := fs.String("image", "", "photo of the sheet (JPEG or PNG)")
+	typedPath := fs.String("typed", "", `typed figures, JSON {"counts":{...}}`)
+	debugDir := fs.String("debug-dir", "", "write the rectified page and every cell crop here as PNG")
+	var rf readerFlags
+	rf.register(fs)
+	if err := fs.Parse(e.args); err != nil {
+		return err
+	}
+	if *imagePath == "" {
+		return errors.New("--image is required")
+	}
+	form, err := ocr.LoadForm(*formID)
+	if err != nil {
+		return err
+	}
+	var typed map[string]int
+	if *typedPath != "" {
+		typed, err = readTyped(*typedPath, form)
+		if err != nil {
+			return err
+		}
+	}
+	data, err := readLimited(*imagePath, ocr.DefaultMaxBytes)
+	if err != nil {
+		return err
+	}
+	reader, closeReader, err := newReader(rf, *debugDir != "", e.log)
+	if err != nil {
+		return err
+	}
+	defer closeReader()
+
+	start := time.Now()
+	reading, err := reader.Read(ctx, form, data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *imagePath, err)
+	}
+	res := review.Verify(form, reading, typed)
+	res.ElapsedMS = time.Since(start).Milliseconds()
+	if *debugDir != "" {
+		if err := writeDebug(*debugDir, reading); err != nil {
+			return err
+		}
+	}
+	enc := json.NewEncoder(e.stdout)
+	return enc.Encode(res)
+}
+
+// readLimited reads a whole file, refusing one larger than limit before reading it.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory", path)
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s: %w: %d bytes", path, ocr.ErrTooLarge, st.Size())
+	}
+	return os.ReadFile(path)
+}
+
+func readTyped(path string, form *ocr.Form) (map[string]int, error) {
+	data, err := readLimited(path, 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	var tf typedFile
+	if err := json.Unmarshal(data, &tf); err != nil {
+		return nil, fmt.Errorf("typed figures %s: %w", path, err)
+	}
+	for id, v := range tf.Counts {
+		if _, ok := form.Field(id); !ok {
+			return nil, fmt.Errorf("typed figures %s: unknown field %q", path, id)
+		}
+		if v < 0 {
+			return nil, fmt.Errorf("typed figures %s: %s is negative", path, id)
+		}
+	}
+	return tf.Counts, nil
+}
+
+func writeDebug(dir string, rd *ocr.Reading) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	write := func(name string, img image.Image) error {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		if err := png.Encode(f, img); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	if rd.Page != nil {
+		if err := write("page.png", rd.Page); err != nil {
+			return err
+		}
+	}
+	for id, img := range rd.PrintedCrops {
+		if err := write("printed-"+id+".png", img); err != nil {
+			return err
+		}
+	}
+	for id, fr := range rd.Fields {
+		if fr.Crop != nil {
+			if err := write("field-"+id+".png", fr.Crop); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,375 @@
+// Package digits reads handwritten figures: a small convolutional network
+// trained on MNIST, written in plain Go, and a number reader that cuts a
+// handwritten cell into digits and classifies each one.
+package digits
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sync"
+)
+
+// Geometry of the network. The layout is fixed in code; the weights file only
+// carries numbers, checked against these sizes when loaded.
+const (
+	// Side is the width and height of a normalised digit image.
+	Side = 28
+	// Pixels is the number of pixels in a normalised digit image.
+	Pixels = Side * Side
+	// Classes is the number of digit classes.
+	Classes = 10
+
+	kern    = 5               // convolution kernel side
+	kk      = kern * kern     // taps per kernel and channel
+	c1      = 20              // conv1 channels
+	s1      = Side - kern + 1 // conv1 output side (24)
+	n1      = s1 * s1         // conv1 positions
+	q1      = s1 / 2          // pool1 output side (12)
+	m1      = q1 * q1         // pool1 positions
+	c2      = 50              // conv2 channels
+	s2      = q1 - kern + 1   // conv2 output side (8)
+	n2      = s2 * s2         // conv2 positions
+	q2      = s2 / 2          // pool2 output side (4)
+	m2      = q2 * q2         // pool2 positions
+	in2     = c1 * kk         // conv2 taps per output
+	flat    = c2 * m2         // features into fc1 (800)
+	hidden  = 256             // fc1 width
+	nParams = c1*kk + c1 + c2*in2 + c2 + hidden*flat + hidden + Classes*hidden + Classes
+)
+
+// Offsets of each tensor in the flat parameter vector.
+const (
+	offW1 = 0
+	offB1 = offW1 + c1*kk
+	offW2 = offB1 + c1
+	offB2 = offW2 + c2*in2
+	offW3 = offB2 + c2
+	offB3 = offW3 + hidden*flat
+	offW4 = offB3 + hidden
+	offB4 = offW4 + Classes*hidden
+)
+
+// weightsMagic starts a weights file, with a version number.
+const weightsMagic = "TDG1"
+
+// ErrBadWeights is returned when a weights file does not fit the network.
+var ErrBadWeights = errors.New("bad digit weights")
+
+//go:embed weights.bin
+var embeddedWeights []byte
+
+// Model is the trained digit classifier. It is safe for concurrent use.
+type Model struct {
+	p       []float32
+	scratch sync.Pool
+}
+
+func newModel(p []float32) *Model {
+	m := &Model{p: p}
+	m.scratch.New = func() any { return new(acts) }
+	return m
+}
+
+// Load returns the model whose weights are embedded in the package.
+func Load() (*Model, error) {
+	m, err := ReadModel(bytes.NewReader(embeddedWeights))
+	if err != nil {
+		return nil, fmt.Errorf("load embedded digit model: %w", err)
+	}
+	return m, nil
+}
+
+// ReadModel reads weights written by WriteTo.
+func ReadModel(r io.Reader) (*Model, error) {
+	var hdr [8]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return nil, fmt.Errorf("read header: %w", err)
+	}
+	if string(hdr[:4]) != weightsMagic {
+		return nil, fmt.Errorf("magic %q: %w", hdr[:4], ErrBadWeights)
+	}
+	if n := binary.LittleEndian.Uint32(hdr[4:]); n != nParams {
+		return nil, fmt.Errorf("%d parameters, want %d: %w", n, nParams, ErrBadWeights)
+	}
+	buf := make([]byte, 4*nParams)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, fmt.Errorf("read parameters: %w", err)
+	}
+	p := make([]float32, nParams)
+	for i := range p {
+		p[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
+		if f := float64(p[i]); math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("parameter %d is %v: %w", i, f, ErrBadWeights)
+		}
+	}
+	return newModel(p), nil
+}
+
+// WriteTo writes the weights as a small header and float32 little-endian values.
+func (m *Model) WriteTo(w io.Writer) (int64, error) {
+	buf := make([]byte, 8+4*len(m.p))
+	copy(buf, weightsMagic)
+	binary.LittleEndian.PutUint32(buf[4:], uint32(len(m.p)))
+	for i, v := range m.p {
+		binary.LittleEndian.PutUint32(buf[8+4*i:], math.Float32bits(v))
+	}
+	n, err := w.Write(buf)
+	if err != nil {
+		return int64(n), fmt.Errorf("write digit weights: %w", err)
+	}
+	return int64(n), nil
+}
+
+// Probs returns the class probabilities of one normalised digit image
+// (white ink on black, values 0–1, see Normalize).
+func (m *Model) Probs(x *[Pixels]float32) [Classes]float32 {
+	a := m.scratch.Get().(*acts)
+	forward(m.p, x, a)
+	out := a.prob
+	m.scratch.Put(a)
+	return out
+}
+
+// acts holds one sample's activations, kept for the backward pass.
+type acts struct {
+	col1 [n1 * kk]float32
+	a1   [c1 * n1]float32 // after relu
+	p1   [c1 * m1]float32
+	arg1 [c1 * m1]int32
+	col2 [n2 * in2]float32
+	a2   [c2 * n2]float32
+	p2   [flat]float32
+	arg2 [flat]int32
+	h    [hidden]float32
+	prob [Classes]float32
+}
+
+func dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy adds alpha*x to y.
+func axpy(alpha float32, x, y []float32) {
+	y = y[:len(x)]
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		y[i] += alpha * x[i]
+		y[i+1] += alpha * x[i+1]
+		y[i+2] += alpha * x[i+2]
+		y[i+3] += alpha * x[i+3]
+	}
+	for ; i < len(x); i++ {
+		y[i] += alpha * x[i]
+	}
+}
+
+// maxPool2 pools a c×side×side map by 2×2, recording where each maximum came from.
+func maxPool2(in []float32, out []float32, arg []int32, c, side int) {
+	half := side / 2
+	for ch := 0; ch < c; ch++ {
+		base := ch * side * side
+		for y := 0; y < half; y++ {
+			for x := 0; x < half; x++ {
+				i := base + 2*y*side + 2*x
+				best, bi := in[i], i
+				if v := in[i+1]; v > best {
+					best, bi = v, i+1
+				}
+				if v := in[i+side]; v > best {
+					best, bi = v, i+side
+				}
+				if v := in[i+side+1]; v > best {
+					best, bi = v, i+side+1
+				}
+				o := ch*half*half + y*half + x
+				out[o], arg[o] = best, int32(bi)
+			}
+		}
+	}
+}
+
+func forward(p []float32, x *[Pixels]float32, a *acts) {
+	// conv1 as im2col then one dot product per channel and position.
+	for y := 0; y < s1; y++ {
+		for xx := 0; xx < s1; xx++ {
+			c := a.col1[(y*s1+xx)*kk:]
+			for ky := 0; ky < kern; ky++ {
+				copy(c[ky*kern:ky*kern+kern], x[(y+ky)*Side+xx:])
+			}
+		}
+	}
+	w1, b1 := p[offW1:offB1], p[offB1:offW2]
+	for ch := 0; ch < c1; ch++ {
+		w := w1[ch*kk : ch*kk+kk]
+		out := a.a1[ch*n1 : ch*n1+n1]
+		for pos := range out {
+			v := b1[ch] + dot(w, a.col1[pos*kk:pos*kk+kk])
+			out[pos] = max(v, 0)
+		}
+	}
+	maxPool2(a.a1[:], a.p1[:], a.arg1[:], c1, s1)
+
+	for y := 0; y < s2; y++ {
+		for xx := 0; xx < s2; xx++ {
+			c := a.col2[(y*s2+xx)*in2:]
+			for ch := 0; ch < c1; ch++ {
+				for ky := 0; ky < kern; ky++ {
+					copy(c[ch*kk+ky*kern:ch*kk+ky*kern+kern], a.p1[ch*m1+(y+ky)*q1+xx:])
+				}
+			}
+		}
+	}
+	w2, b2 := p[offW2:offB2], p[offB2:offW3]
+	for ch := 0; ch < c2; ch++ {
+		w := w2[ch*in2 : ch*in2+in2]
+		out := a.a2[ch*n2 : ch*n2+n2]
+		for pos := range out {
+			v := b2[ch] + dot(w, a.col2[pos*in2:pos*in2+in2])
+			out[pos] = max(v, 0)
+		}
+	}
+	maxPool2(a.a2[:], a.p2[:], a.arg2[:], c2, s2)
+
+	w3, b3 := p[offW3:offB3], p[offB3:offW4]
+	for j := 0; j < hidden; j++ {
+		a.h[j] = max(b3[j]+dot(w3[j*flat:j*flat+flat], a.p2[:]), 0)
+	}
+	w4, b4 := p[offW4:offB4], p[offB4:nParams]
+	var logits [Classes]float32
+	top := float32(math.Inf(-1))
+	for k := 0; k < Classes; k++ {
+		logits[k] = b4[k] + dot(w4[k*hidden:k*hidden+hidden], a.h[:])
+		top = max(top, logits[k])
+	}
+	var sum float32
+	for k := range logits {
+		e := float32(math.Exp(float64(logits[k] - top)))
+		a.prob[k] = e
+		sum += e
+	}
+	for k := range a.prob {
+		a.prob[k] /= sum
+	}
+}
+
+// grads holds the backward pass's scratch buffers for one worker.
+type grads struct {
+	g    []float32 // gradient, laid out like the parameters
+	dh   [hidden]float32
+	dp2  [flat]float32
+	da2  [c2 * n2]float32
+	dc2  [n2 * in2]float32
+	dp1  [c1 * m1]float32
+	da1  [c1 * n1]float32
+	loss float64
+}
+
+// backward adds the cross-entropy gradient of one sample (forwarded into a)
+// with the given label to gr.g.
+func backward(p []float32, a *acts, label int, gr *grads) {
+	g := gr.g
+	gr.loss -= math.Log(math.Max(float64(a.prob[label]), 1e-12))
+	var dout [Classes]float32
+	for k := range dout {
+		dout[k] = a.prob[k]
+	}
+	dout[label] -= 1
+
+	w4 := p[offW4:offB4]
+	clear(gr.dh[:])
+	for k := 0; k < Classes; k++ {
+		axpy(dout[k], a.h[:], g[offW4+k*hidden:offW4+k*hidden+hidden])
+		g[offB4+k] += dout[k]
+		axpy(dout[k], w4[k*hidden:k*hidden+hidden], gr.dh[:])
+	}
+
+	w3 := p[offW3:offB3]
+	clear(gr.dp2[:])
+	for j := 0; j < hidden; j++ {
+		if a.h[j] <= 0 {
+			continue
+		}
+		d := gr.dh[j]
+		axpy(d, a.p2[:], g[offW3+j*flat:offW3+j*flat+flat])
+		g[offB3+j] += d
+		axpy(d, w3[j*flat:j*flat+flat], gr.dp2[:])
+	}
+
+	clear(gr.da2[:])
+	for i, d := range gr.dp2 {
+		k := a.arg2[i]
+		if a.a2[k] > 0 {
+			gr.da2[k] += d
+		}
+	}
+	w2 := p[offW2:offB2]
+	clear(gr.dc2[:])
+	for ch := 0; ch < c2; ch++ {
+		gw := g[offW2+ch*in2 : offW2+ch*in2+in2]
+		w := w2[ch*in2 : ch*in2+in2]
+		var bsum float32
+		for pos := 0; pos < n2; pos++ {
+			d := gr.da2[ch*n2+pos]
+			if d == 0 {
+				continue
+			}
+			bsum += d
+			axpy(d, a.col2[pos*in2:pos*in2+in2], gw)
+			axpy(d, w, gr.dc2[pos*in2:pos*in2+in2])
+		}
+		g[offB2+ch] += bsum
+	}
+	// col2im back onto the pooled conv1 map.
+	clear(gr.dp1[:])
+	for y := 0; y < s2; y++ {
+		for xx := 0; xx < s2; xx++ {
+			c := gr.dc2[(y*s2+xx)*in2:]
+			for ch := 0; ch < c1; ch++ {
+				for ky := 0; ky < kern; ky++ {
+					row := gr.dp1[ch*m1+(y+ky)*q1+xx : ch*m1+(y+ky)*q1+xx+kern]
+					src := c[ch*kk+ky*kern : ch*kk+ky*kern+kern]
+					for i := range row {
+						row[i] += src[i]
+					}
+				}
+			}
+		}
+	}
+	clear(gr.da1[:])
+	for i, d := range gr.dp1 {
+		k := a.arg1[i]
+		if a.a1[k] > 0 {
+			gr.da1[k] += d
+		}
+	}
+	for ch := 0; ch < c1; ch++ {
+		gw := g[offW1+ch*kk : offW1+ch*kk+kk]
+		var bsum float32
+		for pos := 0; pos < n1; pos++ {
+			d := gr.da1[ch*n1+pos]
+			if d == 0 {
+				continue
+			}
+			bsum += d
+			axpy(d, a.col1[pos*kk:pos*kk+kk], gw)
+		}
+		g[offB1+ch] += bsum
+	}
+}

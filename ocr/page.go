@@ -1,0 +1,332 @@
+package ocr
+
+import (
+	"image"
+	"math"
+	"sort"
+)
+
+// pageWorkSide is the longest side of the downscaled copy the page is found on.
+const pageWorkSide = 1000
+
+// pageQuad is a page found in a photo: its corners TL, TR, BR, BL in photo pixels.
+type pageQuad struct {
+	Corners [4]pt
+	// Scan is true when the page fills the photo (a flat scan).
+	Scan bool
+}
+
+// findPage locates the sheet of paper in a photo: the largest bright region,
+// whose four edges are fitted as straight lines. A page that fills the whole
+// photo is taken as a flat scan.
+func findPage(g *image.Gray) (pageQuad, bool) {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	f := (max(w, h) + pageWorkSide - 1) / pageWorkSide
+	small := boxDown(g, f)
+	sw, sh := small.Rect.Dx(), small.Rect.Dy()
+	t := otsu(small)
+	mask := largestComponent(small, t)
+	if mask == nil {
+		return pageQuad{}, false
+	}
+	area := 0
+	for _, m := range mask {
+		if m {
+			area++
+		}
+	}
+	if float64(area) < 0.2*float64(sw*sh) {
+		return pageQuad{}, false
+	}
+	// Outermost component pixel of every row and column.
+	left := make([]float64, sh)
+	right := make([]float64, sh)
+	top := make([]float64, sw)
+	bottom := make([]float64, sw)
+	for i := range left {
+		left[i], right[i] = -1, -1
+	}
+	for i := range top {
+		top[i], bottom[i] = -1, -1
+	}
+	for y := 0; y < sh; y++ {
+		for x := 0; x < sw; x++ {
+			if !mask[y*sw+x] {
+				continue
+			}
+			if left[y] < 0 {
+				left[y] = float64(x)
+			}
+			right[y] = float64(x)
+			if top[x] < 0 {
+				top[x] = float64(y)
+			}
+			bottom[x] = float64(y)
+		}
+	}
+	// Rough corners: extremes along the diagonals.
+	var tl, tr, br, bl pt
+	best := [4]float64{math.Inf(1), math.Inf(-1), math.Inf(-1), math.Inf(1)}
+	for y := 0; y < sh; y++ {
+		for _, x := range []float64{left[y], right[y]} {
+			if x < 0 {
+				continue
+			}
+			fy := float64(y)
+			if s := x + fy; s < best[0] {
+				best[0], tl = s, pt{x, fy}
+			}
+			if s := x - fy; s > best[1] {
+				best[1], tr = s, pt{x, fy}
+			}
+			if s := x + fy; s > best[2] {
+				best[2], br = s, pt{x, fy}
+			}
+			if s := x - fy; s < best[3] {
+				best[3], bl = s, pt{x, fy}
+			}
+		}
+	}
+	// Fit each edge as a line through the boundary points between its corners,
+	// trimmed at the ends where the corners round off.
+	const out = 0.5 // the edge lies half a pixel beyond the last bright pixel
+	topL, ok1 := fitEdge(top, tl.X, tr.X, -out, false)
+	botL, ok2 := fitEdge(bottom, bl.X, br.X, out, false)
+	leftL, ok3 := fitEdge(left, tl.Y, bl.Y, -out, true)
+	rightL, ok4 := fitEdge(right, tr.Y, br.Y, out, true)
+	if !(ok1 && ok2 && ok3 && ok4) {
+		return pageQuad{}, false
+	}
+	corners := [4]pt{
+		intersect(topL, leftL), intersect(topL, rightL),
+		intersect(botL, rightL), intersect(botL, leftL),
+	}
+	for i := range corners {
+		// Small pixel i covers full-resolution pixels i·f … i·f+f-1.
+		corners[i] = pt{corners[i].X*float64(f) + float64(f-1)/2, corners[i].Y*float64(f) + float64(f-1)/2}
+	}
+	q := pageQuad{Corners: corners}
+	if !plausibleQuad(q.Corners, w, h) {
+		return pageQuad{}, false
+	}
+	// A page whose edges run along the photo's borders is a scan (or a photo
+	// cropped to the page): its true edges are not in the picture.
+	margin := 0.01 * float64(max(w, h))
+	inside := 0
+	for _, c := range corners {
+		if c.X > margin && c.Y > margin && c.X < float64(w)-margin && c.Y < float64(h)-margin {
+			inside++
+		}
+	}
+	q.Scan = inside == 0
+	return q, true
+}
+
+// line is a·t + b where t is x for horizontal edges and y for vertical ones.
+type line struct {
+	a, b     float64
+	vertical bool
+}
+
+func fitEdge(pos []float64, from, to, shift float64, vertical bool) (line, bool) {
+	lo, hi := int(math.Min(from, to)), int(math.Max(from, to))
+	trim := (hi - lo) / 8
+	lo, hi = lo+trim, hi-trim
+	var ts, vs []float64
+	for t := lo; t <= hi && t < len(pos); t++ {
+		if t >= 0 && pos[t] >= 0 {
+			ts = append(ts, float64(t))
+			vs = append(vs, pos[t]+shift)
+		}
+	}
+	if len(ts) < 10 {
+		return line{}, false
+	}
+	// Two rounds: fit, drop points far from the fit (folds, fingers, shadows), refit.
+	l := fitLine(ts, vs)
+	for round := 0; round < 2; round++ {
+		res := make([]float64, len(ts))
+		for i := range ts {
+			res[i] = math.Abs(vs[i] - (l.a*ts[i] + l.b))
+		}
+		sorted := append([]float64(nil), res...)
+		sort.Float64s(sorted)
+		lim := math.Max(1.5, 3*sorted[len(sorted)/2])
+		var t2, v2 []float64
+		for i := range ts {
+			if res[i] <= lim {
+				t2 = append(t2, ts[i])
+				v2 = append(v2, vs[i])
+			}
+		}
+		if len(t2) < 10 {
+			break
+		}
+		l = fitLine(t2, v2)
+	}
+	l.vertical = vertical
+	return l, true
+}
+
+func fitLine(ts, vs []float64) line {
+	var st, sv, stt, stv float64
+	n := float64(len(ts))
+	for i := range ts {
+		st += ts[i]
+		sv += vs[i]
+		stt += ts[i] * ts[i]
+		stv += ts[i] * vs[i]
+	}
+	den := n*stt - st*st
+	if den == 0 {
+		return line{0, sv / n, false}
+	}
+	a := (n*stv - st*sv) / den
+	return line{a, (sv - a*st) / n, false}
+}
+
+// intersect crosses a horizontal edge (y = a·x + b) with a vertical one (x = c·y + d).
+func intersect(hz, vt line) pt {
+	// y = a(cy + d) + b → y(1 - ac) = ad + b
+	den := 1 - hz.a*vt.a
+	if den == 0 {
+		den = 1e-9
+	}
+	y := (hz.a*vt.b + hz.b) / den
+	return pt{vt.a*y + vt.b, y}
+}
+
+// plausibleQuad rejects shapes that cannot be an A4 page seen from above.
+func plausibleQuad(c [4]pt, w, h int) bool {
+	for _, p := range c {
+		if math.IsNaN(p.X) || math.IsNaN(p.Y) || p.X < -0.1*float64(w) || p.Y < -0.1*float64(h) ||
+			p.X > 1.1*float64(w) || p.Y > 1.1*float64(h) {
+			return false
+		}
+	}
+	// Convex, clockwise (in image coordinates).
+	for i := 0; i < 4; i++ {
+		a, b, d := c[i], c[(i+1)%4], c[(i+2)%4]
+		if (b.X-a.X)*(d.Y-b.Y)-(b.Y-a.Y)*(d.X-b.X) <= 0 {
+			return false
+		}
+	}
+	top := math.Hypot(c[1].X-c[0].X, c[1].Y-c[0].Y)
+	bot := math.Hypot(c[2].X-c[3].X, c[2].Y-c[3].Y)
+	lft := math.Hypot(c[3].X-c[0].X, c[3].Y-c[0].Y)
+	rgt := math.Hypot(c[2].X-c[1].X, c[2].Y-c[1].Y)
+	aspect := (lft + rgt) / (top + bot)
+	return aspect > 1.0 && aspect < 2.0
+}
+
+// boxDown shrinks g by an integer factor, averaging each f×f block.
+func boxDown(g *image.Gray, f int) *image.Gray {
+	if f <= 1 {
+		return g
+	}
+	w, h := g.Rect.Dx()/f, g.Rect.Dy()/f
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	acc := make([]int, w)
+	n := f * f
+	for y := 0; y < h; y++ {
+		clear(acc)
+		for dy := 0; dy < f; dy++ {
+			row := g.Pix[(y*f+dy)*g.Stride:]
+			for x := 0; x < w; x++ {
+				s := 0
+				for _, v := range row[x*f : x*f+f] {
+					s += int(v)
+				}
+				acc[x] += s
+			}
+		}
+		for x := 0; x < w; x++ {
+			out.Pix[y*out.Stride+x] = uint8(acc[x] / n)
+		}
+	}
+	return out
+}
+
+// otsu returns the grey level that best splits g's histogram in two.
+func otsu(g *image.Gray) uint8 {
+	var hist [256]int
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	for y := 0; y < h; y++ {
+		for _, v := range g.Pix[y*g.Stride : y*g.Stride+w] {
+			hist[v]++
+		}
+	}
+	total := w * h
+	var sum float64
+	for i, c := range hist {
+		sum += float64(i * c)
+	}
+	var sumB, wB float64
+	var best float64
+	var t uint8
+	for i := 0; i < 256; i++ {
+		wB += float64(hist[i])
+		if wB == 0 {
+			continue
+		}
+		wF := float64(total) - wB
+		if wF == 0 {
+			break
+		}
+		sumB += float64(i * hist[i])
+		mB, mF := sumB/wB, (sum-sumB)/wF
+		if v := wB * wF * (mB - mF) * (mB - mF); v > best {
+			best, t = v, uint8(i)
+		}
+	}
+	return t
+}
+
+// largestComponent marks the largest 4-connected region brighter than t,
+// with holes (the page's print) filled.
+func largestComponent(g *image.Gray, t uint8) []bool {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	labels := make([]int32, w*h)
+	var stack []int
+	bestLabel, bestSize := int32(0), 0
+	next := int32(0)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			if labels[i] != 0 || g.Pix[y*g.Stride+x] <= t {
+				continue
+			}
+			next++
+			size := 0
+			labels[i] = next
+			stack = append(stack[:0], i)
+			for len(stack) > 0 {
+				p := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				size++
+				px, py := p%w, p/w
+				for _, q := range [4][2]int{{px - 1, py}, {px + 1, py}, {px, py - 1}, {px, py + 1}} {
+					if q[0] < 0 || q[1] < 0 || q[0] >= w || q[1] >= h {
+						continue
+					}
+					j := q[1]*w + q[0]
+					if labels[j] == 0 && g.Pix[q[1]*g.Stride+q[0]] > t {
+						labels[j] = next
+						stack = append(stack, j)
+					}
+				}
+			}
+			if size > bestSize {
+				bestSize, bestLabel = size, next
+			}
+		}
+	}
+	if bestSize == 0 {
+		return nil
+	}
+	mask := make([]bool, w*h)
+	for i, l := range labels {
+		mask[i] = l == bestLabel
+	}
+	return mask
+}

@@ -1,0 +1,372 @@
+// Package ocr reads photographed result sheets: it decodes the photo safely,
+// finds the page, registers it to the form's geometry, judges photo quality,
+// reads the printed header with Tesseract and the handwritten counts through a
+// Recognizer. It knows nothing of HTTP, databases or storage.
+package ocr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"math"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Sampling scales relative to the form's own pixel space (300 DPI).
+const (
+	// cellScale is the resolution handwritten cells are cut at (150 DPI).
+	cellScale = 0.5
+	// printedScale is the resolution printed header values are cut at.
+	printedScale = 0.5
+	// cellMarginX, cellMarginY extend a digits cell's crop (form pixels, and a
+	// share of the cell height) because figures overflow their boxes.
+	cellMarginX = 30
+	cellMarginY = 0.5
+)
+
+// Config configures a Reader.
+type Config struct {
+	// MaxBytes is the largest photo accepted. Defaults to DefaultMaxBytes (25 MB).
+	MaxBytes int64
+	// MaxPixels is the largest photo accepted. Defaults to DefaultMaxPixels (50 MP).
+	MaxPixels int
+	// KeepPage makes Read return the whole rectified page (for people and
+	// evidence); it costs a full-page warp. Defaults to false.
+	KeepPage bool
+}
+
+// TextReader reads one printed line of text.
+type TextReader interface {
+	ReadLine(ctx context.Context, img *image.Gray, digitsOnly bool) (string, error)
+}
+
+// Reader reads photographed sheets. It is safe for concurrent use when its
+// TextReader and Recognizer are.
+type Reader struct {
+	cfg     Config
+	text    TextReader
+	numbers Recognizer
+	log     *slog.Logger
+}
+
+// NewReader returns a Reader that reads printed values with text and
+// handwritten counts with numbers.
+func NewReader(cfg Config, text TextReader, numbers Recognizer, log *slog.Logger) *Reader {
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	if cfg.MaxPixels <= 0 {
+		cfg.MaxPixels = DefaultMaxPixels
+	}
+	return &Reader{cfg: cfg, text: text, numbers: numbers, log: log}
+}
+
+// IsInputError reports whether err means the photo itself was refused (not
+// an image, too large, corrupt) rather than a fault of the reader.
+func IsInputError(err error) bool {
+	for _, e := range []error{ErrNotImage, ErrTooLarge, ErrTooSmall, ErrEmptyImage, ErrCorruptData} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// Read reads one photo of a sheet of form. A photo in which no page is found
+// is not an error: the Reading says so. Errors are refused input (see
+// IsInputError) or cancellation.
+func (r *Reader) Read(ctx context.Context, form *Form, data []byte) (*Reading, error) {
+	rd := &Reading{
+		FormID:       form.ID,
+		Printed:      map[string]string{},
+		Fields:       map[string]FieldReading{},
+		PrintedCrops: map[string]*image.Gray{},
+		Quality:      Quality{OK: false, Problems: []Problem{}},
+	}
+	clock := time.Now()
+	stage := func(name string) {
+		now := time.Now()
+		rd.Stages = append(rd.Stages, Stage{Name: name, Duration: now.Sub(clock)})
+		clock = now
+	}
+
+	g, err := decodeGray(data, r.cfg.MaxBytes, r.cfg.MaxPixels)
+	if err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	stage("decode")
+
+	h, ok := r.locate(g, form)
+	stage("page")
+	if !ok {
+		rd.Quality.Problems = append(rd.Quality.Problems, problem(ProblemNoPage))
+		return rd, nil
+	}
+	rd.PageFound = true
+
+	rd.Quality = assessQuality(g, form, h)
+	stage("quality")
+
+	for _, f := range form.Fields {
+		crop, cell := cutCell(g, h, f.DigitsBox)
+		rd.Fields[f.ID] = FieldReading{Crop: crop}
+		_ = cell
+	}
+	for _, p := range form.Printed {
+		rd.PrintedCrops[p.ID] = cutPrinted(g, h, p.ValueBox)
+	}
+	if r.cfg.KeepPage {
+		rd.Page = warpGray(g, h.compose(scaling(1/cellScale)), int(float64(form.WidthPx)*cellScale), int(float64(form.HeightPx)*cellScale))
+		rd.PageScale = cellScale
+	}
+	stage("cells")
+
+	for _, f := range form.Fields {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		fr := rd.Fields[f.ID]
+		_, cell := cutCellRect(f.DigitsBox)
+		num, err := r.numbers.ReadNumber(fr.Crop, cell)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f.ID, err)
+		}
+		fr.Number = num
+		if v, conf, ok := bestValue(num); ok {
+			fr.Value, fr.Confidence = &v, conf
+		}
+		rd.Fields[f.ID] = fr
+	}
+	stage("digits")
+
+	for _, p := range form.Printed {
+		v, err := r.readPrinted(ctx, p.ID, rd.PrintedCrops[p.ID])
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", p.ID, err)
+		}
+		rd.Printed[p.ID] = v
+	}
+	stage("printed")
+	return rd, nil
+}
+
+// readPrinted reads one printed header value, trying the next variant of the
+// crop while the reading is implausible.
+func (r *Reader) readPrinted(ctx context.Context, id string, crop *image.Gray) (string, error) {
+	digitsOnly := isNumericPrinted(id)
+	var first string
+	variants := textVariants(crop)
+	// Tesseract's LSTM with a digit whitelist tends to drop digits, so numbers
+	// are read as text first and the whitelist is the last resort.
+	type attempt struct {
+		img       *image.Gray
+		whitelist bool
+	}
+	var attempts []attempt
+	for _, v := range variants {
+		attempts = append(attempts, attempt{v, false})
+	}
+	if digitsOnly {
+		attempts = append(attempts, attempt{variants[0], true})
+	}
+	for i, a := range attempts {
+		s, err := r.text.ReadLine(ctx, a.img, a.whitelist)
+		if err != nil {
+			return "", err
+		}
+		clean := cleanPrinted(s, digitsOnly)
+		if id == "il" {
+			if p, ok := nearestProvince(clean); ok {
+				return p, nil
+			}
+		}
+		if i == 0 {
+			first = clean
+		}
+		if plausiblePrinted(s, clean, digitsOnly) {
+			return clean, nil
+		}
+	}
+	return first, nil
+}
+
+// plausiblePrinted accepts a number read as nothing but digits, and a name
+// made of at least two letters or digits and nothing but letters, digits,
+// spaces and the punctuation names use.
+func plausiblePrinted(raw, s string, digitsOnly bool) bool {
+	if digitsOnly {
+		return len(s) >= 1 && len(s) <= 6 && len(s) == len(strings.TrimSpace(raw))
+	}
+	n := 0
+	for _, c := range s {
+		switch {
+		case unicode.IsUpper(c) || unicode.IsDigit(c):
+			n++
+		case c == ' ' || c == '.' || c == '-' || c == '(' || c == ')' || c == '\'':
+		default:
+			return false
+		}
+	}
+	return n >= 2
+}
+
+// isNumericPrinted tells which printed header values are numbers.
+func isNumericPrinted(id string) bool { return id == "sandik_no" }
+
+// locate finds the page and returns the form→photo homography.
+func (r *Reader) locate(g *image.Gray, form *Form) (homography, bool) {
+	q, ok := findPage(g)
+	if !ok {
+		return homography{}, false
+	}
+	fw, fh := float64(form.WidthPx), float64(form.HeightPx)
+	formCorners := []pt{{0, 0}, {fw, 0}, {fw, fh}, {0, fh}}
+	h, err := fitHomography(formCorners, q.Corners[:])
+	if err != nil {
+		return homography{}, false
+	}
+	// A scan's edges are the photo's, not the paper's: search wider for the lines.
+	search := 40.0
+	if q.Scan {
+		search = 60
+	}
+	h2, found, resid := refine(g, form, h, search)
+	if found < 0.3 {
+		r.log.Debug("form lines not found", "found", found)
+		return homography{}, false
+	}
+	h3, found3, resid3 := refine(g, form, h2, 10)
+	if found3 >= found*0.8 && resid3 <= resid+0.5 {
+		h2 = h3
+	}
+	return h2, true
+}
+
+// cutCellRect returns the crop rectangle around a digits cell in form pixels
+// and the cell's own rectangle inside the crop at cellScale.
+func cutCellRect(b Box) (crop [4]float64, cell image.Rectangle) {
+	my := float64(b.H) * cellMarginY
+	x0, y0 := float64(b.X)-cellMarginX, float64(b.Y)-my
+	x1, y1 := float64(b.X+b.W)+cellMarginX, float64(b.Y+b.H)+my
+	cell = image.Rect(
+		int(math.Round(cellMarginX*cellScale)), int(math.Round(my*cellScale)),
+		int(math.Round((cellMarginX+float64(b.W))*cellScale)), int(math.Round((my+float64(b.H))*cellScale)))
+	return [4]float64{x0, y0, x1, y1}, cell
+}
+
+func cutCell(g *image.Gray, h homography, b Box) (*image.Gray, image.Rectangle) {
+	r, cell := cutCellRect(b)
+	return cutRegion(g, h, r, cellScale), cell
+}
+
+func cutPrinted(g *image.Gray, h homography, b Box) *image.Gray {
+	const inset = 8 // keep the cell's own borders out of Tesseract's view
+	r := [4]float64{float64(b.X + inset), float64(b.Y + inset), float64(b.X + b.W - inset), float64(b.Y + b.H - inset)}
+	return cutRegion(g, h, r, printedScale)
+}
+
+// textVariants readies a printed value for Tesseract in the ways worth trying
+// in turn: as cut, then binarised, then contrast stretched (uneven light
+// leaves grey paper); the last two each cropped to the ink with a white border, since Tesseract
+// reads an isolated line best and misses text that touches the edge.
+func textVariants(g *image.Gray) []*image.Gray {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	var hist [256]int
+	for y := 0; y < h; y++ {
+		for _, v := range g.Pix[y*g.Stride : y*g.Stride+w] {
+			hist[v]++
+		}
+	}
+	paper := percentile(hist, w*h, 0.97)
+	ink := percentile(hist, w*h, 0.01)
+	if paper-ink < 20 {
+		return []*image.Gray{g}
+	}
+	stretched := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := (float64(g.Pix[y*g.Stride+x]) - ink) * 255 / (paper - ink)
+			stretched.Pix[y*stretched.Stride+x] = uint8(math.Max(0, math.Min(255, v)))
+		}
+	}
+	t := otsu(stretched)
+	binary := image.NewGray(stretched.Rect)
+	x0, y0, x1, y1 := w, h, -1, -1
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := uint8(255)
+			if stretched.Pix[y*stretched.Stride+x] <= t {
+				v = 0
+				x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+			}
+			binary.Pix[y*binary.Stride+x] = v
+		}
+	}
+	if x1 < 0 {
+		return []*image.Gray{stretched}
+	}
+	ink2 := image.Rect(x0, y0, x1+1, y1+1)
+	raw := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		copy(raw.Pix[y*raw.Stride:y*raw.Stride+w], g.Pix[y*g.Stride:y*g.Stride+w])
+	}
+	return []*image.Gray{raw, padWhite(binary, ink2, 20), padWhite(stretched, ink2, 20)}
+}
+
+// padWhite copies r out of g onto white with a border of pad pixels.
+func padWhite(g *image.Gray, r image.Rectangle, pad int) *image.Gray {
+	out := image.NewGray(image.Rect(0, 0, r.Dx()+2*pad, r.Dy()+2*pad))
+	for i := range out.Pix {
+		out.Pix[i] = 255
+	}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		copy(out.Pix[(y-r.Min.Y+pad)*out.Stride+pad:], g.Pix[y*g.Stride+r.Min.X:y*g.Stride+r.Max.X])
+	}
+	return out
+}
+
+// cutRegion samples the form rectangle r (x0,y0,x1,y1) from the photo at scale s.
+func cutRegion(g *image.Gray, h homography, r [4]float64, s float64) *image.Gray {
+	w := int(math.Round((r[2] - r[0]) * s))
+	hh := int(math.Round((r[3] - r[1]) * s))
+	// dst pixel (u,v) → form point (x0 + u/s, y0 + v/s) → photo.
+	toForm := homography{1 / s, 0, r[0], 0, 1 / s, r[1], 0, 0, 1}
+	return warpGray(g, h.compose(toForm), w, hh)
+}
+
+// bestValue turns per-digit distributions into the most likely figure and its probability.
+func bestValue(n Number) (int, float64, bool) {
+	if len(n.Digits) == 0 || len(n.Digits) > 9 {
+		return 0, 0, false
+	}
+	v := 0
+	p := n.SegConfidence
+	if p == 0 {
+		p = 1
+	}
+	for _, d := range n.Digits {
+		best := 0
+		for k := 1; k < 10; k++ {
+			if d[k] > d[best] {
+				best = k
+			}
+		}
+		v = v*10 + best
+		p *= d[best]
+	}
+	return v, p, true
+}
+
+// medianOf returns the median of vs (which it sorts).
+func medianOf(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	sort.Float64s(vs)
+	return vs[len(vs)/2]
+}

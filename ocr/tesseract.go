@@ -1,0 +1,142 @@
+package ocr
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"strings"
+	"unicode"
+
+	"github.com/otiai10/gosseract/v2"
+)
+
+// Tesseract reads printed text with libtesseract. A Tesseract handle is not
+// safe for concurrent use, so it keeps a pool of them.
+type Tesseract struct {
+	pool chan *tessPair
+}
+
+// tessPair is one handle for free text and one restricted to digits: switching
+// a handle's whitelist back and forth would cost a re-initialisation.
+type tessPair struct {
+	text, digits *gosseract.Client
+}
+
+// TesseractConfig configures the printed-text reader.
+type TesseractConfig struct {
+	// Language is the Tesseract language model. Defaults to "tur".
+	Language string
+	// Handles is how many reads may run at once. Defaults to 1.
+	Handles int
+}
+
+// Defaults for TesseractConfig.
+const (
+	DefaultTesseractLanguage = "tur"
+	DefaultTesseractHandles  = 1
+)
+
+// NewTesseract starts the handles; Close frees them.
+func NewTesseract(cfg TesseractConfig) (*Tesseract, error) {
+	if cfg.Language == "" {
+		cfg.Language = DefaultTesseractLanguage
+	}
+	if cfg.Handles <= 0 {
+		cfg.Handles = DefaultTesseractHandles
+	}
+	t := &Tesseract{pool: make(chan *tessPair, cfg.Handles)}
+	for i := 0; i < cfg.Handles; i++ {
+		p := &tessPair{text: gosseract.NewClient(), digits: gosseract.NewClient()}
+		for _, c := range []*gosseract.Client{p.text, p.digits} {
+			if err := c.SetLanguage(cfg.Language); err != nil {
+				t.pool <- p
+				t.Close()
+				return nil, fmt.Errorf("tesseract language: %w", err)
+			}
+			// gosseract's SetPageSegMode before the lazy Init is lost when Init
+			// recreates the engine; variables are applied after Init.
+			_ = c.SetVariable("tessedit_pageseg_mode", "7") // a single text line
+		}
+		_ = p.digits.SetWhitelist("0123456789")
+		t.pool <- p
+	}
+	// Initialise once now, so that a missing language pack fails at start, not on the first sheet.
+	if _, err := t.ReadLine(context.Background(), image.NewGray(image.Rect(0, 0, 64, 32)), false); err != nil {
+		t.Close()
+		return nil, fmt.Errorf("tesseract start: %w", err)
+	}
+	return t, nil
+}
+
+// Close frees the handles.
+func (t *Tesseract) Close() {
+	for {
+		select {
+		case p := <-t.pool:
+			p.text.Close()
+			p.digits.Close()
+		default:
+			return
+		}
+	}
+}
+
+// ReadLine reads one printed line; digitsOnly restricts it to 0–9.
+func (t *Tesseract) ReadLine(ctx context.Context, img *image.Gray, digitsOnly bool) (string, error) {
+	var p *tessPair
+	select {
+	case p = <-t.pool:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	defer func() { t.pool <- p }()
+	c := p.text
+	if digitsOnly {
+		c = p.digits
+	}
+	if err := c.SetImageFromBytes(encodePNG(img)); err != nil {
+		return "", fmt.Errorf("tesseract image: %w", err)
+	}
+	s, err := c.Text()
+	if err != nil {
+		return "", fmt.Errorf("tesseract text: %w", err)
+	}
+	return s, nil
+}
+
+// encodePNG encodes an uncompressed PNG: Leptonica needs an encoded image, and
+// compression would only cost time.
+func encodePNG(g *image.Gray) []byte {
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.NoCompression}
+	_ = enc.Encode(&buf, g)
+	return buf.Bytes()
+}
+
+// cleanPrinted tidies Tesseract's reading of a printed header value: the
+// authority prints upper case, so lower-case letters are Turkish-upper-cased,
+// and stray marks from cell borders at either end are dropped.
+func cleanPrinted(s string, digitsOnly bool) string {
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\n", " "))
+	if digitsOnly {
+		var b strings.Builder
+		for _, r := range s {
+			if r >= '0' && r <= '9' {
+				b.WriteRune(r)
+			}
+		}
+		return b.String()
+	}
+	s = strings.ToUpperSpecial(unicode.TurkishCase, s)
+	s = strings.TrimFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '.' && r != ')'
+	})
+	s = strings.Join(strings.Fields(s), " ")
+	// The abbreviation's full stop is the mark Tesseract most often drops.
+	if strings.HasSuffix(s, " MAH") {
+		s += "."
+	}
+	return s
+}
