@@ -20,6 +20,9 @@ const (
 	DefaultMaxPixels = 50_000_000
 	// minSide is the smallest photo side worth reading.
 	minSide = 200
+	// halfScaleMinWidth is the narrowest a JPEG may become when decoded at
+	// half scale: enough for the page at the 150 DPI the reader samples.
+	halfScaleMinWidth = 1400
 )
 
 // Errors for photos the reader refuses. They are input errors, not faults.
@@ -66,20 +69,18 @@ func decodeGray(data []byte, maxBytes int64, maxPixels int) (*image.Gray, error)
 	if cfg.Width < minSide || cfg.Height < minSide {
 		return nil, fmt.Errorf("%w: %d×%d pixels", ErrTooSmall, cfg.Width, cfg.Height)
 	}
-	var img image.Image
 	if isJPEG {
-		img, err = jpeg.Decode(bytes.NewReader(data))
-	} else {
-		img, err = png.Decode(bytes.NewReader(data))
+		g, err := decodeJPEGGray(data, halfScaleMinWidth)
+		if err != nil {
+			return nil, err
+		}
+		return orient(g, exifOrientation(data)), nil
 	}
+	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorruptData, err)
 	}
-	g := toGray(img)
-	if isJPEG {
-		g = orient(g, exifOrientation(data))
-	}
-	return g, nil
+	return toGray(img), nil
 }
 
 // toGray converts to grey; for JPEG's YCbCr the luma plane already is grey.

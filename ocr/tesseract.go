@@ -58,6 +58,7 @@ func NewTesseract(cfg TesseractConfig) (*Tesseract, error) {
 			// gosseract's SetPageSegMode before the lazy Init is lost when Init
 			// recreates the engine; variables are applied after Init.
 			_ = c.SetVariable("tessedit_pageseg_mode", "7") // a single text line
+			_ = c.DisableOutput()                           // Tesseract's diagnostics go to stderr otherwise
 		}
 		_ = p.digits.SetWhitelist("0123456789")
 		t.pool <- p

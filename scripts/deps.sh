@@ -4,7 +4,7 @@
 set -euo pipefail
 want=${1:-build}
 
-debs=(libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-tur gcc pkg-config)
+debs=(libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-tur libturbojpeg0-dev gcc pkg-config)
 if [ "$want" = test ]; then
   debs+=(postgresql-client)
 fi

@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/synth"
+	"github.com/tutanak/tutanak/review"
+)
+
+// headerIDs are the printed values that identify a box.
+var headerIDs = []string{"il", "ilce", "sandik_no"}
+
+// sheetOutcome is one sheet of an evaluation: what was read against the truth.
+type sheetOutcome struct {
+	Rec        synth.Record
+	Photo      review.Result // the photo alone
+	Checked    review.Result // against the typed figures
+	FieldsRead int           // fields the photo alone reads right
+	HeaderOK   bool          // il, ilce and sandik_no right
+	PrintedOK  int           // printed values right
+	MS         float64
+	Err        error
+}
+
+// evalReport sums an evaluation up; README quotes it.
+type evalReport struct {
+	Sheets          int     `json:"sheets"`
+	PageFound       int     `json:"page_found"`
+	PageFoundRate   float64 `json:"page_found_rate"`
+	FieldAccuracy   float64 `json:"field_accuracy_ordinary"`
+	FieldAccHard    float64 `json:"field_accuracy_hard"`
+	HeaderAccuracy  float64 `json:"header_accuracy"`
+	PrintedAccuracy float64 `json:"printed_accuracy"`
+	ErrorSheets     int     `json:"error_sheets"`
+	ErrorsCaught    float64 `json:"error_sheets_flagged"`
+	CleanSheets     int     `json:"clean_sheets"`
+	CleanFlagged    float64 `json:"clean_sheets_flagged"`
+	CleanUnreadable float64 `json:"clean_sheets_unreadable"`
+	MSMean          float64 `json:"ms_per_sheet_mean"`
+	MSP95           float64 `json:"ms_per_sheet_p95"`
+	Failed          int     `json:"failed"`
+
+	fieldsOrd, fieldsOrdRight, fieldsHard, fieldsHardRight int
+}
+
+// evaluate reads every sheet of recs in dir with r, with workers in parallel.
+func evaluate(ctx context.Context, r *ocr.Reader, form *ocr.Form, dir string, recs []synth.Record, workers int) ([]sheetOutcome, evalReport) {
+	out := make([]sheetOutcome, len(recs))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < max(1, workers); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				out[i] = evalSheet(ctx, r, form, dir, recs[i])
+			}
+		}()
+	}
+	for i := range recs {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return out, summarize(form, out)
+}
+
+func evalSheet(ctx context.Context, r *ocr.Reader, form *ocr.Form, dir string, rec synth.Record) sheetOutcome {
+	o := sheetOutcome{Rec: rec}
+	data, err := os.ReadFile(filepath.Join(dir, rec.File))
+	if err != nil {
+		o.Err = err
+		return o
+	}
+	start := time.Now()
+	rd, err := r.Read(ctx, form, data)
+	if err != nil {
+		o.Err = err
+		return o
+	}
+	o.Photo = review.Verify(form, rd, nil)
+	o.Checked = review.Verify(form, rd, rec.Typed.Counts)
+	o.MS = float64(time.Since(start).Microseconds()) / 1000
+	for id, want := range rec.Truth.Counts {
+		if f, ok := o.Photo.Fields[id]; ok && f.Value != nil && *f.Value == want {
+			o.FieldsRead++
+		}
+	}
+	o.HeaderOK = true
+	for _, id := range headerIDs {
+		if o.Photo.Printed[id] != rec.Truth.Printed[id] {
+			o.HeaderOK = false
+		}
+	}
+	for id, want := range rec.Truth.Printed {
+		if o.Photo.Printed[id] == want {
+			o.PrintedOK++
+		}
+	}
+	return o
+}
+
+func summarize(form *ocr.Form, out []sheetOutcome) evalReport {
+	var rep evalReport
+	var ms []float64
+	headerOK, printedOK, printedAll := 0, 0, 0
+	caught, cleanFlagged, cleanUnreadable := 0, 0, 0
+	for _, o := range out {
+		rep.Sheets++
+		if o.Err != nil {
+			rep.Failed++
+			continue
+		}
+		ms = append(ms, o.MS)
+		if o.Photo.PageFound {
+			rep.PageFound++
+		}
+		n := len(o.Rec.Truth.Counts)
+		if o.Rec.Hard {
+			rep.fieldsHard += n
+			rep.fieldsHardRight += o.FieldsRead
+		} else {
+			rep.fieldsOrd += n
+			rep.fieldsOrdRight += o.FieldsRead
+		}
+		if o.HeaderOK {
+			headerOK++
+		}
+		printedOK += o.PrintedOK
+		printedAll += len(o.Rec.Truth.Printed)
+		if len(o.Rec.Typed.Errors) > 0 {
+			rep.ErrorSheets++
+			if o.Checked.Verdict != review.Verified {
+				caught++
+			}
+		} else {
+			rep.CleanSheets++
+			switch o.Checked.Verdict {
+			case review.Flagged:
+				cleanFlagged++
+			case review.Unreadable:
+				cleanUnreadable++
+			}
+		}
+	}
+	ratio := func(a, b int) float64 {
+		if b == 0 {
+			return 0
+		}
+		return float64(a) / float64(b)
+	}
+	rep.PageFoundRate = ratio(rep.PageFound, rep.Sheets)
+	rep.FieldAccuracy = ratio(rep.fieldsOrdRight, rep.fieldsOrd)
+	rep.FieldAccHard = ratio(rep.fieldsHardRight, rep.fieldsHard)
+	rep.HeaderAccuracy = ratio(headerOK, rep.Sheets-rep.Failed)
+	rep.PrintedAccuracy = ratio(printedOK, printedAll)
+	rep.ErrorsCaught = ratio(caught, rep.ErrorSheets)
+	rep.CleanFlagged = ratio(cleanFlagged, rep.CleanSheets)
+	rep.CleanUnreadable = ratio(cleanUnreadable, rep.CleanSheets)
+	if len(ms) > 0 {
+		sort.Float64s(ms)
+		var s float64
+		for _, m := range ms {
+			s += m
+		}
+		rep.MSMean = s / float64(len(ms))
+		rep.MSP95 = ms[min(len(ms)-1, len(ms)*95/100)]
+	}
+	return rep
+}
+
+func runEval(ctx context.Context, e env) error {
+	fs := newFlagSet("eval", e)
+	formID := fs.String("form", "cb-2023", "form id")
+	dir := fs.String("dir", "", "directory with the photos and truth.json")
+	table := fs.Bool("table", false, "print one row per sheet before the summary")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	workers := fs.Int("workers", 2, "sheets read at once")
+	var rf readerFlags
+	rf.register(fs)
+	if err := fs.Parse(e.args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return errors.New("--dir is required")
+	}
+	form, err := ocr.LoadForm(*formID)
+	if err != nil {
+		return err
+	}
+	recs, err := synth.ReadTruth(filepath.Join(*dir, "truth.json"))
+	if err != nil {
+		return err
+	}
+	if rf.handles < *workers {
+		rf.handles = *workers
+	}
+	reader, closeReader, err := newReader(rf, false, e.log)
+	if err != nil {
+		return err
+	}
+	defer closeReader()
+	out, rep := evaluate(ctx, reader, form, *dir, recs, *workers)
+	if *table {
+		printTable(e.stdout, form, out)
+	}
+	if *asJSON {
+		return json.NewEncoder(e.stdout).Encode(rep)
+	}
+	printReport(e.stdout, rep)
+	return nil
+}
+
+func printTable(w io.Writer, form *ocr.Form, out []sheetOutcome) {
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "sheet\tphoto\til / ilçe / sandık\tfields read\ttyped errors\tverdict\tflagged fields\tms")
+	for _, o := range out {
+		if o.Err != nil {
+			fmt.Fprintf(tw, "%s\t\terror: %v\n", o.Rec.File, o.Err)
+			continue
+		}
+		kind := "photo"
+		switch {
+		case o.Rec.Photo == nil:
+			kind = "scan"
+		case o.Rec.Hard:
+			kind = "hard"
+		}
+		hdr := fmt.Sprintf("%s / %s / %s", o.Photo.Printed["il"], o.Photo.Printed["ilce"], o.Photo.Printed["sandik_no"])
+		if !o.HeaderOK {
+			hdr += " ✗"
+		}
+		errs := "-"
+		if len(o.Rec.Typed.Errors) > 0 {
+			errs = strings.Join(o.Rec.Typed.Errors, ",")
+		}
+		var flagged []string
+		for _, f := range form.Fields {
+			if fr := o.Checked.Fields[f.ID]; fr.Status == review.StatusMismatch || fr.Status == review.StatusUnreadable {
+				flagged = append(flagged, f.ID)
+			}
+		}
+		fl := "-"
+		if len(flagged) > 0 {
+			fl = strings.Join(flagged, ",")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\t%.0f\n", o.Rec.File, kind, hdr, o.FieldsRead, len(o.Rec.Truth.Counts), errs, o.Checked.Verdict, fl, o.MS)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+}
+
+func printReport(w io.Writer, r evalReport) {
+	pct := func(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
+	fmt.Fprintf(w, "sheets                      %d (failed %d)\n", r.Sheets, r.Failed)
+	fmt.Fprintf(w, "page found                  %s\n", pct(r.PageFoundRate))
+	fmt.Fprintf(w, "fields read right, ordinary %s (%d/%d)\n", pct(r.FieldAccuracy), r.fieldsOrdRight, r.fieldsOrd)
+	fmt.Fprintf(w, "fields read right, hard     %s (%d/%d)\n", pct(r.FieldAccHard), r.fieldsHardRight, r.fieldsHard)
+	fmt.Fprintf(w, "header il/ilçe/sandık right %s\n", pct(r.HeaderAccuracy))
+	fmt.Fprintf(w, "printed values right        %s\n", pct(r.PrintedAccuracy))
+	fmt.Fprintf(w, "typed-error sheets flagged  %s (of %d)\n", pct(r.ErrorsCaught), r.ErrorSheets)
+	fmt.Fprintf(w, "clean sheets flagged        %s (of %d; unreadable %s)\n", pct(r.CleanFlagged), r.CleanSheets, pct(r.CleanUnreadable))
+	fmt.Fprintf(w, "ms per sheet                mean %.0f, p95 %.0f\n", r.MSMean, r.MSP95)
+}

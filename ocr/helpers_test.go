@@ -1,0 +1,78 @@
+package ocr_test
+
+import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/synth"
+)
+
+// newRecognizer is the handwriting recogniser under test.
+func newRecognizer(tb testing.TB) ocr.Recognizer {
+	tb.Helper()
+	tess, err := ocr.NewTesseract(ocr.TesseractConfig{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(tess.Close)
+	return ocr.NewTesseractDigits(tess)
+}
+
+// testGenerator makes sheets with MNIST test-split handwriting.
+func testGenerator(tb testing.TB, form *ocr.Form, cfg synth.Config) *synth.Generator {
+	tb.Helper()
+	dir, err := synth.MNISTDir()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	digits, err := synth.NewMNISTDigits(dir, synth.SplitTest)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g, err := synth.NewGenerator(form, digits, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g
+}
+
+func generatePhoto(tb testing.TB, form *ocr.Form, w, h int) []byte {
+	cfg := synth.DefaultConfig()
+	cfg.Seed = 12
+	cfg.ScanShare, cfg.HardShare = 0, 0
+	cfg.Sizes = [][2]int{{w, h}}
+	data, _, err := testGenerator(tb, form, cfg).Sheet(0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}
+
+func uniform(w, h int, v uint8) *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range g.Pix {
+		g.Pix[i] = v
+	}
+	return g
+}
+
+func noise(w, h int) *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range g.Pix {
+		g.Pix[i] = uint8(rng.IntN(256))
+	}
+	return g
+}
+
+func encodeJPEG(tb testing.TB, img image.Image) []byte {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}

@@ -1,0 +1,151 @@
+package ocr_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/synth"
+)
+
+// sharedSamples is the reference corpus every developer and CI has beside the
+// project; a user's clone may not.
+const sharedSamples = "../../shared/samples/cb-2023"
+
+type readerBundle struct {
+	reader *ocr.Reader
+	form   *ocr.Form
+}
+
+func setupReader(tb testing.TB) readerBundle {
+	tb.Helper()
+	form, err := ocr.LoadForm("cb-2023")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tess, err := ocr.NewTesseract(ocr.TesseractConfig{Handles: 2})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(tess.Close)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return readerBundle{reader: ocr.NewReader(ocr.Config{KeepPage: true}, tess, newRecognizer(tb), log), form: form}
+}
+
+var headerIDs = []string{"il", "ilce", "sandik_no"}
+
+func TestReaderSharedSamples(t *testing.T) {
+	recs, err := synth.ReadTruth(filepath.Join(sharedSamples, "truth.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skip("no ../shared beside the project (a user's clone); CI always has it")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := setupReader(t)
+	headersRight := 0
+	for _, rec := range recs {
+		data, err := os.ReadFile(filepath.Join(sharedSamples, rec.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, err := b.reader.Read(context.Background(), b.form, data)
+		if err != nil {
+			t.Fatalf("%s: %v", rec.File, err)
+		}
+		if !rec.Hard && !rd.PageFound {
+			t.Errorf("%s: page not found", rec.File)
+		}
+		ok := true
+		for _, id := range headerIDs {
+			if rd.Printed[id] != rec.Truth.Printed[id] {
+				ok = false
+				t.Logf("%s: %s read %q, want %q", rec.File, id, rd.Printed[id], rec.Truth.Printed[id])
+			}
+		}
+		if ok {
+			headersRight++
+		}
+	}
+	if headersRight < 11 {
+		t.Errorf("il, ilce and sandik_no right on %d of %d samples, want at least 11", headersRight, len(recs))
+	}
+}
+
+// TestReaderGeneratedSheets reads sheets the project makes itself, with MNIST
+// test-split handwriting: ordinary phone photos, flat scans and hard photos.
+func TestReaderGeneratedSheets(t *testing.T) {
+	b := setupReader(t)
+	cfg := synth.DefaultConfig()
+	cfg.Seed = 2024
+	cfg.ScanShare, cfg.HardShare = 0.2, 0.2
+	g := testGenerator(t, b.form, cfg)
+	const n = 16
+	pages, headers, ordinary := 0, 0, 0
+	for i := 0; i < n; i++ {
+		data, rec, err := g.Sheet(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, err := b.reader.Read(context.Background(), b.form, data)
+		if err != nil {
+			t.Fatalf("sheet %d: %v", i, err)
+		}
+		if rec.Hard {
+			continue
+		}
+		ordinary++
+		if rd.PageFound {
+			pages++
+		} else {
+			t.Errorf("sheet %d (%v): page not found", i, rec.Photo != nil)
+		}
+		ok := true
+		for _, id := range headerIDs {
+			if rd.Printed[id] != rec.Truth.Printed[id] {
+				ok = false
+				t.Logf("sheet %d: %s read %q, want %q", i, id, rd.Printed[id], rec.Truth.Printed[id])
+			}
+		}
+		if ok {
+			headers++
+		}
+	}
+	if ordinary == 0 {
+		t.Fatal("no ordinary photos generated")
+	}
+	if float64(headers) < 0.9*float64(ordinary) {
+		t.Errorf("header right on %d of %d ordinary sheets, want ≥ 90%%", headers, ordinary)
+	}
+}
+
+func TestReaderNoPage(t *testing.T) {
+	b := setupReader(t)
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"uniform grey photo", encodeJPEG(t, uniform(1200, 1600, 128))},
+		{"white photo", encodeJPEG(t, uniform(1200, 1600, 250))},
+		{"noise", encodeJPEG(t, noise(800, 1000))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rd, err := b.reader.Read(context.Background(), b.form, tt.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rd.PageFound {
+				t.Error("a page was found in a photo with no form")
+			}
+			if rd.Quality.OK || len(rd.Quality.Problems) == 0 {
+				t.Errorf("quality %+v, want a problem", rd.Quality)
+			}
+		})
+	}
+}

@@ -1,0 +1,76 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/storage"
+)
+
+// Sentinel errors of the domain, checked with errors.Is.
+var (
+	// ErrNotFound: no such sheet, user or token (or one the actor may not see).
+	ErrNotFound = storage.ErrNotFound
+	// ErrForbidden: the actor's role or province does not allow the action.
+	ErrForbidden = errors.New("forbidden")
+	// ErrUnauthenticated: no valid token.
+	ErrUnauthenticated = errors.New("unauthenticated")
+)
+
+// InputError is a request the domain refuses, with a stable code and a
+// message safe to show, Turkish first.
+type InputError struct {
+	Code string
+	TR   string
+	EN   string
+}
+
+func (e *InputError) Error() string { return e.Code + ": " + e.EN }
+
+func inputErr(code, tr, en string) error { return &InputError{Code: code, TR: tr, EN: en} }
+
+// Service is tutanak's domain: sheets, typed figures, verdicts, users and
+// the custody log, over a database and an object store.
+type Service struct {
+	db    *storage.DB
+	store storage.ObjectStore
+	log   *slog.Logger
+	now   func() time.Time
+
+	tokens tokenCache
+	forms  sync.Map // form id -> *ocr.Form
+}
+
+// NewService returns the domain service.
+func NewService(db *storage.DB, store storage.ObjectStore, log *slog.Logger) *Service {
+	return &Service{db: db, store: store, log: log, now: time.Now, tokens: tokenCache{entries: map[[32]byte]cachedToken{}}}
+}
+
+// Ready checks the database and the object store.
+func (s *Service) Ready(ctx context.Context) error {
+	return errors.Join(s.db.Ping(ctx), s.store.Check(ctx))
+}
+
+func (s *Service) form(id string) (*ocr.Form, error) {
+	if f, ok := s.forms.Load(id); ok {
+		return f.(*ocr.Form), nil
+	}
+	f, err := ocr.LoadForm(id)
+	if errors.Is(err, ocr.ErrUnknownForm) {
+		return nil, inputErr("unknown_form", fmt.Sprintf("Bilinmeyen form: %q.", id), fmt.Sprintf("Unknown form %q.", id))
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.forms.Store(id, f)
+	return f, nil
+}
+
+// clock returns now in the precision both databases keep, so what is
+// hashed into the custody log is what is stored.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

@@ -1,0 +1,384 @@
+package review_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/review"
+	"github.com/tutanak/tutanak/storage"
+	"github.com/tutanak/tutanak/storage/storagetest"
+)
+
+// fakeReader reads every photo as the same figures and header; failures
+// makes its first calls fail as a crashed or faulty reader would.
+type fakeReader struct {
+	mu       sync.Mutex
+	values   map[string]int
+	printed  map[string]string
+	failures int32
+	calls    atomic.Int32
+}
+
+func (f *fakeReader) Read(ctx context.Context, form *ocr.Form, img []byte) (*ocr.Reading, error) {
+	n := f.calls.Add(1)
+	if n <= f.failures {
+		return nil, errors.New("reader fault")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rd := &ocr.Reading{FormID: form.ID, PageFound: true, Quality: ocr.Quality{OK: true, Problems: []ocr.Problem{}},
+		Printed: map[string]string{}, Fields: map[string]ocr.FieldReading{}}
+	for k, v := range f.printed {
+		rd.Printed[k] = v
+	}
+	for id, v := range f.values {
+		v := v
+		rd.Fields[id] = ocr.FieldReading{Value: &v, Confidence: 0.99, Number: confidentNumber(v)}
+	}
+	return rd, nil
+}
+
+// confidentNumber is what a recogniser sure of every digit of v reports.
+func confidentNumber(v int) ocr.Number {
+	n := ocr.Number{SegConfidence: 0.99}
+	for _, c := range fmt.Sprint(v) {
+		var p ocr.DigitProbs
+		for d := range p {
+			p[d] = 0.001
+		}
+		p[c-'0'] = 0.991
+		n.Digits = append(n.Digits, p)
+	}
+	return n
+}
+
+type env struct {
+	svc    *review.Service
+	db     *storage.DB
+	store  storage.ObjectStore
+	reader *fakeReader
+	dir    string
+}
+
+type backend struct {
+	name string
+	open func(t *testing.T, log *slog.Logger) (*storage.DB, storage.ObjectStore)
+}
+
+func backends() []backend {
+	return []backend{
+		{"sqlite+disk", func(t *testing.T, log *slog.Logger) (*storage.DB, storage.ObjectStore) {
+			db, err := storage.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "t.db"), log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			store, err := storage.NewDiskStore(t.TempDir(), storage.Retention{Period: time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return db, store
+		}},
+		{"postgres+s3", func(t *testing.T, log *slog.Logger) (*storage.DB, storage.ObjectStore) {
+			db, err := storage.OpenPostgres(context.Background(), storagetest.PostgresURL(t), log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			store, err := storage.NewS3Store(context.Background(), storagetest.S3(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return db, store
+		}},
+	}
+}
+
+func setup(t *testing.T, b backend, failures int32) env {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, store := b.open(t, log)
+	svc := review.NewService(db, store, log)
+	reader := &fakeReader{values: map[string]int{"aday_1": 84, "aday_2": 3}, printed: map[string]string{
+		"il": "İzmir", "ilce": "Gaziemir", "sandik_no": "1631"}, failures: failures}
+	workers := river.NewWorkers()
+	review.NewOCRWorker(svc, reader).Register(workers)
+	q, err := db.StartWorkers(context.Background(), workers, storage.QueueConfig{PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		q.Stop(ctx)
+		db.Close()
+	})
+	return env{svc: svc, db: db, store: store, reader: reader, dir: t.TempDir()}
+}
+
+func (e env) user(t *testing.T, name string, role review.Role, province string) review.User {
+	t.Helper()
+	u, token, err := e.svc.CreateUser(context.Background(), review.NewUser{Name: name, Role: role, Province: province})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.svc.Authenticate(context.Background(), token)
+	if err != nil || got != u {
+		t.Fatalf("authenticate %s: %+v, %v", name, got, err)
+	}
+	return u
+}
+
+// photo spools bytes as the web layer would.
+func (e env) photo(t *testing.T, data []byte) review.Photo {
+	t.Helper()
+	sum := sha256.Sum256(data)
+	p := filepath.Join(e.dir, hex.EncodeToString(sum[:8]))
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return review.Photo{Path: p, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), ContentType: "image/png"}
+}
+
+func waitVerdict(t *testing.T, svc *review.Service, u review.User, id string) review.SheetView {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		v, err := svc.Sheet(context.Background(), u, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch v.Status {
+		case "verified", "flagged", "unreadable":
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sheet %s still %s", id, v.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestService(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Run("UploadReadVerdictIdempotent", func(t *testing.T) {
+				e := setup(t, b, 0)
+				obs := e.user(t, "gözlemci", review.Observer, "")
+				data := []byte("photo one")
+				res, err := e.svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, data), Form: "cb-2023",
+					Typed: map[string]int{"aday_1": 84, "aday_2": 4}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !res.Created || res.Status != "queued" {
+					t.Fatalf("upload = %+v", res)
+				}
+				v := waitVerdict(t, e.svc, obs, res.ID)
+				if v.Box.Il != "İZMİR" || v.Box.SandikNo != "1631" {
+					t.Errorf("box from printed header = %+v", v.Box)
+				}
+				if f := v.Fields["aday_1"]; f.Status != "match" || *f.Read != 84 {
+					t.Errorf("aday_1 = %+v", f)
+				}
+				if f := v.Fields["aday_2"]; f.Status != "mismatch" || *f.Typed != 4 || *f.Read != 3 {
+					t.Errorf("aday_2 = %+v", f)
+				}
+				again, err := e.svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, data), Form: "cb-2023"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if again.Created || again.ID != res.ID {
+					t.Fatalf("re-upload = %+v, want the same sheet %s", again, res.ID)
+				}
+				if n := e.reader.calls.Load(); n != 1 {
+					t.Errorf("reader called %d times for one photo", n)
+				}
+				rc, info, err := e.svc.Original(ctx, obs, res.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _ := io.ReadAll(rc)
+				rc.Close()
+				if string(got) != string(data) || info.SHA256 != res.SHA256 {
+					t.Errorf("original = %q", got)
+				}
+				actions := []string{}
+				for _, h := range v.History {
+					actions = append(actions, h.Action)
+				}
+				if strings.Join(actions, ",") != "upload,typed_entry,ocr_result" {
+					t.Errorf("history = %v", actions)
+				}
+			})
+			t.Run("TypedBeforeAndAfterPhoto", func(t *testing.T) {
+				e := setup(t, b, 0)
+				entry := e.user(t, "veri", review.Entry, "İzmir")
+				obs := e.user(t, "gözlemci", review.Observer, "")
+				box := review.Box{Il: "izmir", Ilce: "Gaziemir", SandikNo: "1631"}
+				if _, err := e.svc.SetBoxTyped(ctx, entry, review.BoxTyped{Form: "cb-2023", Box: box,
+					Counts: map[string]int{"aday_1": 80, "aday_2": 3}}); err != nil {
+					t.Fatal(err)
+				}
+				res, err := e.svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, []byte("photo two")), Form: "cb-2023", Box: box})
+				if err != nil {
+					t.Fatal(err)
+				}
+				v := waitVerdict(t, e.svc, obs, res.ID)
+				if f := v.Fields["aday_1"]; f.Status != "mismatch" || *f.Typed != 80 {
+					t.Fatalf("before: aday_1 = %+v", f)
+				}
+				ids, err := e.svc.SetBoxTyped(ctx, entry, review.BoxTyped{Form: "cb-2023", Box: box,
+					Counts: map[string]int{"aday_1": 84, "aday_2": 3}})
+				if err != nil || len(ids) != 1 || ids[0] != res.ID {
+					t.Fatalf("box typed recomputed %v, %v", ids, err)
+				}
+				v, _ = e.svc.Sheet(ctx, obs, res.ID)
+				if f := v.Fields["aday_1"]; f.Status != "match" {
+					t.Fatalf("after box typed: aday_1 = %+v", f)
+				}
+				v, err = e.svc.SetTyped(ctx, obs, res.ID, map[string]int{"aday_1": 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f := v.Fields["aday_1"]; f.Status != "mismatch" || *f.Typed != 1 {
+					t.Fatalf("after sheet typed: aday_1 = %+v", f)
+				}
+				_, err = e.svc.SetTyped(ctx, obs, res.ID, map[string]int{"nope": 1})
+				var ie *review.InputError
+				if !errors.As(err, &ie) || ie.Code != "unknown_field" {
+					t.Fatalf("unknown field: %v", err)
+				}
+			})
+			t.Run("Scope", func(t *testing.T) {
+				e := setup(t, b, 0)
+				obs1 := e.user(t, "obs1", review.Observer, "")
+				obs2 := e.user(t, "obs2", review.Observer, "")
+				izmir := e.user(t, "avukat-izmir", review.Lawyer, "İzmir")
+				ankara := e.user(t, "avukat-ankara", review.Lawyer, "Ankara")
+				admin := e.user(t, "admin", review.Admin, "")
+				res, err := e.svc.Upload(ctx, obs1, review.Upload{Photo: e.photo(t, []byte("izmir photo")), Form: "cb-2023",
+					Box: review.Box{Il: "İZMİR", Ilce: "GAZİEMİR", SandikNo: "1"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				cases := []struct {
+					name string
+					u    review.User
+					sees bool
+				}{
+					{"uploader", obs1, true},
+					{"other observer", obs2, false},
+					{"lawyer of the province", izmir, true},
+					{"lawyer of another province", ankara, false},
+					{"admin", admin, true},
+				}
+				for _, c := range cases {
+					t.Run(c.name, func(t *testing.T) {
+						_, err := e.svc.Sheet(ctx, c.u, res.ID)
+						if c.sees != (err == nil) {
+							t.Fatalf("sees=%v, err=%v", c.sees, err)
+						}
+						if !c.sees && !errors.Is(err, review.ErrNotFound) {
+							t.Fatalf("err = %v, want ErrNotFound", err)
+						}
+						list, err := e.svc.Sheets(ctx, c.u, review.SheetQuery{})
+						if err != nil || (len(list) == 1) != c.sees {
+							t.Fatalf("list = %d sheets, %v", len(list), err)
+						}
+						if _, _, err := e.svc.Original(ctx, c.u, res.ID); (err == nil) != c.sees {
+							t.Fatalf("original: %v", err)
+						}
+					})
+				}
+				if _, err := e.svc.Upload(ctx, izmir, review.Upload{Photo: e.photo(t, []byte("x")), Form: "cb-2023"}); !errors.Is(err, review.ErrForbidden) {
+					t.Errorf("lawyer upload: %v, want ErrForbidden", err)
+				}
+				if _, err := e.svc.SetLegalHold(ctx, izmir, res.ID, true); !errors.Is(err, review.ErrForbidden) {
+					t.Errorf("lawyer legal hold: %v, want ErrForbidden", err)
+				}
+				entryAnkara := e.user(t, "veri-ankara", review.Entry, "Ankara")
+				if _, err := e.svc.SetBoxTyped(ctx, entryAnkara, review.BoxTyped{Form: "cb-2023",
+					Box: review.Box{Il: "İZMİR", Ilce: "GAZİEMİR", SandikNo: "1"}, Counts: map[string]int{}}); !errors.Is(err, review.ErrForbidden) {
+					t.Errorf("typed for another province: %v, want ErrForbidden", err)
+				}
+			})
+			t.Run("LegalHoldAndCustody", func(t *testing.T) {
+				e := setup(t, b, 0)
+				obs := e.user(t, "obs", review.Observer, "")
+				legal := e.user(t, "hukuk", review.Legal, "")
+				res, err := e.svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, []byte("held photo")), Form: "cb-2023"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				waitVerdict(t, e.svc, obs, res.ID)
+				v, err := e.svc.SetLegalHold(ctx, legal, res.ID, true)
+				if err != nil || !v.LegalHold {
+					t.Fatalf("legal hold: %+v, %v", v.LegalHold, err)
+				}
+				info, err := e.store.StatOriginal(ctx, res.SHA256)
+				if err != nil || !info.LegalHold {
+					t.Fatalf("store legal hold: %+v, %v", info, err)
+				}
+				rep, err := e.svc.VerifyCustody(ctx)
+				if err != nil || !rep.OK() || rep.Entries != 3 {
+					t.Fatalf("custody: %+v, %v", rep, err)
+				}
+				tamper(t, e.db)
+				rep, err = e.svc.VerifyCustody(ctx)
+				if err != nil || rep.OK() {
+					t.Fatalf("custody after tampering: %+v, %v", rep, err)
+				}
+			})
+			t.Run("ReaderFaultIsRetried", func(t *testing.T) {
+				e := setup(t, b, 1)
+				obs := e.user(t, "obs", review.Observer, "")
+				res, err := e.svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, []byte("retry photo")), Form: "cb-2023"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				v := waitVerdict(t, e.svc, obs, res.ID)
+				if v.Status == "unreadable" || e.reader.calls.Load() != 2 {
+					t.Fatalf("status %s after %d reads", v.Status, e.reader.calls.Load())
+				}
+			})
+		})
+	}
+}
+
+// tamper edits the custody log as someone with database access would,
+// going around the append-only triggers.
+func tamper(t *testing.T, db *storage.DB) {
+	t.Helper()
+	ctx := context.Background()
+	stmts := []string{`DROP TRIGGER custody_no_update`}
+	if db.Dialect() == storage.Postgres {
+		stmts = []string{`ALTER TABLE custody DISABLE TRIGGER custody_no_change`}
+	}
+	stmts = append(stmts, `UPDATE custody SET actor = 'someone else' WHERE seq = 1`)
+	err := db.InTx(ctx, func(tx *storage.Tx) error {
+		for _, s := range stmts {
+			if err := tx.Exec(ctx, s); err != nil {
+				return fmt.Errorf("%s: %w", s, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

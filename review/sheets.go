@@ -1,0 +1,532 @@
+package review
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/storage"
+)
+
+// Sheet statuses before a verdict; after it the status is the verdict.
+const (
+	StatusQueued     = "queued"
+	StatusProcessing = "processing"
+)
+
+// MaxCount is the largest figure accepted for a field: no ballot box has
+// more voters.
+const MaxCount = 100_000
+
+// Box identifies a ballot box.
+type Box struct {
+	Il       string `json:"il"`
+	Ilce     string `json:"ilce"`
+	SandikNo string `json:"sandik_no"`
+}
+
+func (b Box) normalized() Box {
+	return Box{Il: NormalizePlace(b.Il), Ilce: NormalizePlace(b.Ilce), SandikNo: NormalizePlace(b.SandikNo)}
+}
+
+func (b Box) complete() bool { return b.Il != "" && b.Ilce != "" && b.SandikNo != "" }
+
+func (b Box) empty() bool { return b.Il == "" && b.Ilce == "" && b.SandikNo == "" }
+
+// Photo is an uploaded image already spooled to a local file, with the
+// SHA-256 computed while it streamed in.
+type Photo struct {
+	Path        string
+	SHA256      string
+	Size        int64
+	ContentType string
+}
+
+// Upload is a photo with what came with it.
+type Upload struct {
+	Photo Photo
+	Form  string
+	// Box is optional; otherwise taken from the printed header.
+	Box Box
+	// Typed is nil when no figures came with the photo.
+	Typed map[string]int
+}
+
+// UploadResult says which sheet holds the photo.
+type UploadResult struct {
+	ID      string `json:"id"`
+	SHA256  string `json:"sha256"`
+	Status  string `json:"status"`
+	Created bool   `json:"-"`
+}
+
+// OCRArgs is the River job that reads a sheet's photo.
+type OCRArgs struct {
+	SheetID string `json:"sheet_id"`
+}
+
+// Kind implements river.JobArgs.
+func (OCRArgs) Kind() string { return "ocr_sheet" }
+
+// InsertOpts makes a second job for the same sheet a no-op while one waits.
+func (OCRArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+func (s *Service) checkTyped(form *ocr.Form, typed map[string]int) error {
+	for id, v := range typed {
+		if _, ok := form.Field(id); !ok {
+			return inputErr("unknown_field", fmt.Sprintf("Formda %q alanı yok.", id), fmt.Sprintf("The form has no field %q.", id))
+		}
+		if v < 0 || v > MaxCount {
+			return inputErr("bad_count", fmt.Sprintf("%s için %d geçersiz.", id, v), fmt.Sprintf("%d is not a valid count for %s.", v, id))
+		}
+	}
+	return nil
+}
+
+// Upload stores an original and its sheet record and queues the reading.
+// It answers only once both are durable. The same bytes again return the
+// existing sheet (Created false); typed figures sent with them are applied.
+func (s *Service) Upload(ctx context.Context, u User, in Upload) (UploadResult, error) {
+	if !u.can(Observer, Entry, Admin) {
+		return UploadResult{}, ErrForbidden
+	}
+	form, err := s.form(in.Form)
+	if err != nil {
+		return UploadResult{}, err
+	}
+	box := in.Box.normalized()
+	if !u.inProvince(box.Il) {
+		return UploadResult{}, fmt.Errorf("upload for %s by a user of %s: %w", box.Il, u.Province, ErrForbidden)
+	}
+	if in.Typed != nil {
+		if err := s.checkTyped(form, in.Typed); err != nil {
+			return UploadResult{}, err
+		}
+	}
+	var existing storage.Sheet
+	err = s.db.View(ctx, func(tx *storage.Tx) error {
+		var err error
+		existing, err = tx.SheetBySHA256(ctx, in.Photo.SHA256)
+		return err
+	})
+	if err == nil {
+		return s.reupload(ctx, u, existing, in.Typed)
+	}
+	if !errors.Is(err, storage.ErrNotFound) {
+		return UploadResult{}, err
+	}
+
+	f, err := os.Open(in.Photo.Path)
+	if err != nil {
+		return UploadResult{}, fmt.Errorf("open spooled photo: %w", err)
+	}
+	defer f.Close()
+	if _, _, err := s.store.PutOriginal(ctx, in.Photo.SHA256, in.Photo.Size, in.Photo.ContentType, f); err != nil {
+		return UploadResult{}, fmt.Errorf("store original: %w", err)
+	}
+
+	now := s.clock()
+	sh := storage.Sheet{
+		ID: "sh_" + randomHex(10), SHA256: in.Photo.SHA256, Size: in.Photo.Size, ContentType: in.Photo.ContentType,
+		Form: form.ID, Il: box.Il, Ilce: box.Ilce, SandikNo: box.SandikNo, Status: StatusQueued, UploadedBy: u.ID,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if in.Typed != nil {
+		sh.Typed, _ = json.Marshal(in.Typed)
+	}
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.InsertSheet(ctx, sh); err != nil {
+			return err
+		}
+		detail := map[string]any{"form": sh.Form, "size": sh.Size, "box": box}
+		if err := s.appendCustody(ctx, tx, now, u.actor(), ActionUpload, sh.ID, sh.SHA256, detail); err != nil {
+			return err
+		}
+		if sh.Typed != nil {
+			if err := s.appendCustody(ctx, tx, now, u.actor(), ActionTypedEntry, sh.ID, hashBytes(sh.Typed), json.RawMessage(sh.Typed)); err != nil {
+				return err
+			}
+		}
+		return tx.InsertJob(ctx, OCRArgs{SheetID: sh.ID}, nil)
+	})
+	if errors.Is(err, storage.ErrDuplicate) {
+		// The same bytes arrived twice at once; the other upload won.
+		err = s.db.View(ctx, func(tx *storage.Tx) error {
+			existing, err = tx.SheetBySHA256(ctx, in.Photo.SHA256)
+			return err
+		})
+		if err != nil {
+			return UploadResult{}, err
+		}
+		return s.reupload(ctx, u, existing, in.Typed)
+	}
+	if err != nil {
+		return UploadResult{}, fmt.Errorf("record sheet: %w", err)
+	}
+	s.log.InfoContext(ctx, "sheet uploaded", "sheet_id", sh.ID, "sha256", sh.SHA256, "user_id", u.ID)
+	return UploadResult{ID: sh.ID, SHA256: sh.SHA256, Status: sh.Status, Created: true}, nil
+}
+
+func (s *Service) reupload(ctx context.Context, u User, sh storage.Sheet, typed map[string]int) (UploadResult, error) {
+	if typed != nil && u.canSee(sh) {
+		if _, err := s.SetTyped(ctx, u, sh.ID, typed); err != nil {
+			return UploadResult{}, err
+		}
+		sh.Status = "" // may have changed; re-read below
+	}
+	if sh.Status == "" {
+		if err := s.db.View(ctx, func(tx *storage.Tx) error {
+			var err error
+			sh, err = tx.SheetByID(ctx, sh.ID)
+			return err
+		}); err != nil {
+			return UploadResult{}, err
+		}
+	}
+	return UploadResult{ID: sh.ID, SHA256: sh.SHA256, Status: sh.Status}, nil
+}
+
+// loadVisible returns a sheet the user may see; ErrNotFound otherwise, so
+// that ids of other provinces' sheets reveal nothing.
+func loadVisible(ctx context.Context, tx *storage.Tx, u User, id string) (storage.Sheet, error) {
+	sh, err := tx.SheetByID(ctx, id)
+	if err != nil {
+		return storage.Sheet{}, err
+	}
+	if !u.canSee(sh) {
+		return storage.Sheet{}, fmt.Errorf("sheet %s: %w", id, ErrNotFound)
+	}
+	return sh, nil
+}
+
+// SetTyped stores the figures typed for one sheet and recomputes its verdict.
+func (s *Service) SetTyped(ctx context.Context, u User, id string, typed map[string]int) (SheetView, error) {
+	if !u.can(Observer, Entry, Admin) {
+		return SheetView{}, ErrForbidden
+	}
+	if typed == nil {
+		return SheetView{}, inputErr("no_counts", "Sayılar eksik.", "The counts are missing.")
+	}
+	counts, _ := json.Marshal(typed)
+	err := s.db.InTx(ctx, func(tx *storage.Tx) error {
+		sh, err := loadVisible(ctx, tx, u, id)
+		if err != nil {
+			return err
+		}
+		form, err := s.form(sh.Form)
+		if err != nil {
+			return err
+		}
+		if err := s.checkTyped(form, typed); err != nil {
+			return err
+		}
+		now := s.clock()
+		if err := tx.SetSheetTyped(ctx, id, counts, now); err != nil {
+			return err
+		}
+		sh.Typed = counts
+		verdict, err := s.recompute(ctx, tx, form, sh, now)
+		if err != nil {
+			return err
+		}
+		return s.appendCustody(ctx, tx, now, u.actor(), ActionTypedEntry, id, hashBytes(counts),
+			map[string]any{"counts": json.RawMessage(counts), "verdict": verdict})
+	})
+	if err != nil {
+		return SheetView{}, err
+	}
+	return s.Sheet(ctx, u, id)
+}
+
+// BoxTyped is typed figures for a ballot box, sent apart from any photo.
+type BoxTyped struct {
+	Form   string         `json:"form"`
+	Box    Box            `json:"box"`
+	Counts map[string]int `json:"counts"`
+}
+
+// SetBoxTyped stores the typed figures of a box, before or after its photo
+// arrives, and recomputes the verdicts of the box's sheets that have no
+// figures of their own. It returns the ids of those sheets.
+func (s *Service) SetBoxTyped(ctx context.Context, u User, in BoxTyped) ([]string, error) {
+	if !u.can(Entry, Admin) {
+		return nil, ErrForbidden
+	}
+	box := in.Box.normalized()
+	if !box.complete() {
+		return nil, inputErr("no_box", "İl, ilçe ve sandık numarası gerekli.", "Province, district and ballot box number are required.")
+	}
+	if !u.inProvince(box.Il) {
+		return nil, ErrForbidden
+	}
+	form, err := s.form(in.Form)
+	if err != nil {
+		return nil, err
+	}
+	if in.Counts == nil {
+		return nil, inputErr("no_counts", "Sayılar eksik.", "The counts are missing.")
+	}
+	if err := s.checkTyped(form, in.Counts); err != nil {
+		return nil, err
+	}
+	counts, _ := json.Marshal(in.Counts)
+	var ids []string
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
+		now := s.clock()
+		if err := tx.PutBoxTyped(ctx, storage.BoxTyped{Form: form.ID, Il: box.Il, Ilce: box.Ilce, SandikNo: box.SandikNo,
+			Counts: counts, EnteredBy: u.ID, UpdatedAt: now}); err != nil {
+			return err
+		}
+		sheets, err := tx.Sheets(ctx, storage.SheetFilter{Il: box.Il, Ilce: box.Ilce, SandikNo: box.SandikNo, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, sh := range sheets {
+			if sh.Form != form.ID || sh.Typed != nil {
+				continue
+			}
+			ids = append(ids, sh.ID)
+			if _, err := s.recompute(ctx, tx, form, sh, now); err != nil {
+				return err
+			}
+		}
+		return s.appendCustody(ctx, tx, now, u.actor(), ActionTypedEntry, "", hashBytes(counts),
+			map[string]any{"form": form.ID, "box": box, "counts": json.RawMessage(counts), "sheets": ids})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// typedFor returns the figures that apply to a sheet: its own, else its box's.
+func typedFor(ctx context.Context, tx *storage.Tx, sh storage.Sheet) (map[string]int, error) {
+	raw := sh.Typed
+	if raw == nil && sh.Il != "" {
+		b, err := tx.BoxTypedFor(ctx, sh.Form, sh.Il, sh.Ilce, sh.SandikNo)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return nil, err
+		}
+		raw = b.Counts
+	}
+	if raw == nil {
+		return nil, nil
+	}
+	var typed map[string]int
+	if err := json.Unmarshal(raw, &typed); err != nil {
+		return nil, fmt.Errorf("decode typed figures: %w", err)
+	}
+	return typed, nil
+}
+
+// recompute checks a read sheet against its typed figures and stores the
+// verdict; a sheet not read yet keeps its status. It returns the status.
+func (s *Service) recompute(ctx context.Context, tx *storage.Tx, form *ocr.Form, sh storage.Sheet, now time.Time) (string, error) {
+	if sh.Reading == nil {
+		return sh.Status, nil
+	}
+	var reading ocr.Reading
+	if err := json.Unmarshal(sh.Reading, &reading); err != nil {
+		return "", fmt.Errorf("decode reading of %s: %w", sh.ID, err)
+	}
+	typed, err := typedFor(ctx, tx, sh)
+	if err != nil {
+		return "", err
+	}
+	res := Verify(form, &reading, typed)
+	return s.saveResult(ctx, tx, sh.ID, res, now)
+}
+
+func (s *Service) saveResult(ctx context.Context, tx *storage.Tx, id string, res Result, now time.Time) (string, error) {
+	raw, err := json.Marshal(res)
+	if err != nil {
+		return "", fmt.Errorf("encode result: %w", err)
+	}
+	fields := make([]storage.SheetField, 0, len(res.Fields))
+	for fid, f := range res.Fields {
+		sf := storage.SheetField{Field: fid, Confidence: f.Confidence, Status: string(f.Status)}
+		if f.Value != nil {
+			v := int64(*f.Value)
+			sf.Value = &v
+		}
+		if f.Typed != nil {
+			v := int64(*f.Typed)
+			sf.Typed = &v
+		}
+		fields = append(fields, sf)
+	}
+	sort.Slice(fields, func(i, j int) bool { return fields[i].Field < fields[j].Field })
+	status := string(res.Verdict)
+	if err := tx.SaveResult(ctx, id, status, raw, fields, now); err != nil {
+		return "", err
+	}
+	return status, nil
+}
+
+// FieldView is one field of a sheet as shown: typed, read, confidence, status.
+type FieldView struct {
+	Typed      *int    `json:"typed"`
+	Read       *int    `json:"read"`
+	Confidence float64 `json:"confidence"`
+	// Status is a FieldStatus, or "pending" before the photo is read.
+	Status string `json:"status"`
+}
+
+// SheetView is a sheet as the API shows it.
+type SheetView struct {
+	ID          string               `json:"id"`
+	SHA256      string               `json:"sha256"`
+	Size        int64                `json:"size"`
+	ContentType string               `json:"content_type"`
+	Form        string               `json:"form"`
+	Box         Box                  `json:"box"`
+	Status      string               `json:"status"`
+	Fields      map[string]FieldView `json:"fields"`
+	Reasons     []Reason             `json:"reasons"`
+	Result      *Result              `json:"result,omitempty"`
+	LegalHold   bool                 `json:"legal_hold"`
+	UploadedBy  int64                `json:"uploaded_by"`
+	CreatedAt   time.Time            `json:"created_at"`
+	UpdatedAt   time.Time            `json:"updated_at"`
+	History     []HistoryEntry       `json:"history"`
+}
+
+// Sheet returns a sheet the user may see.
+func (s *Service) Sheet(ctx context.Context, u User, id string) (SheetView, error) {
+	var v SheetView
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
+		sh, err := loadVisible(ctx, tx, u, id)
+		if err != nil {
+			return err
+		}
+		v, err = s.view(ctx, tx, sh)
+		if err != nil {
+			return err
+		}
+		v.History, err = history(ctx, tx, id)
+		return err
+	})
+	return v, err
+}
+
+func (s *Service) view(ctx context.Context, tx *storage.Tx, sh storage.Sheet) (SheetView, error) {
+	v := SheetView{ID: sh.ID, SHA256: sh.SHA256, Size: sh.Size, ContentType: sh.ContentType, Form: sh.Form,
+		Box: Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}, Status: sh.Status,
+		Fields: map[string]FieldView{}, Reasons: []Reason{}, LegalHold: sh.LegalHold, UploadedBy: sh.UploadedBy,
+		CreatedAt: sh.CreatedAt, UpdatedAt: sh.UpdatedAt}
+	if sh.Result != nil {
+		var res Result
+		if err := json.Unmarshal(sh.Result, &res); err != nil {
+			return SheetView{}, fmt.Errorf("decode result of %s: %w", sh.ID, err)
+		}
+		v.Result = &res
+		if res.Reasons != nil {
+			v.Reasons = res.Reasons
+		}
+		for id, f := range res.Fields {
+			v.Fields[id] = FieldView{Typed: f.Typed, Read: f.Value, Confidence: f.Confidence, Status: string(f.Status)}
+		}
+		return v, nil
+	}
+	typed, err := typedFor(ctx, tx, sh)
+	if err != nil {
+		return SheetView{}, err
+	}
+	for id, t := range typed {
+		t := t
+		v.Fields[id] = FieldView{Typed: &t, Status: "pending"}
+	}
+	return v, nil
+}
+
+// SheetQuery filters the sheets a user lists.
+type SheetQuery struct {
+	Box    Box
+	Status string
+	Limit  int
+}
+
+// Sheets lists the sheets the user may see, newest first.
+func (s *Service) Sheets(ctx context.Context, u User, q SheetQuery) ([]SheetView, error) {
+	box := q.Box.normalized()
+	f := storage.SheetFilter{Il: box.Il, Ilce: box.Ilce, SandikNo: box.SandikNo, Status: q.Status, Limit: q.Limit}
+	switch {
+	case u.Role == Admin:
+	case u.Role == Observer:
+		f.UploadedBy = u.ID
+	case u.Province != "":
+		if f.Il != "" && f.Il != u.Province {
+			return []SheetView{}, nil
+		}
+		f.Il = u.Province
+	}
+	out := []SheetView{}
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
+		sheets, err := tx.Sheets(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, sh := range sheets {
+			if !u.canSee(sh) {
+				continue
+			}
+			v, err := s.view(ctx, tx, sh)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Original returns the exact bytes of a sheet's photo.
+func (s *Service) Original(ctx context.Context, u User, id string) (io.ReadCloser, storage.ObjectInfo, error) {
+	var sh storage.Sheet
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
+		var err error
+		sh, err = loadVisible(ctx, tx, u, id)
+		return err
+	})
+	if err != nil {
+		return nil, storage.ObjectInfo{}, err
+	}
+	return s.store.OpenOriginal(ctx, sh.SHA256)
+}
+
+// SetLegalHold puts a sheet's original under legal hold, or lifts it.
+func (s *Service) SetLegalHold(ctx context.Context, u User, id string, on bool) (SheetView, error) {
+	if !u.can(Legal, Admin) {
+		return SheetView{}, ErrForbidden
+	}
+	err := s.db.InTx(ctx, func(tx *storage.Tx) error {
+		sh, err := loadVisible(ctx, tx, u, id)
+		if err != nil {
+			return err
+		}
+		// The store first: a hold recorded but not applied would mislead.
+		if err := s.store.SetLegalHold(ctx, sh.SHA256, on); err != nil {
+			return err
+		}
+		now := s.clock()
+		if err := tx.SetSheetLegalHold(ctx, id, on, now); err != nil {
+			return err
+		}
+		return s.appendCustody(ctx, tx, now, u.actor(), ActionLegalHold, id, sh.SHA256, map[string]bool{"on": on})
+	})
+	if err != nil {
+		return SheetView{}, err
+	}
+	return s.Sheet(ctx, u, id)
+}

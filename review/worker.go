@@ -1,0 +1,233 @@
+package review
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+
+	"github.com/riverqueue/river"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/storage"
+)
+
+// SheetReader reads a photo of a sheet; *ocr.Reader is one.
+type SheetReader interface {
+	Read(ctx context.Context, form *ocr.Form, image []byte) (*ocr.Reading, error)
+}
+
+// maxOriginalRead bounds what a worker loads into memory from the store;
+// uploads are limited well below it.
+const maxOriginalRead = 256 << 20
+
+// thumbnailWidth is the width of the rectified page's thumbnail.
+const thumbnailWidth = 400
+
+// OCRWorker reads uploaded photos and stores readings and verdicts.
+// Running a job again after it succeeded changes nothing; a job cut off by
+// a crash is rerun by River and starts over.
+type OCRWorker struct {
+	river.WorkerDefaults[OCRArgs]
+	svc    *Service
+	reader SheetReader
+}
+
+// NewOCRWorker returns the worker for OCRArgs jobs.
+func NewOCRWorker(svc *Service, reader SheetReader) *OCRWorker {
+	return &OCRWorker{svc: svc, reader: reader}
+}
+
+// Register adds the OCR worker to River's workers.
+func (w *OCRWorker) Register(workers *river.Workers) { river.AddWorker(workers, w) }
+
+func isVerdict(status string) bool {
+	switch Verdict(status) {
+	case Verified, Flagged, Unreadable:
+		return true
+	}
+	return false
+}
+
+// Work implements river.Worker.
+func (w *OCRWorker) Work(ctx context.Context, job *river.Job[OCRArgs]) error {
+	s := w.svc
+	id := job.Args.SheetID
+	var sh storage.Sheet
+	err := s.db.InTx(ctx, func(tx *storage.Tx) error {
+		var err error
+		sh, err = tx.SheetByID(ctx, id)
+		if err != nil || isVerdict(sh.Status) {
+			return err
+		}
+		return tx.SetSheetStatus(ctx, id, StatusProcessing, s.clock())
+	})
+	if errors.Is(err, storage.ErrNotFound) {
+		return river.JobCancel(fmt.Errorf("sheet %s: %w", id, err))
+	}
+	if err != nil {
+		return err
+	}
+	if isVerdict(sh.Status) {
+		return nil // already read: a rerun changes nothing
+	}
+	form, err := s.form(sh.Form)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	rc, _, err := s.store.OpenOriginal(ctx, sh.SHA256)
+	if err != nil {
+		return fmt.Errorf("open original of %s: %w", id, err)
+	}
+	data, err := io.ReadAll(io.LimitReader(rc, maxOriginalRead))
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("read original of %s: %w", id, err)
+	}
+	reading, err := w.reader.Read(ctx, form, data)
+	if err != nil {
+		if ocr.IsInputError(err) || job.Attempt >= job.MaxAttempts {
+			s.log.ErrorContext(ctx, "sheet unreadable", "sheet_id", id, "sha256", sh.SHA256, "attempt", job.Attempt, "err", err)
+			return w.unreadable(ctx, form, sh)
+		}
+		return fmt.Errorf("read sheet %s: %w", id, err)
+	}
+	if err := w.storeImages(ctx, id, reading); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(reading)
+	if err != nil {
+		return fmt.Errorf("encode reading: %w", err)
+	}
+	var status string
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
+		cur, err := tx.SheetByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if isVerdict(cur.Status) {
+			status = cur.Status // another run finished first
+			return nil
+		}
+		now := s.clock()
+		if err := tx.SaveReading(ctx, id, raw, now); err != nil {
+			return err
+		}
+		cur.Reading = raw
+		if cur.Il == "" && cur.Ilce == "" && cur.SandikNo == "" {
+			// No identity came with the photo: take the printed header's.
+			b := Box{Il: reading.Printed["il"], Ilce: reading.Printed["ilce"], SandikNo: reading.Printed["sandik_no"]}.normalized()
+			if !b.empty() {
+				if err := tx.SetSheetBox(ctx, id, b.Il, b.Ilce, b.SandikNo, now); err != nil {
+					return err
+				}
+				cur.Il, cur.Ilce, cur.SandikNo = b.Il, b.Ilce, b.SandikNo
+			}
+		}
+		status, err = s.recompute(ctx, tx, form, cur, now)
+		if err != nil {
+			return err
+		}
+		return s.appendCustody(ctx, tx, now, workerActor, ActionOCRResult, id, hashBytes(raw),
+			map[string]any{"verdict": status, "original_sha256": sh.SHA256})
+	})
+	if err != nil {
+		return fmt.Errorf("save reading of %s: %w", id, err)
+	}
+	s.log.InfoContext(ctx, "sheet read", "sheet_id", id, "sha256", sh.SHA256, "verdict", status)
+	return nil
+}
+
+// unreadable records that the photo cannot be read at all.
+func (w *OCRWorker) unreadable(ctx context.Context, form *ocr.Form, sh storage.Sheet) error {
+	s := w.svc
+	res := Result{Form: form.ID, Printed: map[string]string{}, Fields: map[string]FieldResult{}, Rules: []RuleResult{},
+		Quality: ocr.Quality{Problems: []ocr.Problem{}}, Verdict: Unreadable,
+		Reasons: []Reason{{Code: "read_failed", TR: "Fotoğraf okunamadı; yeniden çekin.", EN: "The photo could not be read; retake it."}}}
+	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+		now := s.clock()
+		status, err := s.saveResult(ctx, tx, sh.ID, res, now)
+		if err != nil {
+			return err
+		}
+		return s.appendCustody(ctx, tx, now, workerActor, ActionOCRResult, sh.ID, hashBytes(nil),
+			map[string]any{"verdict": status, "original_sha256": sh.SHA256})
+	})
+}
+
+// storeImages keeps the rectified page, its thumbnail and the crops as
+// PNGs, for the lawyers' screen and the evidence bundle. Keys are fixed
+// per sheet, so a rerun overwrites with the same images.
+func (w *OCRWorker) storeImages(ctx context.Context, id string, rd *ocr.Reading) error {
+	put := func(key string, img image.Image) error {
+		if img == nil || img.Bounds().Empty() {
+			return nil
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			return fmt.Errorf("encode %s: %w", key, err)
+		}
+		return w.svc.store.PutDerived(ctx, key, "image/png", buf.Bytes())
+	}
+	if rd.Page != nil {
+		if err := put(DerivedKey(id, "page"), rd.Page); err != nil {
+			return err
+		}
+		if err := put(DerivedKey(id, "thumbnail"), thumbnail(rd.Page, thumbnailWidth)); err != nil {
+			return err
+		}
+	}
+	for fid, f := range rd.Fields {
+		if f.Crop != nil {
+			if err := put(DerivedKey(id, "field/"+fid), f.Crop); err != nil {
+				return err
+			}
+		}
+	}
+	for pid, c := range rd.PrintedCrops {
+		if c != nil {
+			if err := put(DerivedKey(id, "printed/"+pid), c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// DerivedKey is where a derived image of a sheet is kept: "page",
+// "thumbnail", "field/<id>" or "printed/<id>".
+func DerivedKey(sheetID, name string) string { return "sheets/" + sheetID + "/" + name + ".png" }
+
+// thumbnail shrinks g to width w by averaging boxes of pixels.
+func thumbnail(g *image.Gray, w int) *image.Gray {
+	b := g.Bounds()
+	if b.Dx() <= w {
+		return g
+	}
+	h := b.Dy() * w / b.Dx()
+	if h < 1 {
+		h = 1
+	}
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		y0, y1 := b.Min.Y+y*b.Dy()/h, b.Min.Y+(y+1)*b.Dy()/h
+		for x := 0; x < w; x++ {
+			x0, x1 := b.Min.X+x*b.Dx()/w, b.Min.X+(x+1)*b.Dx()/w
+			sum, n := 0, 0
+			for yy := y0; yy < y1; yy++ {
+				for xx := x0; xx < x1; xx++ {
+					sum += int(g.GrayAt(xx, yy).Y)
+					n++
+				}
+			}
+			if n > 0 {
+				out.Pix[y*out.Stride+x] = uint8(sum / n)
+			}
+		}
+	}
+	return out
+}
