@@ -270,16 +270,21 @@ func (r Rule) Holds(values map[string]int) (holds, ok bool) {
 	if !ok {
 		return false, false
 	}
-	switch r.Op {
+	return Compare(s, r.Op), true
+}
+
+// Compare reports whether slack (Σ coef·value + const) satisfies op against zero.
+func Compare(slack int, op Op) bool {
+	switch op {
 	case OpEq:
-		return s == 0, true
+		return slack == 0
 	case OpLe:
-		return s <= 0, true
+		return slack <= 0
 	case OpGe:
-		return s >= 0, true
+		return slack >= 0
 	case OpLt:
-		return s < 0, true
+		return slack < 0
 	default:
-		return s > 0, true
+		return slack > 0
 	}
 }

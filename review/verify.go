@@ -352,21 +352,43 @@ func decode(form *ocr.Form, fields []fieldModel, typed map[string]int, pol Polic
 			cur[i] = f.cands[0].v
 		}
 	}
+	// Field scores are memoised: decoding asks for the same values many times.
+	memo := make([]map[int]float64, n)
+	for i := range memo {
+		memo[i] = map[int]float64{}
+	}
 	fieldScore := func(i, v int) float64 {
+		if s, ok := memo[i][v]; ok {
+			return s
+		}
 		s := fields[i].logLik(v)
 		if hasTyped[i] && v != typedAt[i] {
 			s += prior
 		}
+		memo[i][v] = s
 		return s
 	}
-	values := make(map[string]int, n)
-	ruleScore := func(a []int) float64 {
-		for i, f := range fields {
-			values[f.id] = a[i]
+	type term struct{ i, coef int }
+	type rule struct {
+		terms []term
+		konst int
+		op    ocr.Op
+	}
+	rules := make([]rule, len(form.Rules))
+	for k, r := range form.Rules {
+		rules[k] = rule{konst: r.Const, op: r.Op}
+		for _, t := range r.Terms {
+			rules[k].terms = append(rules[k].terms, term{idx[t.Field], t.Coef})
 		}
+	}
+	ruleScore := func(a []int) float64 {
 		s := 0.0
-		for _, r := range form.Rules {
-			if holds, ok := r.Holds(values); ok && !holds {
+		for _, r := range rules {
+			slack := r.konst
+			for _, t := range r.terms {
+				slack += t.coef * a[t.i]
+			}
+			if !ocr.Compare(slack, r.op) {
 				s += rulePenalty
 			}
 		}

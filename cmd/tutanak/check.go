@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
+	"image/draw"
 	"image/png"
 	"log/slog"
 	"os"
@@ -95,7 +97,7 @@ func runCheck(ctx context.Context, e env) error {
 	res := review.Verify(form, reading, typed)
 	res.ElapsedMS = time.Since(start).Milliseconds()
 	if *debugDir != "" {
-		if err := writeDebug(*debugDir, reading); err != nil {
+		if err := writeDebug(*debugDir, form, reading, res); err != nil {
 			return err
 		}
 	}
@@ -143,7 +145,7 @@ func readTyped(path string, form *ocr.Form) (map[string]int, error) {
 	return tf.Counts, nil
 }
 
-func writeDebug(dir string, rd *ocr.Reading) error {
+func writeDebug(dir string, form *ocr.Form, rd *ocr.Reading, res review.Result) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -162,6 +164,9 @@ func writeDebug(dir string, rd *ocr.Reading) error {
 		if err := write("page.png", rd.Page); err != nil {
 			return err
 		}
+		if err := write("overlay.png", overlay(form, rd, res)); err != nil {
+			return err
+		}
 	}
 	for id, img := range rd.PrintedCrops {
 		if err := write("printed-"+id+".png", img); err != nil {
@@ -176,4 +181,44 @@ func writeDebug(dir string, rd *ocr.Reading) error {
 		}
 	}
 	return nil
+}
+
+// overlay draws on the rectified page where each value was read, coloured by
+// what became of it: green match, red mismatch, orange unreadable, blue read
+// without a typed figure, grey for printed values.
+func overlay(form *ocr.Form, rd *ocr.Reading, res review.Result) *image.RGBA {
+	b := rd.Page.Bounds()
+	out := image.NewRGBA(b)
+	draw.Draw(out, b, rd.Page, b.Min, draw.Src)
+	s := rd.PageScale
+	box := func(bx ocr.Box, c color.RGBA) {
+		r := image.Rect(int(float64(bx.X)*s), int(float64(bx.Y)*s), int(float64(bx.X+bx.W)*s), int(float64(bx.Y+bx.H)*s))
+		for t := 0; t < 3; t++ {
+			rr := r.Inset(t)
+			for x := rr.Min.X; x < rr.Max.X; x++ {
+				out.SetRGBA(x, rr.Min.Y, c)
+				out.SetRGBA(x, rr.Max.Y-1, c)
+			}
+			for y := rr.Min.Y; y < rr.Max.Y; y++ {
+				out.SetRGBA(rr.Min.X, y, c)
+				out.SetRGBA(rr.Max.X-1, y, c)
+			}
+		}
+	}
+	for _, p := range form.Printed {
+		box(p.ValueBox, color.RGBA{120, 120, 120, 255})
+	}
+	for _, f := range form.Fields {
+		c := color.RGBA{30, 90, 220, 255}
+		switch res.Fields[f.ID].Status {
+		case review.StatusMatch:
+			c = color.RGBA{20, 160, 60, 255}
+		case review.StatusMismatch:
+			c = color.RGBA{220, 30, 30, 255}
+		case review.StatusUnreadable:
+			c = color.RGBA{240, 150, 0, 255}
+		}
+		box(f.DigitsBox, c)
+	}
+	return out
 }
