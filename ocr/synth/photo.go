@@ -30,7 +30,13 @@ type shot struct {
 	linearPart float64 // share of the linear gradient in the fall-off
 	grainAngle float64
 	grainFreq  float64
+	// shadow is how much the page darkens the table along its edge (0–1);
+	// shadowU and shadowV shift the shadow, in page widths and heights.
+	shadow, shadowU, shadowV float64
 }
+
+// shadowWidth is how far a page's shadow reaches, as a share of the page.
+const shadowWidth = 0.02
 
 // Camera limits. Phone photos tilt up to maxTilt (hardMaxTilt for hard
 // photos); scans only up to scanMaxTilt.
@@ -104,6 +110,8 @@ func planPhoto(rng *rand.Rand, size [2]int, aspect float64, hard bool) shot {
 	s.linearPart = uniform(rng, 0.3, 0.8)
 	s.grainAngle = uniform(rng, 0, math.Pi)
 	s.grainFreq = uniform(rng, 0.02, 0.06) * 1200 / W
+	s.shadow = uniform(rng, 0.2, 0.5)
+	s.shadowU, s.shadowV = uniform(rng, -0.006, 0.006), uniform(rng, -0.004, 0.006)
 	return s
 }
 
@@ -190,15 +198,17 @@ func photograph(page *image.RGBA, s shot, rng *rand.Rand) *image.RGBA {
 	light := newLighting(s)
 	bg := newWoodGrain(s, rng)
 	paper := [3]float64{s.paper[0] * s.tint[0], s.paper[1] * s.tint[1], s.paper[2] * s.tint[2]}
+	cols := light.columns(W)
 	for y := range H {
 		fy := float64(y) + 0.5
+		rowLight := light.falloffY(fy)
 		row := out.Pix[y*out.Stride:]
 		for x := range W {
 			fx := float64(x) + 0.5
 			z := inv[6]*fx + inv[7]*fy + inv[8]
 			u := (inv[0]*fx + inv[1]*fy + inv[2]) / z
 			v := (inv[3]*fx + inv[4]*fy + inv[5]) / z
-			l := light.at(fx, fy)
+			l := light.level(cols[x] + rowLight)
 			p := row[4*x : 4*x+4 : 4*x+4]
 			if u >= 0 && u < 1 && v >= 0 && v < 1 {
 				r, g, b := bilinearRGB(src, u*sw-0.5, v*sh-0.5)
@@ -207,6 +217,14 @@ func photograph(page *image.RGBA, s shot, rng *rand.Rand) *image.RGBA {
 				p[2] = clamp8(b * paper[2] * l)
 			} else {
 				t := bg.at(fx, fy) * l
+				if s.shadow > 0 {
+					su, sv := u-s.shadowU, v-s.shadowV
+					d := max(-su, su-1, -sv, sv-1)
+					if d < shadowWidth {
+						k := min(1-d/shadowWidth, 1)
+						t *= 1 - s.shadow*k*k
+					}
+				}
 				p[0] = clamp8(float64(s.background.R) * t * s.tint[0])
 				p[1] = clamp8(float64(s.background.G) * t * s.tint[1])
 				p[2] = clamp8(float64(s.background.B) * t * s.tint[2])
@@ -269,17 +287,35 @@ func newLighting(s shot) lighting {
 	return l
 }
 
-func (l lighting) falloff(x, y float64) float64 {
-	lin := (((x-l.cx)*l.cos+(y-l.cy)*l.sin)/l.halfDiag + 1) / 2
-	dx, dy := (x-l.lightX)/l.halfDiag, (y-l.lightY)/l.halfDiag
-	return l.linear*lin + (1-l.linear)*(dx*dx+dy*dy)
+// The fall-off is a sum of a term in x and a term in y, so a row of light
+// is a column table plus a constant.
+func (l lighting) falloffX(x float64) float64 {
+	dx := (x - l.lightX) / l.halfDiag
+	return l.linear*((x-l.cx)*l.cos/l.halfDiag+1)/2 + (1-l.linear)*dx*dx
 }
 
-func (l lighting) at(x, y float64) float64 {
+func (l lighting) falloffY(y float64) float64 {
+	dy := (y - l.lightY) / l.halfDiag
+	return l.linear*(y-l.cy)*l.sin/l.halfDiag/2 + (1-l.linear)*dy*dy
+}
+
+func (l lighting) falloff(x, y float64) float64 { return l.falloffX(x) + l.falloffY(y) }
+
+// columns returns the light's x terms for pixel centres 0.5 … w-0.5.
+func (l lighting) columns(w int) []float64 {
+	cols := make([]float64, w)
+	for x := range cols {
+		cols[x] = l.falloffX(float64(x) + 0.5)
+	}
+	return cols
+}
+
+// level turns a fall-off into a light level.
+func (l lighting) level(falloff float64) float64 {
 	if l.norm == 0 {
 		return 1
 	}
-	return 1 - l.drop*l.falloff(x, y)/l.norm
+	return 1 - l.drop*falloff/l.norm
 }
 
 // woodGrain is a table top's texture: stripes bent by smooth noise.
@@ -311,7 +347,7 @@ func (w woodGrain) at(x, y float64) float64 {
 	i, j = min(i, grainCells-1), min(j, grainCells-1)
 	n := (w.cells[j][i]*(1-fx)+w.cells[j][i+1]*fx)*(1-fy) + (w.cells[j+1][i]*(1-fx)+w.cells[j+1][i+1]*fx)*fy
 	t := (x*w.cos + y*w.sin) * w.freq
-	return 1 + 0.06*math.Sin(t+3*n) + 0.05*n
+	return 1 + 0.04*math.Sin(t+3*n) + 0.05*n
 }
 
 // gaussianBlur blurs img in place with a separable kernel in 16-bit fixed point.
@@ -319,7 +355,7 @@ func gaussianBlur(img *image.RGBA, sigma float64) {
 	if sigma <= 0 {
 		return
 	}
-	radius := int(math.Ceil(3 * sigma))
+	radius := int(math.Ceil(2.5 * sigma))
 	kernel := make([]float64, 2*radius+1)
 	var sum float64
 	for i := range kernel {
@@ -333,18 +369,23 @@ func gaussianBlur(img *image.RGBA, sigma float64) {
 	}
 	W, H := img.Rect.Dx(), img.Rect.Dy()
 	tmp := make([]uint8, len(img.Pix))
-	// Horizontal pass into tmp.
+	// Horizontal pass into tmp, through a row padded by repeating its ends.
+	pad := make([]int32, 3*(W+2*radius))
 	for y := range H {
 		row := img.Pix[y*img.Stride : y*img.Stride+4*W]
+		for x := -radius; x < W+radius; x++ {
+			xx := min(max(x, 0), W-1)
+			j := 3 * (x + radius)
+			pad[j], pad[j+1], pad[j+2] = int32(row[4*xx]), int32(row[4*xx+1]), int32(row[4*xx+2])
+		}
 		dst := tmp[y*img.Stride:]
 		for x := range W {
 			var r, g, b int32
+			win := pad[3*x : 3*(x+len(k))]
 			for i, w := range k {
-				xx := min(max(x+i-radius, 0), W-1)
-				p := row[4*xx : 4*xx+3 : 4*xx+3]
-				r += int32(p[0]) * w
-				g += int32(p[1]) * w
-				b += int32(p[2]) * w
+				r += win[3*i] * w
+				g += win[3*i+1] * w
+				b += win[3*i+2] * w
 			}
 			dst[4*x] = uint8(min((r+32768)>>16, 255))
 			dst[4*x+1] = uint8(min((g+32768)>>16, 255))

@@ -455,6 +455,28 @@ func TestWriteDir(t *testing.T) {
 		}
 	}
 
+	cfg.Lossless = true
+	cfg.Count = 1
+	lossless, err := NewGenerator(form, testDigits(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	recs, err = lossless.WriteDir(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "sheet-0000.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, format, err := image.DecodeConfig(bytes.NewReader(data)); err != nil || format != "png" || recs[0].File != "sheet-0000.png" {
+		t.Errorf("lossless sheet: format %q, file %q, %v", format, recs[0].File, err)
+	}
+	if recs[0].Photo != nil && recs[0].Photo.JPEGQuality != 0 {
+		t.Errorf("lossless sheet records jpeg quality %d", recs[0].Photo.JPEGQuality)
+	}
+
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := g.WriteDir(ctx, t.TempDir()); !errors.Is(err, context.Canceled) {
@@ -477,5 +499,150 @@ func BenchmarkSheet(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+func TestShares(t *testing.T) {
+	form := loadForm(t)
+	tests := []struct {
+		name                   string
+		scan, hard, errorShare float64
+	}{
+		{"defaults", DefaultScanShare, DefaultHardShare, DefaultErrorShare},
+		{"none", 0, 0, 0},
+		{"all", 1, 1, 1},
+		{"mixed", 0.3, 0.5, 0.25},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.ScanShare, cfg.HardShare, cfg.ErrorShare = tc.scan, tc.hard, tc.errorShare
+			g, err := NewGenerator(form, testDigits(t), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Any 40 consecutive sheets are within two of the share.
+			const n = 40
+			for _, from := range []int{0, 17, 1000} {
+				scans, hards, errs := 0, 0, 0
+				for i := from; i < from+n; i++ {
+					if g.pick(i, scanStep, tc.scan) {
+						scans++
+					}
+					if g.pick(i, hardStep, tc.hard) {
+						hards++
+					}
+					if g.pick(i, errorStep, tc.errorShare) {
+						errs++
+					}
+				}
+				for _, c := range []struct {
+					what  string
+					got   int
+					share float64
+				}{{"scans", scans, tc.scan}, {"hard", hards, tc.hard}, {"errors", errs, tc.errorShare}} {
+					if want := c.share * n; math.Abs(float64(c.got)-want) > 2 {
+						t.Errorf("sheets %d–%d: %d %s, want about %.0f", from, from+n-1, c.got, c.what, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestFillInksEveryCell(t *testing.T) {
+	form := loadForm(t)
+	g, err := NewGenerator(form, testDigits(t), smallConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seed := range uint64(3) {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		counts, err := makeCounts(form, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := image.NewRGBA(g.blank.Rect)
+		copy(page.Pix, g.blank.Pix)
+		g.fill(page, makePrinted(form, rng), counts, rng)
+		// Ink is any pixel that differs from the blank form.
+		inked := func(b ocr.Box) int {
+			n := 0
+			for y := b.Y + lineWidth; y < b.Y+b.H-lineWidth; y++ {
+				for x := b.X + lineWidth; x < b.X+b.W-lineWidth; x++ {
+					o := page.PixOffset(x, y)
+					if page.Pix[o] != g.blank.Pix[o] || page.Pix[o+2] != g.blank.Pix[o+2] {
+						n++
+					}
+				}
+			}
+			return n
+		}
+		for _, f := range form.Fields {
+			// A written digit covers at least a few hundred pixels at 300 DPI.
+			if n := inked(f.DigitsBox); n < 300 {
+				t.Errorf("seed %d: %s digits cell has %d inked pixels", seed, f.ID, n)
+			}
+			if n := inked(f.WordsBox); n < 100 {
+				t.Errorf("seed %d: %s words cell has %d inked pixels", seed, f.ID, n)
+			}
+		}
+		for _, p := range form.Printed {
+			if n := inked(p.ValueBox); n < 100 {
+				t.Errorf("seed %d: printed %s has %d inked pixels", seed, p.ID, n)
+			}
+		}
+		for i, b := range form.SignatureBoxes {
+			if n := inked(b); n < 500 {
+				t.Errorf("seed %d: signature %d has %d inked pixels", seed, i, n)
+			}
+		}
+	}
+}
+
+func TestMNISTDigits(t *testing.T) {
+	dir, err := MNISTDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		dir   string
+		split Split
+		ok    bool
+	}{
+		{"test split", dir, SplitTest, true},
+		{"train split", dir, SplitTrain, true},
+		{"unknown split", dir, Split("valid"), false},
+		{"missing folder", filepath.Join(t.TempDir(), "none"), SplitTest, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := NewMNISTDigits(tc.dir, tc.split)
+			if !tc.ok {
+				if err == nil {
+					t.Fatal("want an error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(1, 2))
+			for d := range 10 {
+				g := m.Digit(d, rng)
+				if g.Rect.Dx() != 28 || g.Rect.Dy() != 28 {
+					t.Fatalf("digit %d: size %v", d, g.Rect)
+				}
+				// White ink on black: the corner is background, some pixels are ink.
+				maxv := uint8(0)
+				for _, v := range g.Pix {
+					maxv = max(maxv, v)
+				}
+				if g.Pix[0] != 0 || maxv < 200 {
+					t.Errorf("digit %d: corner %d, brightest %d", d, g.Pix[0], maxv)
+				}
+			}
+		})
 	}
 }
