@@ -259,6 +259,12 @@ func cutCellRect(b Box) (crop [4]float64, cell image.Rectangle) {
 	return [4]float64{x0, y0, x1, y1}, cell
 }
 
+// DigitsCellRect is where a digits cell lies inside the crop Read cuts for it.
+func DigitsCellRect(b Box) image.Rectangle {
+	_, cell := cutCellRect(b)
+	return cell
+}
+
 func cutCell(g *image.Gray, h homography, b Box) (*image.Gray, image.Rectangle) {
 	r, cell := cutCellRect(b)
 	return cutRegion(g, h, r, cellScale), cell

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -55,9 +57,23 @@ type evalReport struct {
 	fieldsOrd, fieldsOrdRight, fieldsHard, fieldsHardRight int
 }
 
-// evaluate reads every sheet of recs in dir with r, with workers in parallel.
-func evaluate(ctx context.Context, r *ocr.Reader, form *ocr.Form, dir string, recs []synth.Record, workers int) ([]sheetOutcome, evalReport) {
+// cellLabel describes one cut-out cell written by eval --cells: a labelled
+// crop for tuning the number reader (use sheets written with holdout digits).
+type cellLabel struct {
+	File  string          `json:"file"`
+	Sheet string          `json:"sheet"`
+	Field string          `json:"field"`
+	Truth int             `json:"truth"`
+	Read  *int            `json:"read"`
+	Cell  image.Rectangle `json:"cell"`
+	Hard  bool            `json:"hard"`
+}
+
+// evaluate reads every sheet of recs in dir with r, with workers in parallel;
+// with cellsDir set it also writes every cell crop and labels.json there.
+func evaluate(ctx context.Context, r *ocr.Reader, form *ocr.Form, dir string, recs []synth.Record, workers int, cellsDir string) ([]sheetOutcome, evalReport, error) {
 	out := make([]sheetOutcome, len(recs))
+	cells := make([][]cellLabel, len(recs))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < max(1, workers); w++ {
@@ -65,7 +81,11 @@ func evaluate(ctx context.Context, r *ocr.Reader, form *ocr.Form, dir string, re
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				out[i] = evalSheet(ctx, r, form, dir, recs[i])
+				var rd *ocr.Reading
+				out[i], rd = evalSheet(ctx, r, form, dir, recs[i])
+				if cellsDir != "" && rd != nil {
+					cells[i], out[i].Err = writeCells(cellsDir, form, recs[i], rd, out[i].Photo)
+				}
 			}
 		}()
 	}
@@ -74,21 +94,62 @@ func evaluate(ctx context.Context, r *ocr.Reader, form *ocr.Form, dir string, re
 	}
 	close(jobs)
 	wg.Wait()
-	return out, summarize(form, out)
+	if cellsDir != "" {
+		var all []cellLabel
+		for _, c := range cells {
+			all = append(all, c...)
+		}
+		data, err := json.MarshalIndent(all, "", " ")
+		if err != nil {
+			return nil, evalReport{}, err
+		}
+		if err := os.WriteFile(filepath.Join(cellsDir, "labels.json"), data, 0o644); err != nil {
+			return nil, evalReport{}, err
+		}
+	}
+	return out, summarize(form, out), nil
 }
 
-func evalSheet(ctx context.Context, r *ocr.Reader, form *ocr.Form, dir string, rec synth.Record) sheetOutcome {
+func writeCells(dir string, form *ocr.Form, rec synth.Record, rd *ocr.Reading, photo review.Result) ([]cellLabel, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var out []cellLabel
+	for _, f := range form.Fields {
+		fr, ok := rd.Fields[f.ID]
+		if !ok || fr.Crop == nil {
+			continue
+		}
+		name := strings.TrimSuffix(rec.File, filepath.Ext(rec.File)) + "-" + f.ID + ".png"
+		file, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		if err := png.Encode(file, fr.Crop); err != nil {
+			file.Close()
+			return nil, err
+		}
+		if err := file.Close(); err != nil {
+			return nil, err
+		}
+		out = append(out, cellLabel{File: name, Sheet: rec.File, Field: f.ID, Truth: rec.Truth.Counts[f.ID],
+			Read: photo.Fields[f.ID].Value, Cell: ocr.DigitsCellRect(f.DigitsBox), Hard: rec.Hard})
+	}
+	return out, nil
+}
+
+func evalSheet(ctx context.Context, r *ocr.Reader, form *ocr.Form, dir string, rec synth.Record) (sheetOutcome, *ocr.Reading) {
 	o := sheetOutcome{Rec: rec}
 	data, err := os.ReadFile(filepath.Join(dir, rec.File))
 	if err != nil {
 		o.Err = err
-		return o
+		return o, nil
 	}
 	start := time.Now()
 	rd, err := r.Read(ctx, form, data)
 	if err != nil {
 		o.Err = err
-		return o
+		return o, nil
 	}
 	o.Photo = review.Verify(form, rd, nil)
 	o.Checked = review.Verify(form, rd, rec.Typed.Counts)
@@ -109,7 +170,7 @@ func evalSheet(ctx context.Context, r *ocr.Reader, form *ocr.Form, dir string, r
 			o.PrintedOK++
 		}
 	}
-	return o
+	return o, rd
 }
 
 func summarize(form *ocr.Form, out []sheetOutcome) evalReport {
@@ -188,6 +249,7 @@ func runEval(ctx context.Context, e env) error {
 	table := fs.Bool("table", false, "print one row per sheet before the summary")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	workers := fs.Int("workers", 2, "sheets read at once")
+	cellsDir := fs.String("cells", "", "also write every handwritten cell crop and labels.json here")
 	var rf readerFlags
 	rf.register(fs)
 	if err := fs.Parse(e.args); err != nil {
@@ -212,7 +274,10 @@ func runEval(ctx context.Context, e env) error {
 		return err
 	}
 	defer closeReader()
-	out, rep := evaluate(ctx, reader, form, *dir, recs, *workers)
+	out, rep, err := evaluate(ctx, reader, form, *dir, recs, *workers, *cellsDir)
+	if err != nil {
+		return err
+	}
 	if *table {
 		printTable(e.stdout, form, out)
 	}
