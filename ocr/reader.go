@@ -218,34 +218,69 @@ func plausiblePrinted(raw, s string, digitsOnly bool) bool {
 // isNumericPrinted tells which printed header values are numbers.
 func isNumericPrinted(id string) bool { return id == "sandik_no" }
 
-// locate finds the page and returns the form→photo homography.
+// locate finds the page and returns the form→photo homography. It starts
+// from the page's edges and, when they do not lead to the form's printed
+// lines (a page on a white table, a photo cropped inside the page), from the
+// table's printed grid.
 func (r *Reader) locate(g *image.Gray, form *Form) (homography, bool) {
-	q, ok := findPage(g)
-	if !ok {
-		return homography{}, false
+	type start struct {
+		h      homography
+		search float64
 	}
-	fw, fh := float64(form.WidthPx), float64(form.HeightPx)
-	formCorners := []pt{{0, 0}, {fw, 0}, {fw, fh}, {0, fh}}
-	h, err := fitHomography(formCorners, q.Corners[:])
-	if err != nil {
-		return homography{}, false
+	var starts []start
+	if q, ok := findPage(g); ok {
+		fw, fh := float64(form.WidthPx), float64(form.HeightPx)
+		if h, err := fitHomography([]pt{{0, 0}, {fw, 0}, {fw, fh}, {0, fh}}, q.Corners[:]); err == nil {
+			// A scan's edges are the photo's, not the paper's: search wider.
+			search := 40.0
+			if q.Scan {
+				search = 60
+			}
+			starts = append(starts, start{h, search})
+		}
 	}
-	// A scan's edges are the photo's, not the paper's: search wider for the lines.
-	search := 40.0
-	if q.Scan {
-		search = 60
+	tableStart := func() (start, bool) {
+		c, ok := findTable(g)
+		if !ok {
+			return start{}, false
+		}
+		t := form.TableOuterBox
+		x0, y0, x1, y1 := float64(t.X), float64(t.Y), float64(t.X+t.W), float64(t.Y+t.H)
+		h, err := fitHomography([]pt{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}, c[:])
+		return start{h, 40}, err == nil
 	}
-	h2, found, resid := refine(g, form, h, search)
-	if found < 0.3 {
-		r.log.Debug("form lines not found", "found", found)
-		return homography{}, false
+	var best homography
+	bestFound, bestResid := 0.0, math.Inf(1)
+	try := func(s start) {
+		h, found, resid := refine(g, form, s.h, s.search)
+		if found < minLinesFound {
+			return
+		}
+		if h2, found2, resid2 := refine(g, form, h, 10); found2 >= found*0.8 && resid2 <= resid+0.5 {
+			h, found, resid = h2, found2, resid2
+		}
+		if found > bestFound {
+			best, bestFound, bestResid = h, found, resid
+		}
 	}
-	h3, found3, resid3 := refine(g, form, h2, 10)
-	if found3 >= found*0.8 && resid3 <= resid+0.5 {
-		h2 = h3
+	for _, s := range starts {
+		try(s)
 	}
-	return h2, true
+	if bestFound < goodLinesFound {
+		if s, ok := tableStart(); ok {
+			try(s)
+		}
+	}
+	r.log.Debug("page located", "lines_found", bestFound, "residual", bestResid)
+	return best, bestFound >= minLinesFound
 }
+
+// Shares of the form's printed-line measurements that must find a line: below
+// minLinesFound the form is not there; below goodLinesFound another start is tried.
+const (
+	minLinesFound  = 0.3
+	goodLinesFound = 0.6
+)
 
 // cutCellRect returns the crop rectangle around a digits cell in form pixels
 // and the cell's own rectangle inside the crop at cellScale.

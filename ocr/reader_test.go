@@ -1,14 +1,19 @@
 package ocr_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/disintegration/imaging"
 	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/ocr/synth"
 )
@@ -147,5 +152,38 @@ func TestReaderNoPage(t *testing.T) {
 				t.Errorf("quality %+v, want a problem", rd.Quality)
 			}
 		})
+	}
+}
+
+// TestReaderPageOnWhiteTable reads a sheet lying on a white surface, where the
+// page's edges are lost in the background and the table's grid must be used.
+func TestReaderPageOnWhiteTable(t *testing.T) {
+	b := setupReader(t)
+	cfg := synth.DefaultConfig()
+	cfg.Seed, cfg.ScanShare = 77, 1
+	cfg.ScanSizes = [][2]int{{1240, 1754}}
+	data, rec, err := testGenerator(t, b.form, cfg).Sheet(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	white := color.NRGBA{240, 240, 238, 255}
+	rotated := imaging.Rotate(page, 4, white)
+	canvas := imaging.New(rotated.Bounds().Dx()+300, rotated.Bounds().Dy()+300, white)
+	canvas = imaging.Paste(canvas, rotated, image.Pt(150, 120))
+	rd, err := b.reader.Read(context.Background(), b.form, encodeJPEG(t, canvas))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rd.PageFound {
+		t.Fatal("page not found on a white table")
+	}
+	for _, id := range headerIDs {
+		if rd.Printed[id] != rec.Truth.Printed[id] {
+			t.Errorf("%s read %q, want %q", id, rd.Printed[id], rec.Truth.Printed[id])
+		}
 	}
 }
