@@ -15,7 +15,8 @@ var provinces = [...]string{
 }
 
 // nearestProvince returns the province s most likely is: the closest by edit
-// distance, if it is within a quarter of the name's length and unambiguous.
+// distance, if it is within a third of the name's length (Tesseract tends to
+// lose letters at the ends of a line) and clearly closer than any other.
 func nearestProvince(s string) (string, bool) {
 	if s == "" {
 		return "", false
@@ -30,8 +31,8 @@ func nearestProvince(s string) (string, bool) {
 			second = d
 		}
 	}
-	limit := len([]rune(name)) / 4
-	if best <= limit && second > best {
+	limit := len([]rune(name)) / 3
+	if best <= limit && second > best+1 {
 		return name, true
 	}
 	return "", false

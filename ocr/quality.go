@@ -92,20 +92,27 @@ func assessQuality(g *image.Gray, f *Form, h homography) Quality {
 		q.Problems = append(q.Problems, problem(ProblemBlurred))
 	}
 	gw, gh := float64(g.Rect.Dx()), float64(g.Rect.Dy())
-	fw, fh := float64(f.WidthPx), float64(f.HeightPx)
-	tl, tr := h.apply(pt{0, 0}), h.apply(pt{fw, 0})
+	tl, tr := h.apply(pt{0, 0}), h.apply(pt{float64(f.WidthPx), 0})
 	if math.Hypot(tr.X-tl.X, tr.Y-tl.Y) < minPageWidth {
 		q.Problems = append(q.Problems, problem(ProblemLowRes))
 	}
-	// The table must be in the photo; the page's own margins may be cut.
-	for _, c := range []pt{{float64(t.X), float64(t.Y)}, {float64(t.X + t.W), float64(t.Y)}, {float64(t.X + t.W), float64(t.Y + t.H)}, {float64(t.X), float64(t.Y + t.H)}, {float64(f.Printed[0].ValueBox.X), float64(f.Printed[0].ValueBox.Y)}} {
-		p := h.apply(c)
-		if p.X < 0 || p.Y < 0 || p.X > gw || p.Y > gh {
-			q.Problems = append(q.Problems, problem(ProblemCutOff))
-			break
+	// Every cell that is read must be in the photo; the page's margins may be cut.
+	var must []Box
+	must = append(must, t)
+	for _, p := range f.Printed {
+		must = append(must, p.ValueBox)
+	}
+	cut := false
+	for _, b := range must {
+		for _, c := range []pt{{float64(b.X), float64(b.Y)}, {float64(b.X + b.W), float64(b.Y)}, {float64(b.X + b.W), float64(b.Y + b.H)}, {float64(b.X), float64(b.Y + b.H)}} {
+			if p := h.apply(c); p.X < 0 || p.Y < 0 || p.X > gw || p.Y > gh {
+				cut = true
+			}
 		}
 	}
-	_ = fh
+	if cut {
+		q.Problems = append(q.Problems, problem(ProblemCutOff))
+	}
 	q.OK = len(q.Problems) == 0
 	return q
 }

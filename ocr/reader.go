@@ -11,7 +11,6 @@ import (
 	"image"
 	"log/slog"
 	"math"
-	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -101,10 +100,15 @@ func (r *Reader) Read(ctx context.Context, form *Form, data []byte) (*Reading, e
 	}
 	stage("decode")
 
-	h, ok := r.locate(g, form)
+	h, ok, sheetSeen := r.locate(g, form)
 	stage("page")
 	if !ok {
-		rd.Quality.Problems = append(rd.Quality.Problems, problem(ProblemNoPage))
+		// A sheet of paper without this form's lines is most likely another form.
+		code := ProblemNoPage
+		if sheetSeen {
+			code = ProblemFormNotSeen
+		}
+		rd.Quality.Problems = append(rd.Quality.Problems, problem(code))
 		return rd, nil
 	}
 	rd.PageFound = true
@@ -113,9 +117,7 @@ func (r *Reader) Read(ctx context.Context, form *Form, data []byte) (*Reading, e
 	stage("quality")
 
 	for _, f := range form.Fields {
-		crop, cell := cutCell(g, h, f.DigitsBox)
-		rd.Fields[f.ID] = FieldReading{Crop: crop}
-		_ = cell
+		rd.Fields[f.ID] = FieldReading{Crop: cutCell(g, h, f.DigitsBox)}
 	}
 	for _, p := range form.Printed {
 		rd.PrintedCrops[p.ID] = cutPrinted(g, h, p.ValueBox)
@@ -131,8 +133,7 @@ func (r *Reader) Read(ctx context.Context, form *Form, data []byte) (*Reading, e
 			return nil, err
 		}
 		fr := rd.Fields[f.ID]
-		_, cell := cutCellRect(f.DigitsBox)
-		num, err := r.numbers.ReadNumber(fr.Crop, cell)
+		num, err := r.numbers.ReadNumber(fr.Crop, DigitsCellRect(f.DigitsBox))
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", f.ID, err)
 		}
@@ -159,27 +160,17 @@ func (r *Reader) Read(ctx context.Context, form *Form, data []byte) (*Reading, e
 // crop while the reading is implausible.
 func (r *Reader) readPrinted(ctx context.Context, id string, crop *image.Gray) (string, error) {
 	digitsOnly := isNumericPrinted(id)
-	var first string
 	variants := textVariants(crop)
-	// Tesseract's LSTM with a digit whitelist tends to drop digits, so numbers
-	// are read as text first and the whitelist is the last resort.
-	type attempt struct {
-		img       *image.Gray
-		whitelist bool
-	}
-	var attempts []attempt
-	for _, v := range variants {
-		attempts = append(attempts, attempt{v, false})
-	}
 	if digitsOnly {
-		attempts = append(attempts, attempt{variants[0], true})
+		return r.readPrintedNumber(ctx, variants)
 	}
-	for i, a := range attempts {
-		s, err := r.text.ReadLine(ctx, a.img, a.whitelist)
+	var first string
+	for i, v := range variants {
+		s, err := r.text.ReadLine(ctx, v, false)
 		if err != nil {
 			return "", err
 		}
-		clean := cleanPrinted(s, digitsOnly)
+		clean := cleanPrinted(s, false)
 		if id == "il" {
 			if p, ok := nearestProvince(clean); ok {
 				return p, nil
@@ -188,11 +179,42 @@ func (r *Reader) readPrinted(ctx context.Context, id string, crop *image.Gray) (
 		if i == 0 {
 			first = clean
 		}
-		if plausiblePrinted(s, clean, digitsOnly) {
+		if plausiblePrinted(s, clean, false) {
 			return clean, nil
 		}
 	}
 	return first, nil
+}
+
+// readPrintedNumber reads a printed number from every variant and takes the
+// reading most variants agree on, the longest among equals: on a blurred photo
+// Tesseract drops digits more often than it invents them. Tesseract's LSTM
+// with a digit whitelist drops digits too, so the whitelist is a last resort.
+func (r *Reader) readPrintedNumber(ctx context.Context, variants []*image.Gray) (string, error) {
+	votes := map[string]int{}
+	for _, v := range variants {
+		s, err := r.text.ReadLine(ctx, v, false)
+		if err != nil {
+			return "", err
+		}
+		if clean := cleanPrinted(s, true); plausiblePrinted(s, clean, true) {
+			votes[clean]++
+		}
+	}
+	if len(votes) == 0 {
+		s, err := r.text.ReadLine(ctx, variants[0], true)
+		if err != nil {
+			return "", err
+		}
+		return cleanPrinted(s, true), nil
+	}
+	best := ""
+	for s, n := range votes {
+		if n > votes[best] || (n == votes[best] && (len(s) > len(best) || (len(s) == len(best) && s < best))) {
+			best = s
+		}
+	}
+	return best, nil
 }
 
 // plausiblePrinted accepts a number read as nothing but digits, and a name
@@ -222,13 +244,15 @@ func isNumericPrinted(id string) bool { return id == "sandik_no" }
 // from the page's edges and, when they do not lead to the form's printed
 // lines (a page on a white table, a photo cropped inside the page), from the
 // table's printed grid.
-func (r *Reader) locate(g *image.Gray, form *Form) (homography, bool) {
+// sheetSeen reports whether a sheet of paper was seen at all.
+func (r *Reader) locate(g *image.Gray, form *Form) (h homography, ok, sheetSeen bool) {
 	type start struct {
 		h      homography
 		search float64
 	}
 	var starts []start
-	if q, ok := findPage(g); ok {
+	q, pageOK := findPage(g)
+	if pageOK {
 		fw, fh := float64(form.WidthPx), float64(form.HeightPx)
 		if h, err := fitHomography([]pt{{0, 0}, {fw, 0}, {fw, fh}, {0, fh}}, q.Corners[:]); err == nil {
 			// A scan's edges are the photo's, not the paper's: search wider.
@@ -272,7 +296,7 @@ func (r *Reader) locate(g *image.Gray, form *Form) (homography, bool) {
 		}
 	}
 	r.log.Debug("page located", "lines_found", bestFound, "residual", bestResid)
-	return best, bestFound >= minLinesFound
+	return best, bestFound >= minLinesFound, pageOK
 }
 
 // Shares of the form's printed-line measurements that must find a line: below
@@ -300,9 +324,9 @@ func DigitsCellRect(b Box) image.Rectangle {
 	return cell
 }
 
-func cutCell(g *image.Gray, h homography, b Box) (*image.Gray, image.Rectangle) {
-	r, cell := cutCellRect(b)
-	return cutRegion(g, h, r, cellScale), cell
+func cutCell(g *image.Gray, h homography, b Box) *image.Gray {
+	r, _ := cutCellRect(b)
+	return cutRegion(g, h, r, cellScale)
 }
 
 func cutPrinted(g *image.Gray, h homography, b Box) *image.Gray {
@@ -401,13 +425,4 @@ func bestValue(n Number) (int, float64, bool) {
 		p *= d[best]
 	}
 	return v, p, true
-}
-
-// medianOf returns the median of vs (which it sorts).
-func medianOf(vs []float64) float64 {
-	if len(vs) == 0 {
-		return 0
-	}
-	sort.Float64s(vs)
-	return vs[len(vs)/2]
 }

@@ -186,8 +186,16 @@ func measureLine(g *image.Gray, h homography, l formLine, along, search float64)
 	sorted := append([]float64(nil), profile...)
 	sort.Float64s(sorted)
 	paper := sorted[n/4]
+	median := sorted[n/2]
+	dev := make([]float64, n)
+	for i, v := range profile {
+		dev[i] = math.Abs(v - median)
+	}
+	sort.Float64s(dev)
+	// A printed line is a narrow peak over flat paper; texture (noise, a
+	// patterned surface) makes the whole profile wander instead.
 	peak := profile[bestI]
-	if peak-paper < 25 {
+	if peak-paper < 25 || peak-median < 4*dev[n/2] {
 		return 0, false
 	}
 	// Sub-pixel: centre of mass of the peak above the paper level.

@@ -34,6 +34,9 @@ type sheetOutcome struct {
 	PrintedOK  int           // printed values right
 	MS         float64
 	Err        error
+	// Reading is kept without its images, so that other verification
+	// policies can be tried without reading the photos again.
+	Reading *ocr.Reading
 }
 
 // evalReport sums an evaluation up; README quotes it.
@@ -151,6 +154,11 @@ func evalSheet(ctx context.Context, r *ocr.Reader, form *ocr.Form, dir string, r
 		o.Err = err
 		return o, nil
 	}
+	o.Reading = &ocr.Reading{FormID: rd.FormID, PageFound: rd.PageFound, Quality: rd.Quality, Printed: rd.Printed, Fields: map[string]ocr.FieldReading{}}
+	for id, fr := range rd.Fields {
+		fr.Crop = nil
+		o.Reading.Fields[id] = fr
+	}
 	o.Photo = review.Verify(form, rd, nil)
 	o.Checked = review.Verify(form, rd, rec.Typed.Counts)
 	o.MS = float64(time.Since(start).Microseconds()) / 1000
@@ -250,6 +258,7 @@ func runEval(ctx context.Context, e env) error {
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	workers := fs.Int("workers", 2, "sheets read at once")
 	cellsDir := fs.String("cells", "", "also write every handwritten cell crop and labels.json here")
+	sweep := fs.Bool("sweep", false, "also print errors caught and clean sheets flagged under other verification policies (for tuning on holdout sheets)")
 	var rf readerFlags
 	rf.register(fs)
 	if err := fs.Parse(e.args); err != nil {
@@ -285,7 +294,42 @@ func runEval(ctx context.Context, e env) error {
 		return json.NewEncoder(e.stdout).Encode(rep)
 	}
 	printReport(e.stdout, rep)
+	if *sweep {
+		printSweep(e.stdout, form, out)
+	}
 	return nil
+}
+
+// printSweep shows the trade-off between missed typing errors and lawyers'
+// time across verification policies.
+func printSweep(w io.Writer, form *ocr.Form, out []sheetOutcome) {
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "\ntypo prior\tmin support\terrors caught\tclean flagged")
+	for _, prior := range []float64{0.001, 0.005, 0.02, 0.05, 0.1, 0.2} {
+		for _, support := range []float64{0.01, 0.05, 0.2} {
+			pol := review.Policy{TypoPrior: prior, MinSupport: support, MinReadConfidence: review.DefaultMinReadConfidence}
+			errs, caught, clean, flagged := 0, 0, 0, 0
+			for _, o := range out {
+				if o.Err != nil {
+					continue
+				}
+				res := review.VerifyWith(pol, form, o.Reading, o.Rec.Typed.Counts)
+				if len(o.Rec.Typed.Errors) > 0 {
+					errs++
+					if res.Verdict != review.Verified {
+						caught++
+					}
+				} else {
+					clean++
+					if res.Verdict == review.Flagged {
+						flagged++
+					}
+				}
+			}
+			fmt.Fprintf(tw, "%g\t%g\t%d/%d\t%d/%d\n", prior, support, caught, errs, flagged, clean)
+		}
+	}
+	tw.Flush()
 }
 
 func printTable(w io.Writer, form *ocr.Form, out []sheetOutcome) {
