@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/review"
@@ -109,14 +110,28 @@ func backends() []backend {
 
 func setup(t *testing.T, b backend, failures int32) env {
 	t.Helper()
+	e := open(t, b, failures)
+	e.startWorkers(t)
+	return e
+}
+
+// open builds the service without workers.
+func open(t *testing.T, b backend, failures int32) env {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, store := b.open(t, log)
+	t.Cleanup(func() { db.Close() })
 	svc := review.NewService(db, store, log)
 	reader := &fakeReader{values: map[string]int{"aday_1": 84, "aday_2": 3}, printed: map[string]string{
 		"il": "İzmir", "ilce": "Gaziemir", "sandik_no": "1631"}, failures: failures}
+	return env{svc: svc, db: db, store: store, reader: reader, dir: t.TempDir()}
+}
+
+func (e env) startWorkers(t *testing.T) {
+	t.Helper()
 	workers := river.NewWorkers()
-	review.NewOCRWorker(svc, reader).Register(workers)
-	q, err := db.StartWorkers(context.Background(), workers, storage.QueueConfig{PollInterval: 50 * time.Millisecond})
+	review.NewOCRWorker(e.svc, e.reader).Register(workers)
+	q, err := e.db.StartWorkers(context.Background(), workers, storage.QueueConfig{PollInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,9 +139,7 @@ func setup(t *testing.T, b backend, failures int32) env {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		q.Stop(ctx)
-		db.Close()
 	})
-	return env{svc: svc, db: db, store: store, reader: reader, dir: t.TempDir()}
 }
 
 func (e env) user(t *testing.T, name string, role review.Role, province string) review.User {
@@ -146,11 +159,15 @@ func (e env) user(t *testing.T, name string, role review.Role, province string) 
 func (e env) photo(t *testing.T, data []byte) review.Photo {
 	t.Helper()
 	sum := sha256.Sum256(data)
-	p := filepath.Join(e.dir, hex.EncodeToString(sum[:8]))
-	if err := os.WriteFile(p, data, 0o600); err != nil {
+	f, err := os.CreateTemp(e.dir, "photo-*")
+	if err != nil {
 		t.Fatal(err)
 	}
-	return review.Photo{Path: p, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), ContentType: "image/png"}
+	defer f.Close()
+	if _, err := f.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	return review.Photo{Path: f.Name(), SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), ContentType: "image/png"}
 }
 
 func waitVerdict(t *testing.T, svc *review.Service, u review.User, id string) review.SheetView {
@@ -342,6 +359,77 @@ func TestService(t *testing.T) {
 				rep, err = e.svc.VerifyCustody(ctx)
 				if err != nil || rep.OK() {
 					t.Fatalf("custody after tampering: %+v, %v", rep, err)
+				}
+			})
+			t.Run("ConcurrentUploadsKeepTheChain", func(t *testing.T) {
+				e := setup(t, b, 0)
+				obs := e.user(t, "obs", review.Observer, "")
+				const n = 8
+				errs := make(chan error, n)
+				for i := 0; i < n; i++ {
+					// Every photo is uploaded twice at once: one sheet each.
+					photo := e.photo(t, []byte(fmt.Sprint("photo ", i/2)))
+					go func() {
+						_, err := e.svc.Upload(ctx, obs, review.Upload{Photo: photo, Form: "cb-2023"})
+						errs <- err
+					}()
+				}
+				for i := 0; i < n; i++ {
+					if err := <-errs; err != nil {
+						t.Fatal(err)
+					}
+				}
+				list, err := e.svc.Sheets(ctx, obs, review.SheetQuery{})
+				if err != nil || len(list) != n/2 {
+					t.Fatalf("%d sheets, %v; want %d", len(list), err, n/2)
+				}
+				for _, sh := range list {
+					waitVerdict(t, e.svc, obs, sh.ID)
+				}
+				rep, err := e.svc.VerifyCustody(ctx)
+				if err != nil || !rep.OK() || rep.Entries != n {
+					t.Fatalf("custody: %+v, %v; want %d entries (upload and ocr_result per sheet)", rep, err, n)
+				}
+			})
+			t.Run("RerunChangesNothing", func(t *testing.T) {
+				e := setup(t, b, 0)
+				obs := e.user(t, "obs", review.Observer, "")
+				res, err := e.svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, []byte("rerun photo")), Form: "cb-2023"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				before := waitVerdict(t, e.svc, obs, res.ID)
+				w := review.NewOCRWorker(e.svc, e.reader)
+				job := &river.Job[review.OCRArgs]{JobRow: &rivertype.JobRow{Attempt: 1, MaxAttempts: 5}, Args: review.OCRArgs{SheetID: res.ID}}
+				if err := w.Work(ctx, job); err != nil {
+					t.Fatal(err)
+				}
+				after, err := e.svc.Sheet(ctx, obs, res.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !after.UpdatedAt.Equal(before.UpdatedAt) || len(after.History) != len(before.History) || e.reader.calls.Load() != 1 {
+					t.Fatalf("rerun changed the sheet: updated %v → %v, history %d → %d, reads %d",
+						before.UpdatedAt, after.UpdatedAt, len(before.History), len(after.History), e.reader.calls.Load())
+				}
+			})
+			t.Run("CrashedWorkerIsRescued", func(t *testing.T) {
+				e := open(t, b, 0)
+				obs := e.user(t, "obs", review.Observer, "")
+				res, err := e.svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, []byte("crash photo")), Form: "cb-2023"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				// A worker took the job long ago and died without finishing it.
+				err = e.db.InTx(ctx, func(tx *storage.Tx) error {
+					return tx.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = '2000-01-01 00:00:00' WHERE kind = 'ocr_sheet'`)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				e.startWorkers(t)
+				if v := waitVerdict(t, e.svc, obs, res.ID); v.Status == "unreadable" {
+					t.Fatalf("rescued job ended %s", v.Status)
 				}
 			})
 			t.Run("ReaderFaultIsRetried", func(t *testing.T) {

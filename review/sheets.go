@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"time"
 
@@ -529,4 +530,23 @@ func (s *Service) SetLegalHold(ctx context.Context, u User, id string, on bool) 
 		return SheetView{}, err
 	}
 	return s.Sheet(ctx, u, id)
+}
+
+// imageName matches the derived images a sheet may have.
+var imageName = regexp.MustCompile(`^(page|thumbnail|(field|printed)/[a-z0-9_]+)$`)
+
+// Image returns a derived image of a sheet the user may see: "page",
+// "thumbnail", "field/<field id>" or "printed/<printed id>", as PNG.
+func (s *Service) Image(ctx context.Context, u User, id, name string) (io.ReadCloser, storage.ObjectInfo, error) {
+	if !imageName.MatchString(name) {
+		return nil, storage.ObjectInfo{}, fmt.Errorf("image %q: %w", name, ErrNotFound)
+	}
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
+		_, err := loadVisible(ctx, tx, u, id)
+		return err
+	})
+	if err != nil {
+		return nil, storage.ObjectInfo{}, err
+	}
+	return s.store.OpenDerived(ctx, DerivedKey(id, name))
 }

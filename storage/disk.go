@@ -83,20 +83,23 @@ func (s *DiskStore) PutOriginal(ctx context.Context, sum string, size int64, con
 	if hr.sum() != sum || hr.size != size {
 		return ObjectInfo{}, false, fmt.Errorf("original %s (%d bytes, got %s, %d bytes): %w", sum, size, hr.sum(), hr.size, ErrDigestMismatch)
 	}
+	if err := os.Chmod(tmp.Name(), 0o440); err != nil {
+		return ObjectInfo{}, false, fmt.Errorf("protect original: %w", err)
+	}
+	// Commit under the lock: two uploads of the same bytes may race here,
+	// and the first one's original and lock record must stay as they are.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if info, err := s.StatOriginal(ctx, sum); err == nil {
+		return info, true, nil
+	}
 	lock := diskLock{Mode: s.retention.Mode, RetainUntil: s.now().Add(s.retention.Period).UTC(), ContentType: contentType}
 	if err := s.writeLock(sum, lock); err != nil {
 		return ObjectInfo{}, false, err
 	}
-	if err := os.Chmod(tmp.Name(), 0o440); err != nil {
-		return ObjectInfo{}, false, fmt.Errorf("protect original: %w", err)
-	}
-	// Link, not rename: link fails when another upload of the same bytes
-	// won the race, so a stored original is never replaced.
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+	// Link, not rename: link never replaces a stored original.
+	if err := os.Link(tmp.Name(), path); err != nil {
 		return ObjectInfo{}, false, fmt.Errorf("commit original: %w", err)
-	} else if err != nil {
-		info, serr := s.StatOriginal(ctx, sum)
-		return info, true, serr
 	}
 	if err := syncDir(filepath.Dir(path)); err != nil {
 		return ObjectInfo{}, false, err
@@ -138,11 +141,22 @@ func (s *DiskStore) writeLock(sum string, l diskLock) error {
 		return fmt.Errorf("encode lock record: %w", err)
 	}
 	path := s.originalPath(sum) + ".lock"
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o640); err != nil {
+	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "lock-*")
+	if err != nil {
 		return fmt.Errorf("write lock record: %w", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
 		return fmt.Errorf("write lock record: %w", err)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"regexp"
 	"strings"
@@ -143,13 +144,8 @@ func originalKey(sum string) string { return sum[:2] + "/" + sum }
 // hashingReader counts and hashes what passes through it.
 type hashingReader struct {
 	r    io.Reader
-	h    hashState
+	h    hash.Hash
 	size int64
-}
-
-type hashState interface {
-	io.Writer
-	Sum(b []byte) []byte
 }
 
 func newHashingReader(r io.Reader) *hashingReader {

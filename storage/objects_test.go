@@ -93,6 +93,30 @@ func TestObjectStore(t *testing.T) {
 					t.Fatalf("second put: existed=%v err=%v", existed, err)
 				}
 			})
+			t.Run("ConcurrentSameBytes", func(t *testing.T) {
+				s := open(t)
+				data := bytes.Repeat([]byte("race"), 50_000)
+				sum := digest(data)
+				errs := make(chan error, 4)
+				for range 4 {
+					go func() {
+						_, _, err := s.PutOriginal(ctx, sum, int64(len(data)), "image/png", bytes.NewReader(data))
+						errs <- err
+					}()
+				}
+				for range 4 {
+					if err := <-errs; err != nil {
+						t.Fatal(err)
+					}
+				}
+				rc, info, err := s.OpenOriginal(ctx, sum)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b := readAll(t, rc); !bytes.Equal(b, data) || info.RetainUntil.IsZero() {
+					t.Fatalf("after racing puts: %d bytes, retain until %v", len(b), info.RetainUntil)
+				}
+			})
 			t.Run("DigestMismatchStoresNothing", func(t *testing.T) {
 				s := open(t)
 				data := []byte("these bytes")

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -401,7 +402,7 @@ func (tx *Tx) LockCustody(ctx context.Context) (CustodyEntry, error) {
 	return e, nil
 }
 
-func isNotFoundErr(err error) bool { return err == ErrNotFound }
+func isNotFoundErr(err error) bool { return errors.Is(err, ErrNotFound) }
 
 const custodyColumns = `seq, at, actor, action, sheet_id, subject_hash, detail, prev_hash, hash`
 

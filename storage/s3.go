@@ -195,6 +195,12 @@ func (s *S3Store) lock(ctx context.Context, sum, versionID string) error {
 		Mode: &mode, RetainUntilDate: &until, VersionID: versionID,
 	})
 	if err != nil {
+		// A concurrent upload of the same bytes may have locked this
+		// version first; S3 then refuses to set the lock again.
+		m, until, gerr := s.client.GetObjectRetention(ctx, s.cfg.Bucket, originalKey(sum), versionID)
+		if gerr == nil && m != nil && until != nil && until.After(s.now()) {
+			return nil
+		}
 		return fmt.Errorf("lock original: %w", err)
 	}
 	return nil

@@ -222,3 +222,13 @@ func overlay(form *ocr.Form, rd *ocr.Reading, res review.Result) *image.RGBA {
 	}
 	return out
 }
+
+// newSheetReader builds the reader the OCR workers share: the trained digit
+// model and one Tesseract handle per worker, so workers never wait for each other.
+func newSheetReader(workers int, log *slog.Logger) (review.SheetReader, func(), error) {
+	r, closeFn, err := newReader(readerFlags{digits: "cnn", handles: max(1, workers)}, true, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, closeFn, nil
+}

@@ -78,6 +78,28 @@ func S3(t testing.TB) storage.S3Config {
 	}
 }
 
+// OwnS3 starts a MinIO server for this test alone, stopped when it ends,
+// for packages without a TestMain calling Main.
+func OwnS3(t testing.TB) storage.S3Config {
+	t.Helper()
+	srv := &server{}
+	if err := srv.start(); err != nil {
+		t.Fatalf("minio: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = srv.cmd.Process.Kill()
+		_ = srv.cmd.Wait()
+		_ = os.RemoveAll(srv.dir)
+	})
+	return storage.S3Config{
+		Endpoint:  srv.endpoint,
+		AccessKey: minioUser,
+		SecretKey: minioPassword,
+		Bucket:    "t-" + randomName(),
+		Retention: storage.Retention{Mode: storage.Governance, Period: time.Hour},
+	}
+}
+
 // MinIOBinary returns the path of the minio binary, installing it with
 // go install when it is not there yet.
 func MinIOBinary() (string, error) {
@@ -154,6 +176,8 @@ func (s *server) start() error {
 			return nil
 		}
 		if time.Now().After(deadline) {
+			_ = s.cmd.Process.Kill()
+			_ = s.cmd.Wait()
 			return fmt.Errorf("minio on %s did not come up: %w", s.endpoint, err)
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tutanak/tutanak/storage"
+	"github.com/tutanak/tutanak/web"
+)
+
+// Defaults of the service configuration.
+const (
+	defaultDataDir         = "./data"
+	defaultListen          = ":8080"
+	defaultRetentionDays   = 5 * 365
+	defaultShutdownTimeout = 30 * time.Second
+)
+
+// backendConfig says where records and objects live; every service
+// subcommand takes it.
+type backendConfig struct {
+	// DataDir holds the SQLite database (tutanak.db), the local object store
+	// (objects/) and upload spooling (tmp/). Defaults to ./data.
+	DataDir string
+	// DBURL selects PostgreSQL (postgres://…); empty means SQLite in
+	// DataDir. Defaults to $TUTANAK_DB.
+	DBURL string
+	// S3URL selects an S3 store: http(s)://[KEY:SECRET@]host:port/bucket
+	// [?region=…]; empty means the local store. Defaults to $TUTANAK_S3.
+	S3URL string
+	// S3AccessKey and S3SecretKey authenticate to S3 when the URL has no
+	// keys. Default to $TUTANAK_S3_ACCESS_KEY and $TUTANAK_S3_SECRET_KEY.
+	S3AccessKey string
+	S3SecretKey string
+	// RetentionMode locks originals: GOVERNANCE or COMPLIANCE. Defaults to GOVERNANCE.
+	RetentionMode string
+	// RetentionDays is how long originals stay locked. Defaults to 1825 (5 years).
+	RetentionDays int
+}
+
+func (c *backendConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data", defaultDataDir, "directory of the SQLite database and the local object store")
+	fs.StringVar(&c.DBURL, "db", os.Getenv("TUTANAK_DB"), "PostgreSQL URL (postgres://…); empty for SQLite in --data (env TUTANAK_DB)")
+	fs.StringVar(&c.S3URL, "s3", os.Getenv("TUTANAK_S3"), "S3 store URL http(s)://[KEY:SECRET@]host:port/bucket; empty for the local store (env TUTANAK_S3)")
+	fs.StringVar(&c.S3AccessKey, "s3-access-key", os.Getenv("TUTANAK_S3_ACCESS_KEY"), "S3 access key (env TUTANAK_S3_ACCESS_KEY)")
+	fs.StringVar(&c.S3SecretKey, "s3-secret-key", os.Getenv("TUTANAK_S3_SECRET_KEY"), "S3 secret key (env TUTANAK_S3_SECRET_KEY)")
+	fs.StringVar(&c.RetentionMode, "retention-mode", string(storage.Governance), "retention of originals: GOVERNANCE or COMPLIANCE")
+	fs.IntVar(&c.RetentionDays, "retention-days", defaultRetentionDays, "days originals stay locked")
+}
+
+func (c backendConfig) retention() storage.Retention {
+	return storage.Retention{Mode: storage.RetentionMode(strings.ToUpper(c.RetentionMode)), Period: time.Duration(c.RetentionDays) * 24 * time.Hour}
+}
+
+// s3Config turns the S3 URL and keys into the store's configuration.
+func (c backendConfig) s3Config() (storage.S3Config, error) {
+	u, err := url.Parse(c.S3URL)
+	if err != nil {
+		return storage.S3Config{}, fmt.Errorf("--s3: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return storage.S3Config{}, fmt.Errorf("--s3 %q: scheme must be http or https", u.Redacted())
+	}
+	cfg := storage.S3Config{
+		Endpoint:  u.Host,
+		Secure:    u.Scheme == "https",
+		Region:    u.Query().Get("region"),
+		Bucket:    strings.Trim(u.Path, "/"),
+		AccessKey: c.S3AccessKey,
+		SecretKey: c.S3SecretKey,
+		Retention: c.retention(),
+	}
+	if u.User != nil {
+		cfg.AccessKey = u.User.Username()
+		cfg.SecretKey, _ = u.User.Password()
+	}
+	return cfg, nil
+}
+
+// Validate reports every problem at once.
+func (c backendConfig) Validate() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data is required"))
+	}
+	if c.DBURL != "" && !strings.HasPrefix(c.DBURL, "postgres://") && !strings.HasPrefix(c.DBURL, "postgresql://") {
+		errs = append(errs, errors.New("--db must be a postgres:// URL"))
+	}
+	if err := c.retention().Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("--retention-mode/--retention-days: %w", err))
+	}
+	if c.S3URL != "" {
+		s3, err := c.s3Config()
+		if err == nil {
+			err = s3.Validate()
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c backendConfig) dbPath() string     { return filepath.Join(c.DataDir, "tutanak.db") }
+func (c backendConfig) objectsDir() string { return filepath.Join(c.DataDir, "objects") }
+func (c backendConfig) tmpDir() string     { return filepath.Join(c.DataDir, "tmp") }
+
+// serveConfig is `tutanak serve` and `tutanak worker`.
+type serveConfig struct {
+	backend backendConfig
+	// Listen is the HTTP address. Defaults to :8080.
+	Listen string
+	// Workers is how many sheets are read at once. Defaults to storage.DefaultWorkers.
+	Workers int
+	// ShutdownTimeout bounds a graceful shutdown. Defaults to 30s.
+	ShutdownTimeout time.Duration
+	web             web.Config
+}
+
+func (c *serveConfig) register(fs *flag.FlagSet, withHTTP bool) {
+	c.backend.register(fs)
+	fs.IntVar(&c.Workers, "workers", storage.DefaultWorkers, "OCR jobs run at once")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "how long a graceful shutdown may take")
+	if !withHTTP {
+		return
+	}
+	fs.StringVar(&c.Listen, "listen", defaultListen, "HTTP listen address")
+	fs.Int64Var(&c.web.MaxImageBytes, "max-image-bytes", web.DefaultMaxImageBytes, "largest photo accepted, in bytes")
+	fs.Int64Var(&c.web.MaxPixels, "max-pixels", web.DefaultMaxPixels, "most pixels (width×height) accepted, checked before decoding")
+	fs.DurationVar(&c.web.ReadHeaderTimeout, "read-header-timeout", web.DefaultReadHeaderTimeout, "time a client has to send request headers")
+	fs.DurationVar(&c.web.IdleReadTimeout, "upload-idle-timeout", web.DefaultIdleReadTimeout, "an upload is cut off after this long without a byte")
+}
+
+// Validate reports every problem at once.
+func (c serveConfig) Validate() error {
+	errs := []error{c.backend.Validate(), c.web.Validate()}
+	if c.Workers < 1 {
+		errs = append(errs, errors.New("--workers must be at least 1"))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("--shutdown-timeout must be positive"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tutanak/tutanak/storage"
+)
+
+func parseBackend(t *testing.T, args ...string) backendConfig {
+	t.Helper()
+	var cfg backendConfig
+	fs := newFlagSet("test", env{stderr: io.Discard})
+	cfg.register(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestBackendConfig(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		wantErr []string
+		check   func(t *testing.T, c backendConfig)
+	}{
+		{"defaults", nil, nil, func(t *testing.T, c backendConfig) {
+			if c.DataDir != "./data" || c.retention().Mode != storage.Governance || c.retention().Period != 1825*24*time.Hour {
+				t.Errorf("defaults = %+v", c)
+			}
+		}},
+		{"s3 with keys in the url", []string{"--s3", "https://AK:SK@s3.example:9000/originals?region=tr-1"}, nil, func(t *testing.T, c backendConfig) {
+			s3, err := c.s3Config()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := storage.S3Config{Endpoint: "s3.example:9000", Secure: true, Region: "tr-1", Bucket: "originals", AccessKey: "AK", SecretKey: "SK", Retention: c.retention()}
+			if s3 != want {
+				t.Errorf("s3 = %+v, want %+v", s3, want)
+			}
+		}},
+		{"s3 keys from flags", []string{"--s3", "http://127.0.0.1:9000/b", "--s3-access-key", "a", "--s3-secret-key", "s"}, nil, func(t *testing.T, c backendConfig) {
+			s3, _ := c.s3Config()
+			if s3.AccessKey != "a" || s3.SecretKey != "s" || s3.Secure {
+				t.Errorf("s3 = %+v", s3)
+			}
+		}},
+		{"every problem at once", []string{"--db", "mysql://x", "--retention-mode", "LOOSE", "--s3", "ftp://h/b"},
+			[]string{"--db must be a postgres", "retention mode", "scheme must be http"}, nil},
+		{"s3 without keys or bucket", []string{"--s3", "http://127.0.0.1:9000", "--s3-access-key", "", "--s3-secret-key", ""},
+			[]string{"bucket is required", "access key"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := parseBackend(t, c.args...)
+			err := cfg.Validate()
+			if len(c.wantErr) == 0 && err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			for _, w := range c.wantErr {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("Validate = %v, want it to mention %q", err, w)
+				}
+			}
+			if c.check != nil {
+				c.check(t, cfg)
+			}
+		})
+	}
+}

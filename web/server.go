@@ -1,0 +1,346 @@
+// Package web is tutanak's HTTP API: echo routes over the review service,
+// one JSON error shape, health, readiness and Prometheus metrics.
+package web
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tutanak/tutanak/review"
+)
+
+// Defaults of Config.
+const (
+	DefaultMaxImageBytes     = 25 << 20
+	DefaultMaxPixels         = 60_000_000
+	DefaultMaxParts          = 10
+	DefaultMaxFieldBytes     = 64 << 10
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultIdleReadTimeout   = 60 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultMaxJSONBytes      = 1 << 20
+)
+
+// Config limits what clients may send.
+type Config struct {
+	// MaxImageBytes caps one photo. Defaults to DefaultMaxImageBytes (25 MiB).
+	MaxImageBytes int64
+	// MaxPixels caps width×height, checked from the header before any
+	// decoding. Defaults to DefaultMaxPixels.
+	MaxPixels int64
+	// MaxParts caps the parts of an upload. Defaults to DefaultMaxParts.
+	MaxParts int
+	// MaxFieldBytes caps each non-file part. Defaults to DefaultMaxFieldBytes.
+	MaxFieldBytes int64
+	// ReadHeaderTimeout cuts off clients that send headers too slowly.
+	// Defaults to DefaultReadHeaderTimeout.
+	ReadHeaderTimeout time.Duration
+	// IdleReadTimeout cuts off an upload only when no byte arrives for this
+	// long, so slow mobile uploads that progress are never cut. Defaults to
+	// DefaultIdleReadTimeout.
+	IdleReadTimeout time.Duration
+	// IdleTimeout closes idle keep-alive connections. Defaults to DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// TempDir holds uploads while they stream in. Defaults to os.TempDir().
+	TempDir string
+}
+
+// WithDefaults fills zero fields with their defaults.
+func (c Config) WithDefaults() Config {
+	if c.MaxImageBytes == 0 {
+		c.MaxImageBytes = DefaultMaxImageBytes
+	}
+	if c.MaxPixels == 0 {
+		c.MaxPixels = DefaultMaxPixels
+	}
+	if c.MaxParts == 0 {
+		c.MaxParts = DefaultMaxParts
+	}
+	if c.MaxFieldBytes == 0 {
+		c.MaxFieldBytes = DefaultMaxFieldBytes
+	}
+	if c.ReadHeaderTimeout == 0 {
+		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if c.IdleReadTimeout == 0 {
+		c.IdleReadTimeout = DefaultIdleReadTimeout
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.TempDir == "" {
+		c.TempDir = os.TempDir()
+	}
+	return c
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.MaxImageBytes < 0 || c.MaxPixels < 0 || c.MaxParts < 0 || c.MaxFieldBytes < 0 {
+		errs = append(errs, errors.New("upload limits must not be negative"))
+	}
+	if c.ReadHeaderTimeout < 0 || c.IdleReadTimeout < 0 || c.IdleTimeout < 0 {
+		errs = append(errs, errors.New("timeouts must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// maxBody is the whole request's limit: the photo, the other parts and
+// multipart framing.
+func (c Config) maxBody() int64 {
+	return c.MaxImageBytes + int64(c.MaxParts)*(c.MaxFieldBytes+4096)
+}
+
+// Server is the HTTP API.
+type Server struct {
+	svc      *review.Service
+	cfg      Config
+	log      *slog.Logger
+	metrics  *Metrics
+	gatherer prometheus.Gatherer
+	echo     *echo.Echo
+}
+
+// New returns the API. reg receives the HTTP metrics and gather serves /metrics.
+func New(svc *review.Service, cfg Config, log *slog.Logger, reg prometheus.Registerer, gather prometheus.Gatherer) *Server {
+	s := &Server{svc: svc, cfg: cfg.WithDefaults(), log: log, metrics: NewMetrics(reg)}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.recover, s.metrics.middleware)
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(gather, promhttp.HandlerOpts{})))
+
+	api := e.Group("/api/v1", s.authenticate)
+	api.GET("/me", s.me)
+	api.POST("/sheets", s.upload)
+	api.GET("/sheets", s.listSheets)
+	api.GET("/sheets/:id", s.sheet)
+	api.PUT("/sheets/:id/typed", s.putSheetTyped)
+	api.GET("/sheets/:id/original", s.original)
+	api.PUT("/sheets/:id/legal-hold", s.putLegalHold)
+	api.GET("/sheets/:id/images/*", s.image)
+	api.PUT("/typed", s.putBoxTyped)
+	s.echo = e
+	return s
+}
+
+// Handler returns the API's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// HTTPServer returns an http.Server for the API with the slow-client
+// protections: a header timeout, but no whole-request read timeout (uploads
+// use a per-read idle deadline instead) and no write timeout (downloads of
+// originals to slow phones must finish).
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.echo,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+func (s *Server) recover(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}
+
+const userKey = "user"
+
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		token, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" {
+			return review.ErrUnauthenticated
+		}
+		u, err := s.svc.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		c.Set(userKey, u)
+		return next(c)
+	}
+}
+
+func currentUser(c echo.Context) review.User { return c.Get(userKey).(review.User) }
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	if err := s.svc.Ready(c.Request().Context()); err != nil {
+		return apiError(http.StatusServiceUnavailable, "not_ready", "Hizmet hazır değil.", "The service is not ready.", err)
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) me(c echo.Context) error { return c.JSON(http.StatusOK, currentUser(c)) }
+
+func (s *Server) sheet(c echo.Context) error {
+	v, err := s.svc.Sheet(c.Request().Context(), currentUser(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) listSheets(c echo.Context) error {
+	limit, _ := strconv.Atoi(c.QueryParam("limit"))
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	q := review.SheetQuery{Box: review.Box{Il: c.QueryParam("il"), Ilce: c.QueryParam("ilce"), SandikNo: c.QueryParam("sandik_no")},
+		Status: c.QueryParam("status"), Limit: limit}
+	list, err := s.svc.Sheets(c.Request().Context(), currentUser(c), q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"sheets": list})
+}
+
+// decodeJSON reads a small JSON body into v.
+func decodeJSON(c echo.Context, v any) error {
+	body := http.MaxBytesReader(c.Response(), c.Request().Body, DefaultMaxJSONBytes)
+	if err := json.NewDecoder(body).Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return apiError(http.StatusRequestEntityTooLarge, "too_large", "İstek çok büyük.", "The request is too large.", err)
+		}
+		return apiError(http.StatusBadRequest, "bad_json", "Geçersiz JSON.", "Invalid JSON.", err)
+	}
+	return nil
+}
+
+// typedBody is the JSON of typed figures: {"counts": {"field": n, …}}.
+type typedBody struct {
+	Counts map[string]int `json:"counts"`
+}
+
+func (s *Server) putSheetTyped(c echo.Context) error {
+	var body typedBody
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	v, err := s.svc.SetTyped(c.Request().Context(), currentUser(c), c.Param("id"), body.Counts)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+// boxTypedBody is typed figures by box identity.
+type boxTypedBody struct {
+	Form     string         `json:"form"`
+	Il       string         `json:"il"`
+	Ilce     string         `json:"ilce"`
+	SandikNo string         `json:"sandik_no"`
+	Counts   map[string]int `json:"counts"`
+}
+
+func (s *Server) putBoxTyped(c echo.Context) error {
+	var body boxTypedBody
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	ids, err := s.svc.SetBoxTyped(c.Request().Context(), currentUser(c), review.BoxTyped{Form: body.Form,
+		Box: review.Box{Il: body.Il, Ilce: body.Ilce, SandikNo: body.SandikNo}, Counts: body.Counts})
+	if err != nil {
+		return err
+	}
+	if ids == nil {
+		ids = []string{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"sheets": ids})
+}
+
+func (s *Server) putLegalHold(c echo.Context) error {
+	var body struct {
+		On *bool `json:"on"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	if body.On == nil {
+		return apiError(http.StatusBadRequest, "bad_json", `"on" alanı gerekli.`, `The "on" field is required.`, nil)
+	}
+	v, err := s.svc.SetLegalHold(c.Request().Context(), currentUser(c), c.Param("id"), *body.On)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+// original streams the exact bytes with their digest, so a client can
+// check what it got against the custody log.
+func (s *Server) original(c echo.Context) error {
+	rc, info, err := s.svc.Original(c.Request().Context(), currentUser(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	raw, err := hex.DecodeString(info.SHA256)
+	if err != nil {
+		return fmt.Errorf("stored digest %q: %w", info.SHA256, err)
+	}
+	b64 := base64.StdEncoding.EncodeToString(raw)
+	h := c.Response().Header()
+	h.Set("Content-Type", info.ContentType)
+	h.Set("Content-Length", strconv.FormatInt(info.Size, 10))
+	h.Set("Repr-Digest", "sha-256=:"+b64+":")
+	h.Set("Digest", "sha-256="+b64)
+	h.Set("ETag", `"`+info.SHA256+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	c.Response().WriteHeader(http.StatusOK)
+	if _, err := io.Copy(c.Response(), rc); err != nil {
+		// Headers are gone; the client sees a short body and the log the cause.
+		s.log.ErrorContext(c.Request().Context(), "stream original", "sheet_id", c.Param("id"), "sha256", info.SHA256, "err", err)
+	}
+	return nil
+}
+
+// image serves a derived image: the rectified page, its thumbnail or a crop.
+func (s *Server) image(c echo.Context) error {
+	rc, info, err := s.svc.Image(c.Request().Context(), currentUser(c), c.Param("id"), c.Param("*"))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := c.Response().Header()
+	h.Set("Content-Type", "image/png")
+	h.Set("Content-Length", strconv.FormatInt(info.Size, 10))
+	h.Set("X-Content-Type-Options", "nosniff")
+	c.Response().WriteHeader(http.StatusOK)
+	if _, err := io.Copy(c.Response(), rc); err != nil {
+		s.log.ErrorContext(c.Request().Context(), "stream image", "sheet_id", c.Param("id"), "err", err)
+	}
+	return nil
+}

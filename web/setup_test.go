@@ -1,0 +1,288 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	_ "image/jpeg"
+	"image/png"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/review"
+	"github.com/tutanak/tutanak/storage"
+	"github.com/tutanak/tutanak/storage/storagetest"
+	"github.com/tutanak/tutanak/web"
+)
+
+// decodingReader stands in for the OCR reader: it decodes the photo for
+// real and hands back the page, but reads no figures.
+type decodingReader struct{}
+
+func (decodingReader) Read(ctx context.Context, form *ocr.Form, data []byte) (*ocr.Reading, error) {
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("decode: %w: %w", ocr.ErrCorruptData, err)
+	}
+	g := image.NewGray(img.Bounds())
+	draw.Draw(g, g.Bounds(), img, img.Bounds().Min, draw.Src)
+	return &ocr.Reading{FormID: form.ID, PageFound: true, Quality: ocr.Quality{OK: true, Problems: []ocr.Problem{}},
+		Printed: map[string]string{}, Fields: map[string]ocr.FieldReading{}, Page: g, PageScale: 1}, nil
+}
+
+type stack struct {
+	name string
+	open func(t *testing.T, log *slog.Logger) (*storage.DB, storage.ObjectStore)
+}
+
+func stacks() []stack {
+	return []stack{
+		{"sqlite+disk", func(t *testing.T, log *slog.Logger) (*storage.DB, storage.ObjectStore) {
+			dir := t.TempDir()
+			db, err := storage.OpenSQLite(context.Background(), filepath.Join(dir, "tutanak.db"), log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			store, err := storage.NewDiskStore(filepath.Join(dir, "objects"), storage.Retention{Period: time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return db, store
+		}},
+		{"postgres+minio", func(t *testing.T, log *slog.Logger) (*storage.DB, storage.ObjectStore) {
+			db, err := storage.OpenPostgres(context.Background(), storagetest.PostgresURL(t), log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			store, err := storage.NewS3Store(context.Background(), storagetest.S3(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return db, store
+		}},
+	}
+}
+
+type app struct {
+	url   string
+	svc   *review.Service
+	db    *storage.DB
+	store storage.ObjectStore
+}
+
+// setup starts the whole service on a real listener: database, store,
+// workers and the HTTP server with its production timeouts.
+func setup(t *testing.T, st stack, cfg web.Config) app {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, store := st.open(t, log)
+	svc := review.NewService(db, store, log)
+	workers := river.NewWorkers()
+	review.NewOCRWorker(svc, decodingReader{}).Register(workers)
+	q, err := db.StartWorkers(context.Background(), workers, storage.QueueConfig{PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.TempDir == "" {
+		cfg.TempDir = t.TempDir()
+	}
+	reg := prometheus.NewRegistry()
+	srv := web.New(svc, cfg, log, reg, reg).HTTPServer("127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		q.Stop(ctx)
+		db.Close()
+	})
+	return app{url: "http://" + ln.Addr().String(), svc: svc, db: db, store: store}
+}
+
+func (a app) token(t *testing.T, name string, role review.Role, province string) string {
+	t.Helper()
+	_, token, err := a.svc.CreateUser(context.Background(), review.NewUser{Name: name, Role: role, Province: province})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+type part struct {
+	name, filename string
+	data           []byte
+}
+
+func multipartBody(t *testing.T, parts []part) (*bytes.Buffer, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for _, p := range parts {
+		var pw io.Writer
+		var err error
+		if p.filename != "" {
+			pw, err = w.CreateFormFile(p.name, p.filename)
+		} else {
+			pw, err = w.CreateFormField(p.name)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw.Write(p.data)
+	}
+	w.Close()
+	return &buf, w.FormDataContentType()
+}
+
+// call sends a request and decodes a JSON answer into out (when not nil).
+func (a app) call(t *testing.T, token, method, path string, body io.Reader, ctype string, out any) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, a.url+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != nil {
+		if b, ok := out.(*[]byte); ok {
+			*b = raw
+		} else if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: %d %s: %v", method, path, resp.StatusCode, raw, err)
+		}
+	}
+	return resp
+}
+
+func (a app) upload(t *testing.T, token string, parts []part, out any) *http.Response {
+	t.Helper()
+	body, ctype := multipartBody(t, parts)
+	return a.call(t, token, http.MethodPost, "/api/v1/sheets", body, ctype, out)
+}
+
+type sheetJSON struct {
+	ID      string `json:"id"`
+	SHA256  string `json:"sha256"`
+	Status  string `json:"status"`
+	Box     review.Box
+	Fields  map[string]review.FieldView `json:"fields"`
+	Reasons []review.Reason             `json:"reasons"`
+	History []review.HistoryEntry       `json:"history"`
+}
+
+type errJSON struct {
+	Error struct {
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		MessageEN string `json:"message_en"`
+	} `json:"error"`
+}
+
+func (a app) waitVerdict(t *testing.T, token, id string) sheetJSON {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var s sheetJSON
+		if resp := a.call(t, token, http.MethodGet, "/api/v1/sheets/"+id, nil, "", &s); resp.StatusCode != http.StatusOK {
+			t.Fatalf("get sheet: %d", resp.StatusCode)
+		}
+		switch s.Status {
+		case "verified", "flagged", "unreadable":
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sheet %s still %s", id, s.Status)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// sample is a photo with the figures typed for it.
+type sample struct {
+	name  string
+	data  []byte
+	typed map[string]int
+}
+
+// samples returns the photographed sample sheets when the shared folder is
+// there, and always one drawn here, so the suite runs anywhere.
+func samples(t *testing.T, max int) []sample {
+	t.Helper()
+	out := []sample{drawnSample(t)}
+	dir := "/work/shared/samples/cb-2023"
+	raw, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return out
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var truth []struct {
+		File  string `json:"file"`
+		Typed struct {
+			Counts map[string]int `json:"counts"`
+		} `json:"typed"`
+	}
+	if err := json.Unmarshal(raw, &truth); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range truth {
+		if len(out) > max {
+			break
+		}
+		data, err := os.ReadFile(filepath.Join(dir, s.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, sample{name: s.File, data: data, typed: s.Typed.Counts})
+	}
+	return out
+}
+
+func drawnSample(t *testing.T) sample {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 600, 850))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.Gray{Y: 235}), image.Point{}, draw.Src)
+	for y := 100; y < 800; y += 50 {
+		for x := 50; x < 550; x++ {
+			img.SetGray(x, y, color.Gray{Y: 20})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return sample{name: "drawn.png", data: buf.Bytes(), typed: map[string]int{"aday_1": 84, "aday_2": 3, "gecerli_oy": 87}}
+}
