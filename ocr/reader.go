@@ -199,6 +199,9 @@ func (r *Reader) readPrintedNumber(ctx context.Context, variants []*image.Gray) 
 		}
 		if clean := cleanPrinted(s, true); plausiblePrinted(s, clean, true) {
 			votes[clean]++
+			if votes[clean] == 2 {
+				return clean, nil // two readings agree: a third cannot outvote them
+			}
 		}
 	}
 	if len(votes) == 0 {

@@ -41,6 +41,10 @@ type FieldResult struct {
 	// omitted without a typed figure.
 	Support *float64    `json:"support,omitempty"`
 	Status  FieldStatus `json:"status"`
+	// VerifiedBy names the equality rule that vouches for a typed figure the
+	// photo reads poorly: every other figure of the rule is supported by the
+	// photo and the rule holds, so this one is pinned by arithmetic.
+	VerifiedBy string `json:"verified_by,omitempty"`
 }
 
 // RuleResult is one arithmetic rule of the form, evaluated on the figures

@@ -26,6 +26,10 @@ type Policy struct {
 	// typed one for a photo-only verdict of verified. Defaults to
 	// DefaultMinReadConfidence.
 	MinReadConfidence float64
+	// MinPinSupport is the least support the photo must give every other
+	// figure of an equality rule for the rule to vouch for a poorly read
+	// typed figure. Defaults to DefaultMinPinSupport.
+	MinPinSupport float64
 }
 
 // Policy defaults.
@@ -33,11 +37,12 @@ const (
 	DefaultTypoPrior         = 0.02
 	DefaultMinSupport        = 0.05
 	DefaultMinReadConfidence = 0.5
+	DefaultMinPinSupport     = 0.9
 )
 
 // DefaultPolicy returns the policy with every default.
 func DefaultPolicy() Policy {
-	return Policy{TypoPrior: DefaultTypoPrior, MinSupport: DefaultMinSupport, MinReadConfidence: DefaultMinReadConfidence}
+	return Policy{TypoPrior: DefaultTypoPrior, MinSupport: DefaultMinSupport, MinReadConfidence: DefaultMinReadConfidence, MinPinSupport: DefaultMinPinSupport}
 }
 
 // Decoding constants (log-probabilities).
@@ -133,7 +138,13 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 				res.Reasons = append(res.Reasons, reason("typed_mismatch", f.ID, "", &t, &v, fr.Confidence))
 			case s < pol.MinSupport:
 				// The photo does not contradict the typed figure strongly enough
-				// to name another, but gives it little weight either.
+				// to name another, but gives it little weight either: only the
+				// arithmetic of well-read neighbours can vouch for it.
+				if rule, ok := pinnedByRule(form, fields, typed, f.ID, pol); ok {
+					fr.Status = StatusMatch
+					fr.VerifiedBy = rule
+					break
+				}
 				fr.Status = StatusMismatch
 				res.Reasons = append(res.Reasons, reason("typed_unsupported", f.ID, "", &t, fr.Value, round3(s)))
 			default:
@@ -163,6 +174,40 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 		res.Verdict = Verified
 	}
 	return res
+}
+
+// pinnedByRule finds an equality rule that holds on the typed figures and
+// whose every other figure the photo supports well: then the typed figure of
+// field is what the photo's other figures imply. A typing error that keeps an
+// equality true must change two of its figures, and then neither is pinned.
+func pinnedByRule(form *ocr.Form, fields []fieldModel, typed map[string]int, field string, pol Policy) (string, bool) {
+	model := make(map[string]fieldModel, len(fields))
+	for _, fm := range fields {
+		model[fm.id] = fm
+	}
+	for _, r := range form.Rules {
+		if r.Op != ocr.OpEq {
+			continue
+		}
+		if holds, ok := r.Holds(typed); !ok || !holds {
+			continue
+		}
+		in, others := false, true
+		for _, t := range r.Terms {
+			if t.Field == field {
+				in = true
+				continue
+			}
+			fm := model[t.Field]
+			if !fm.readable || fm.posterior(typed[t.Field]) < pol.MinPinSupport {
+				others = false
+			}
+		}
+		if in && others {
+			return r.Text, true
+		}
+	}
+	return "", false
 }
 
 func intPtr(m map[string]int, k string) *int {

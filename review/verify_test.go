@@ -84,6 +84,16 @@ func TestVerify(t *testing.T) {
 			rd.Fields["aday_1"] = ocr.FieldReading{Number: n}
 			return rd
 		}(), typed: truth, verdict: Verified, read: map[string]int{"aday_1": 104}},
+		{name: "poorly read figure pinned by a rule of well-read figures", reading: func() *ocr.Reading {
+			rd := readingOf(truth, 0.98)
+			rd.Fields["gecerli_oy"] = ocr.FieldReading{Number: written(262, 0.999)} // 252 misread
+			return rd
+		}(), typed: truth, verdict: Verified},
+		{name: "votes moved where one figure is poorly read", reading: func() *ocr.Reading {
+			rd := readingOf(truth, 0.97)
+			rd.Fields["aday_1"] = ocr.FieldReading{Number: written(184, 0.999)} // 104 misread
+			return rd
+		}(), typed: with(truth, "aday_1", 114, "aday_3", 123), verdict: Flagged, mismatch: []string{"aday_1", "aday_3"}},
 		{name: "field unreadable", reading: func() *ocr.Reading {
 			rd := readingOf(truth, 0.98)
 			rd.Fields["aday_2"] = ocr.FieldReading{}
@@ -132,6 +142,9 @@ func TestVerify(t *testing.T) {
 				if !found {
 					t.Errorf("no reason %q in %+v", tt.code, res.Reasons)
 				}
+			}
+			if tt.name == "poorly read figure pinned by a rule of well-read figures" && res.Fields["gecerli_oy"].VerifiedBy == "" {
+				t.Error("gecerli_oy verified without naming the rule that vouches for it")
 			}
 			if tt.verdict == Flagged {
 				for _, r := range res.Reasons {

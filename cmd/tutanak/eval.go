@@ -307,7 +307,8 @@ func printSweep(w io.Writer, form *ocr.Form, out []sheetOutcome) {
 	fmt.Fprintln(tw, "\ntypo prior\tmin support\terrors caught\tclean flagged")
 	for _, prior := range []float64{0.001, 0.005, 0.02, 0.05, 0.1, 0.2} {
 		for _, support := range []float64{0.01, 0.05, 0.2} {
-			pol := review.Policy{TypoPrior: prior, MinSupport: support, MinReadConfidence: review.DefaultMinReadConfidence}
+			pol := review.DefaultPolicy()
+			pol.TypoPrior, pol.MinSupport = prior, support
 			errs, caught, clean, flagged := 0, 0, 0, 0
 			for _, o := range out {
 				if o.Err != nil {
