@@ -20,13 +20,8 @@ deps-test: ## install test dependencies too (PostgreSQL client, MinIO)
 build: deps ## build bin/tutanak
 	@$(GO) build -o $(BIN) ./cmd/tutanak
 
-demo: build ## generate photographed sheets and check them, printing what was read
-	@rm -rf $(DEMO_DIR)/sheets
-	@$(BIN) gen --form $(FORM) --out $(DEMO_DIR)/sheets --n 8 --seed 7
-	@$(BIN) eval --form $(FORM) --dir $(DEMO_DIR)/sheets --table
-	@if [ -d ../shared/samples/$(FORM) ]; then \
-		echo; echo "The shared sample photos (../shared/samples/$(FORM)):"; \
-		$(BIN) eval --form $(FORM) --dir ../shared/samples/$(FORM) --table; fi
+demo: build ## run the service on SQLite + disk, upload photographed sheets, show the verdicts
+	@scripts/demo.sh $(BIN) $(DEMO_DIR)
 
 test: deps-test ## run all tests (starts PostgreSQL if it is down)
 	@scripts/postgres.sh

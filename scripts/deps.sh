@@ -4,7 +4,7 @@
 set -euo pipefail
 want=${1:-build}
 
-debs=(libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-tur libturbojpeg0-dev gcc pkg-config)
+debs=(libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-tur libturbojpeg0-dev gcc pkg-config curl)
 if [ "$want" = test ] && ! command -v pg_isready >/dev/null 2>&1; then
   debs+=(postgresql-client)
 fi

@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"worker":       {"run OCR workers only", runWorker},
 		"users":        {"manage users (users add …)", runUsers},
 		"custody":      {"check the custody log (custody verify)", runCustody},
+		"upload":       {"upload a directory of sheets with their typed figures to a server and show the verdicts", runUpload},
 	}
 }
 
