@@ -93,7 +93,7 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 			res.Fields[f.ID] = FieldResult{Typed: intPtr(typed, f.ID), Status: StatusUnreadable}
 		}
 		res.Verdict = Unreadable
-		res.Reasons = append(res.Reasons, reason("page_not_found", "", "", nil, nil, 0))
+		res.Reasons = append(res.Reasons, reason("page_not_found", "", "", "", nil, nil, 0))
 		return res
 	}
 
@@ -123,7 +123,7 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 		case !fm.readable:
 			fr.Status = StatusUnreadable
 			if hasTyped {
-				res.Reasons = append(res.Reasons, reason("field_unreadable", f.ID, "", &t, nil, 0))
+				res.Reasons = append(res.Reasons, reason("field_unreadable", f.ID, f.Label, "", &t, nil, 0))
 			}
 		case hasTyped:
 			s := round3(fm.posterior(t))
@@ -135,7 +135,7 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 			switch {
 			case v != t:
 				fr.Status = StatusMismatch
-				res.Reasons = append(res.Reasons, reason("typed_mismatch", f.ID, "", &t, &v, fr.Confidence))
+				res.Reasons = append(res.Reasons, reason("typed_mismatch", f.ID, f.Label, "", &t, &v, fr.Confidence))
 			case s < pol.MinSupport:
 				// The photo does not contradict the typed figure strongly enough
 				// to name another, but gives it little weight either: only the
@@ -146,12 +146,12 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 					break
 				}
 				fr.Status = StatusMismatch
-				res.Reasons = append(res.Reasons, reason("typed_unsupported", f.ID, "", &t, fr.Value, round3(s)))
+				res.Reasons = append(res.Reasons, reason("typed_unsupported", f.ID, f.Label, "", &t, fr.Value, round3(s)))
 			default:
 				fr.Status = StatusMatch
 			}
 		case fr.Confidence < pol.MinReadConfidence:
-			res.Reasons = append(res.Reasons, reason("low_confidence", f.ID, "", nil, fr.Value, fr.Confidence))
+			res.Reasons = append(res.Reasons, reason("low_confidence", f.ID, f.Label, "", nil, fr.Value, fr.Confidence))
 		}
 		res.Fields[f.ID] = fr
 	}
@@ -159,7 +159,7 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 		holds, ok := r.Holds(used)
 		res.Rules = append(res.Rules, RuleResult{Rule: r.Text, OK: holds && ok, Missing: !ok})
 		if ok && !holds {
-			res.Reasons = append(res.Reasons, reason("rule_broken", "", r.Text, nil, nil, 0))
+			res.Reasons = append(res.Reasons, reason("rule_broken", "", "", r.Text, nil, nil, 0))
 		}
 	}
 	switch {
@@ -542,9 +542,13 @@ func appendUnique(xs []int, v int) []int {
 	return append(xs, v)
 }
 
-// reason builds a Reason with its Turkish and English text.
-func reason(code, field, rule string, typed, read *int, conf float64) Reason {
+// reason builds a Reason with its Turkish and English text. Fields are named
+// by the label printed on the form, which is what a lawyer has in front of them.
+func reason(code, field, label, rule string, typed, read *int, conf float64) Reason {
 	r := Reason{Code: code, Field: field, Rule: rule, Typed: typed, Read: read, Confidence: conf}
+	if label != "" {
+		field = label
+	}
 	num := func(p *int) string {
 		if p == nil {
 			return "?"
