@@ -8,18 +8,18 @@ import (
 	"testing"
 
 	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/digits"
 	"github.com/tutanak/tutanak/ocr/synth"
 )
 
 // newRecognizer is the handwriting recogniser under test.
 func newRecognizer(tb testing.TB) ocr.Recognizer {
 	tb.Helper()
-	tess, err := ocr.NewTesseract(ocr.TesseractConfig{})
+	m, err := digits.Load()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(tess.Close)
-	return ocr.NewTesseractDigits(tess)
+	return digits.NewReader(m)
 }
 
 // testGenerator makes sheets with MNIST test-split handwriting.

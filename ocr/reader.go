@@ -379,12 +379,18 @@ func textVariants(g *image.Gray) []*image.Gray {
 		return []*image.Gray{stretched}
 	}
 	ink2 := image.Rect(x0, y0, x1+1, y1+1)
-	raw := image.NewGray(image.Rect(0, 0, w, h))
+	// The photo's own pixels around the ink: Tesseract's time grows with the
+	// width it is given, and most of a value cell is empty.
+	around := image.Rect(x0-rawMargin, 0, x1+1+rawMargin, h).Intersect(g.Rect.Sub(g.Rect.Min))
+	raw := image.NewGray(image.Rect(0, 0, around.Dx(), h))
 	for y := 0; y < h; y++ {
-		copy(raw.Pix[y*raw.Stride:y*raw.Stride+w], g.Pix[y*g.Stride:y*g.Stride+w])
+		copy(raw.Pix[y*raw.Stride:y*raw.Stride+around.Dx()], g.Pix[y*g.Stride+around.Min.X:y*g.Stride+around.Max.X])
 	}
 	return []*image.Gray{raw, padWhite(binary, ink2, 20), padWhite(stretched, ink2, 20)}
 }
+
+// rawMargin is how much paper is kept left and right of a printed value.
+const rawMargin = 48
 
 // padWhite copies r out of g onto white with a border of pad pixels.
 func padWhite(g *image.Gray, r image.Rectangle, pad int) *image.Gray {
