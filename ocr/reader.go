@@ -100,9 +100,22 @@ func (r *Reader) Read(ctx context.Context, form *Form, data []byte) (*Reading, e
 	}
 	stage("decode")
 
-	h, ok, sheetSeen := r.locate(g, form)
+	// A photo taken sideways or upside down without an EXIF orientation is
+	// turned until the form's lines are found where they belong.
+	h, found, sheetSeen := r.locate(g, form)
+	for _, turns := range []int{1, 3, 2} {
+		if found >= goodLinesFound {
+			break
+		}
+		tg := rotate90(g, turns)
+		th, tf, ts := r.locate(tg, form)
+		sheetSeen = sheetSeen || ts
+		if tf > found {
+			g, h, found = tg, th, tf
+		}
+	}
 	stage("page")
-	if !ok {
+	if found < minLinesFound {
 		// A sheet of paper without this form's lines is most likely another form.
 		code := ProblemNoPage
 		if sheetSeen {
@@ -247,8 +260,9 @@ func isNumericPrinted(id string) bool { return id == "sandik_no" }
 // from the page's edges and, when they do not lead to the form's printed
 // lines (a page on a white table, a photo cropped inside the page), from the
 // table's printed grid.
+// found is the share of the form's line measurements that found their line;
 // sheetSeen reports whether a sheet of paper was seen at all.
-func (r *Reader) locate(g *image.Gray, form *Form) (h homography, ok, sheetSeen bool) {
+func (r *Reader) locate(g *image.Gray, form *Form) (h homography, found float64, sheetSeen bool) {
 	type start struct {
 		h      homography
 		search float64
@@ -299,7 +313,13 @@ func (r *Reader) locate(g *image.Gray, form *Form) (h homography, ok, sheetSeen 
 		}
 	}
 	r.log.Debug("page located", "lines_found", bestFound, "residual", bestResid)
-	return best, bestFound >= minLinesFound, pageOK
+	return best, bestFound, pageOK
+}
+
+// rotate90 turns g clockwise by turns quarter turns.
+func rotate90(g *image.Gray, turns int) *image.Gray {
+	// EXIF orientations 6, 3 and 8 are the clockwise turns by 90°, 180° and 270°.
+	return orient(g, [4]int{1, 6, 3, 8}[turns%4])
 }
 
 // Shares of the form's printed-line measurements that must find a line: below

@@ -187,3 +187,42 @@ func TestReaderPageOnWhiteTable(t *testing.T) {
 		}
 	}
 }
+
+// TestReaderTurnedPhoto reads photos taken sideways and upside down with no
+// EXIF orientation to say so.
+func TestReaderTurnedPhoto(t *testing.T) {
+	b := setupReader(t)
+	cfg := synth.DefaultConfig()
+	cfg.Seed, cfg.ScanShare, cfg.HardShare = 99, 0, 0
+	cfg.Sizes = [][2]int{{1536, 2048}}
+	data, rec, err := testGenerator(t, b.form, cfg).Sheet(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		img  image.Image
+	}{
+		{"sideways, clockwise", imaging.Rotate90(photo)},
+		{"sideways, counter-clockwise", imaging.Rotate270(photo)},
+		{"upside down", imaging.Rotate180(photo)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rd, err := b.reader.Read(context.Background(), b.form, encodeJPEG(t, tt.img))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rd.PageFound {
+				t.Fatal("page not found")
+			}
+			if got, want := rd.Printed["sandik_no"], rec.Truth.Printed["sandik_no"]; got != want {
+				t.Errorf("sandik_no %q, want %q", got, want)
+			}
+		})
+	}
+}
