@@ -4,20 +4,23 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
 	"testing"
+	"time"
 
 	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/synth"
+	"github.com/tutanak/tutanak/review"
 )
 
-// BenchmarkReadStages reads one 12-megapixel phone photo per iteration on one
-// core and reports each stage's mean time (ms/op per stage).
+// BenchmarkReadStages checks one 12-megapixel phone photo per iteration (read
+// and verdict) and reports each stage's mean time (ms/op per stage). Run it
+// with -cpu 1 for the one-core figure.
 func BenchmarkReadStages(b *testing.B) {
 	form, err := ocr.LoadForm("cb-2023")
 	if err != nil {
 		b.Fatal(err)
 	}
-	data := benchPhoto(b, form)
+	data, typed := benchPhoto(b, form)
 	tess, err := ocr.NewTesseract(ocr.TesseractConfig{})
 	if err != nil {
 		b.Fatal(err)
@@ -35,6 +38,9 @@ func BenchmarkReadStages(b *testing.B) {
 		if !rd.PageFound {
 			b.Fatal("page not found")
 		}
+		start := time.Now()
+		review.Verify(form, rd, typed)
+		stages["verdict"] += float64(time.Since(start).Microseconds()) / 1000
 		for _, s := range rd.Stages {
 			stages[s.Name] += float64(s.Duration.Microseconds()) / 1000
 		}
@@ -44,15 +50,15 @@ func BenchmarkReadStages(b *testing.B) {
 	}
 }
 
-// benchPhoto is a generated 3000×4000 phone photo, written once to testdata.
-func benchPhoto(b *testing.B, form *ocr.Form) []byte {
-	const path = "testdata/bench-12mp.jpg"
-	if data, err := os.ReadFile(path); err == nil {
-		return data
-	}
-	data := generatePhoto(b, form, 3000, 4000)
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+// benchPhoto is a generated 3000×4000 phone photo and its typed figures.
+func benchPhoto(b *testing.B, form *ocr.Form) ([]byte, map[string]int) {
+	cfg := synth.DefaultConfig()
+	cfg.Seed = 12
+	cfg.ScanShare, cfg.HardShare = 0, 0
+	cfg.Sizes = [][2]int{{3000, 4000}}
+	data, rec, err := testGenerator(b, form, cfg).Sheet(0)
+	if err != nil {
 		b.Fatal(err)
 	}
-	return data
+	return data, rec.Typed.Counts
 }

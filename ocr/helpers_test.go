@@ -40,18 +40,6 @@ func testGenerator(tb testing.TB, form *ocr.Form, cfg synth.Config) *synth.Gener
 	return g
 }
 
-func generatePhoto(tb testing.TB, form *ocr.Form, w, h int) []byte {
-	cfg := synth.DefaultConfig()
-	cfg.Seed = 12
-	cfg.ScanShare, cfg.HardShare = 0, 0
-	cfg.Sizes = [][2]int{{w, h}}
-	data, _, err := testGenerator(tb, form, cfg).Sheet(0)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return data
-}
-
 func uniform(w, h int, v uint8) *image.Gray {
 	g := image.NewGray(image.Rect(0, 0, w, h))
 	for i := range g.Pix {
