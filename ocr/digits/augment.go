@@ -18,12 +18,10 @@ const (
 	augNoiseMax = 0.08               // std-dev of pixel noise
 )
 
-// augment writes a randomly distorted copy of src (784 bytes) into dst.
-func augment(dst *[Pixels]float32, src []byte, rng *rand.Rand) {
-	var a, b [Pixels]float32
-	for i, v := range src {
-		a[i] = float32(v) / 255
-	}
+// augment writes a randomly distorted copy of src into dst.
+func augment(dst, src *[Pixels]float32, rng *rand.Rand) {
+	a := *src
+	var b [Pixels]float32
 
 	// Random affine map, applied by inverse sampling around the image centre.
 	theta := (rng.Float64()*2 - 1) * augRotate
@@ -181,4 +179,78 @@ func lineFragment(img *[Pixels]float32, rng *rand.Rand) {
 			img[y*Side+x] = max(img[y*Side+x], level)
 		}
 	}
+}
+
+// notDigit writes an example of the reject output into dst, made from the
+// digits a and b the way the reader's wrong cuts make them: two digits
+// side by side, part of one digit, or one digit with part of the next.
+func notDigit(dst *[Pixels]float32, a, b []byte, rng *rand.Rand) {
+	const w, h = 3 * Side, Side + 8
+	var canvas [w * h]float32
+	paste := func(src []byte, ox, oy int) {
+		for i, v := range src {
+			x, y := i%Side+ox, i/Side+oy
+			if x >= 0 && y >= 0 && x < w && y < h && v > 0 {
+				canvas[y*w+x] = max(canvas[y*w+x], float32(v)/255)
+			}
+		}
+	}
+	ax0, ax1 := inkColumns(a)
+	bx0, bx1 := inkColumns(b)
+	kind := 0 // two digits
+	switch r := rng.Float64(); {
+	case r < 0.2:
+		kind = 1 // part of one digit
+	case r < 0.55:
+		kind = 2 // one digit and part of another
+	}
+	if kind == 1 && ax1-ax0 < 8 {
+		kind = 0 // a cut through a thin 1 is still a 1
+	}
+	paste(a, 2, 4)
+	aL, aR := 2+ax0, 2+ax1
+	lo, hi := 0, w
+	if kind == 1 {
+		cut := aL + int(float64(aR-aL)*(0.3+0.4*rng.Float64()))
+		if rng.IntN(2) == 0 {
+			hi = cut
+		} else {
+			lo = cut
+		}
+	} else {
+		ox := aR + 1 + rng.IntN(8) - 4 - bx0
+		paste(b, ox, 4+rng.IntN(7)-3)
+		bL, bR := ox+bx0, ox+bx1
+		if kind == 2 {
+			if rng.IntN(2) == 0 {
+				hi = bL + int(float64(bR-bL)*(0.3+0.4*rng.Float64()))
+			} else {
+				lo = aL + int(float64(aR-aL)*(0.3+0.4*rng.Float64()))
+			}
+		}
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if x < lo || x >= hi {
+				canvas[y*w+x] = 0
+			}
+		}
+	}
+	if !Normalize(canvas[:], w, h, dst) {
+		toFloat(dst, a)
+	}
+}
+
+// inkColumns returns the first and last column holding ink.
+func inkColumns(img []byte) (int, int) {
+	x0, x1 := Side, -1
+	for i, v := range img {
+		if v > 25 {
+			x0, x1 = min(x0, i%Side), max(x1, i%Side)
+		}
+	}
+	if x1 < 0 {
+		return 0, Side - 1
+	}
+	return x0, x1
 }

@@ -24,6 +24,13 @@ const (
 	// Classes is the number of digit classes.
 	Classes = 10
 
+	// The network has one more output than there are digits: "not one
+	// digit" (two touching digits, part of one, a stray mark). The reader
+	// needs it to choose where to cut, since a softmax over digits alone is
+	// confident about anything.
+	outputs = Classes + 1
+	reject  = Classes // index of the "not one digit" output
+
 	kern    = 5               // convolution kernel side
 	kk      = kern * kern     // taps per kernel and channel
 	c1      = 20              // conv1 channels
@@ -39,7 +46,7 @@ const (
 	in2     = c1 * kk         // conv2 taps per output
 	flat    = c2 * m2         // features into fc1 (800)
 	hidden  = 256             // fc1 width
-	nParams = c1*kk + c1 + c2*in2 + c2 + hidden*flat + hidden + Classes*hidden + Classes
+	nParams = c1*kk + c1 + c2*in2 + c2 + hidden*flat + hidden + outputs*hidden + outputs
 )
 
 // Offsets of each tensor in the flat parameter vector.
@@ -51,15 +58,19 @@ const (
 	offW3 = offB2 + c2
 	offB3 = offW3 + hidden*flat
 	offW4 = offB3 + hidden
-	offB4 = offW4 + Classes*hidden
+	offB4 = offW4 + outputs*hidden
 )
 
 // weightsMagic starts a weights file, with a version number.
-const weightsMagic = "TDG1"
+const weightsMagic = "TDG2"
 
 // ErrBadWeights is returned when a weights file does not fit the network.
 var ErrBadWeights = errors.New("bad digit weights")
 
+// The weights are trained by internal/train; `go generate ./ocr/digits`
+// reproduces weights.bin bit for bit on a 2-worker run with the defaults.
+//
+//go:generate go run ./internal/train -out weights.bin
 //go:embed weights.bin
 var embeddedWeights []byte
 
@@ -125,14 +136,32 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), nil
 }
 
-// Probs returns the class probabilities of one normalised digit image
-// (white ink on black, values 0–1, see Normalize).
+// Probs returns the digit probabilities of one normalised digit image
+// (white ink on black, values 0–1, see Normalize), given that it is a digit.
 func (m *Model) Probs(x *[Pixels]float32) [Classes]float32 {
+	p, _ := m.classify(x)
+	return p
+}
+
+// classify returns the digit probabilities given that x is one digit, and the
+// probability that it is not one digit.
+func (m *Model) classify(x *[Pixels]float32) (digits [Classes]float32, rejected float32) {
 	a := m.scratch.Get().(*acts)
 	forward(m.p, x, a)
-	out := a.prob
+	rejected = a.prob[reject]
+	var sum float32
+	for k := range digits {
+		digits[k] = a.prob[k]
+		sum += a.prob[k]
+	}
 	m.scratch.Put(a)
-	return out
+	if sum <= 0 {
+		return digits, 1
+	}
+	for k := range digits {
+		digits[k] /= sum
+	}
+	return digits, rejected
 }
 
 // acts holds one sample's activations, kept for the backward pass.
@@ -146,7 +175,7 @@ type acts struct {
 	p2   [flat]float32
 	arg2 [flat]int32
 	h    [hidden]float32
-	prob [Classes]float32
+	prob [outputs]float32
 }
 
 func dot(a, b []float32) float32 {
@@ -252,9 +281,9 @@ func forward(p []float32, x *[Pixels]float32, a *acts) {
 		a.h[j] = max(b3[j]+dot(w3[j*flat:j*flat+flat], a.p2[:]), 0)
 	}
 	w4, b4 := p[offW4:offB4], p[offB4:nParams]
-	var logits [Classes]float32
+	var logits [outputs]float32
 	top := float32(math.Inf(-1))
-	for k := 0; k < Classes; k++ {
+	for k := 0; k < outputs; k++ {
 		logits[k] = b4[k] + dot(w4[k*hidden:k*hidden+hidden], a.h[:])
 		top = max(top, logits[k])
 	}
@@ -286,7 +315,7 @@ type grads struct {
 func backward(p []float32, a *acts, label int, gr *grads) {
 	g := gr.g
 	gr.loss -= math.Log(math.Max(float64(a.prob[label]), 1e-12))
-	var dout [Classes]float32
+	var dout [outputs]float32
 	for k := range dout {
 		dout[k] = a.prob[k]
 	}
@@ -294,7 +323,7 @@ func backward(p []float32, a *acts, label int, gr *grads) {
 
 	w4 := p[offW4:offB4]
 	clear(gr.dh[:])
-	for k := 0; k < Classes; k++ {
+	for k := 0; k < outputs; k++ {
 		axpy(dout[k], a.h[:], g[offW4+k*hidden:offW4+k*hidden+hidden])
 		g[offB4+k] += dout[k]
 		axpy(dout[k], w4[k*hidden:k*hidden+hidden], gr.dh[:])

@@ -25,12 +25,16 @@ const (
 	lineSearch    = 10   // px either side of a printed line's expected place
 	lineMaxSlope  = 0.03 // rise per px; the page is rectified, lines are near level
 	lineMinCover  = 0.45 // share of a line's length that must be ink
+	alongLine     = 16   // px of a stroke lying on a line before it is kept whole
 	speckArea     = 14   // px; smaller components are noise
 	overlapMerge  = 0.5  // x-overlap (share of the narrower) that joins two components
 	splitAspect   = 0.9  // width/height above which a group may hold several digits
 	minPartAspect = 0.22 // narrowest part (width/height) a split may leave
-	maxCuts       = 5    // cut candidates tried per group
-	splitPrior    = 0.6  // prior odds against each extra cut
+	maxCuts       = 6    // cut candidates tried per group
+	cutSeparation = 0.15 // heights between two cut candidates
+	splitPrior    = 0.5  // prior odds against each extra cut
+	rejectBelow   = 0.05 // probability of being a digit under which a marginal mark is dropped
+	overflowCut   = 0.45 // cell heights a component may reach past a line before it is cut there
 )
 
 // Errors for inputs the reader cannot look at.
@@ -78,19 +82,30 @@ func (r *Reader) ReadNumber(crop *image.Gray, cell image.Rectangle) (ocr.Number,
 	p.binarise()
 	p.removeLines()
 	comps := p.components()
-	groups, dropped := p.group(comps)
+	groups, dropped := p.group(comps, r.separate)
 	if len(groups) == 0 {
 		// Nothing written; less sure when ink near the middle was thrown away.
 		return ocr.Number{SegConfidence: 1 - math.Min(1, dropped)}, nil
 	}
 	var n ocr.Number
 	n.SegConfidence = 1 - math.Min(0.5, dropped)
+	refW := typicalWidth(groups)
+	biggest := 0
 	for _, g := range groups {
-		parts, conf := r.segment(p, g)
-		n.SegConfidence *= conf
-		for _, pr := range parts {
-			n.Digits = append(n.Digits, pr)
+		biggest = max(biggest, len(g.pix))
+	}
+	for _, g := range groups {
+		parts, conf, score := r.segment(p, g, refW)
+		// A mark the classifier rejects outright is dropped when it is small
+		// or sits on the cell's side, where leftovers of the border lines are.
+		marginal := len(g.pix)*4 < biggest ||
+			min(abs(g.x0-p.cell.Min.X), abs(g.x1-p.cell.Max.X)) <= p.px(lineSearch)
+		if score < math.Log(rejectBelow) && marginal {
+			n.SegConfidence *= 1 - math.Exp(score)
+			continue
 		}
+		n.SegConfidence *= conf
+		n.Digits = append(n.Digits, parts...)
 	}
 	if len(n.Digits) > MaxDigits {
 		n.SegConfidence *= 0.2
@@ -107,6 +122,9 @@ type page struct {
 	con   []float32 // paper level minus grey: how much darker than paper
 	ink   []bool
 	label []int32
+	// top and bottom are the cell's printed borders where found.
+	top, bottom       line
+	hasTop, hasBottom bool
 }
 
 func newPage(crop *image.Gray, cell image.Rectangle) *page {
@@ -136,11 +154,42 @@ func (p *page) binarise() {
 		p.con[i] = c
 		hist[min(int(c), 255)]++
 	}
-	t := float32(max(otsu(&hist), minContrast))
-	p.ink = make([]bool, len(p.grey))
+	// A first, low threshold finds the printed lines; the real one is then
+	// chosen without them, since a dark line would pull Otsu's split above a
+	// faint blue pen.
+	p.threshold(float32(max(otsu(&hist)/2, minContrast)))
+	lines := p.findLines()
+	hist = [256]int{}
+	for i, c := range p.con {
+		if !p.onLine(lines, i) {
+			hist[min(int(c), 255)]++
+		}
+	}
+	p.threshold(float32(max(otsu(&hist), minContrast)))
+}
+
+func (p *page) threshold(t float32) {
+	if p.ink == nil {
+		p.ink = make([]bool, len(p.con))
+	}
 	for i, c := range p.con {
 		p.ink[i] = c >= t
 	}
+}
+
+// onLine reports whether pixel i lies on one of the lines, with a margin for blur.
+func (p *page) onLine(lines []line, i int) bool {
+	x, y := i%p.w, i/p.w
+	for _, l := range lines {
+		t, s := x, y
+		if !l.horizontal {
+			t, s = y, x
+		}
+		if abs(s-l.at(t)) <= l.thick/2+2 {
+			return true
+		}
+	}
+	return false
 }
 
 // paperLevel estimates the paper's grey level at every pixel from a bright
@@ -243,20 +292,30 @@ func (l line) at(t int) int { return int(math.Round(l.pos + l.slope*float64(t-l.
 // removeLines erases the cell's printed borders. Where a stroke crosses a line
 // the line's pixels stay, so the stroke is not cut in two.
 func (p *page) removeLines() {
+	for _, l := range p.findLines() {
+		p.eraseLine(l)
+	}
+}
+
+// findLines finds the cell's printed borders in the current ink.
+func (p *page) findLines() []line {
 	var lines []line
-	for _, y := range []int{p.cell.Min.Y, p.cell.Max.Y - 1} {
-		if l, ok := p.findLine(true, y, max(0, p.cell.Min.X-p.px(15)), min(p.w, p.cell.Max.X+p.px(15))); ok {
-			lines = append(lines, l)
-		}
+	lo, hi := max(0, p.cell.Min.X-p.px(15)), min(p.w, p.cell.Max.X+p.px(15))
+	p.hasTop, p.hasBottom = false, false
+	if l, ok := p.findLine(true, p.cell.Min.Y, lo, hi); ok {
+		p.top, p.hasTop = l, true
+		lines = append(lines, l)
+	}
+	if l, ok := p.findLine(true, p.cell.Max.Y-1, lo, hi); ok {
+		p.bottom, p.hasBottom = l, true
+		lines = append(lines, l)
 	}
 	for _, x := range []int{p.cell.Min.X, p.cell.Max.X - 1} {
 		if l, ok := p.findLine(false, x, 0, p.h); ok {
 			lines = append(lines, l)
 		}
 	}
-	for _, l := range lines {
-		p.eraseLine(l)
-	}
+	return lines
 }
 
 // at reports ink at (t, s) where t runs along a line and s across it.
@@ -332,23 +391,54 @@ func (p *page) runAcross(l line, t int) (a, b int, ok bool) {
 	return a, b, true
 }
 
+// eraseLine clears the line's pixels. Where a stroke crosses the line (ink
+// reaches past it on both sides) the run stays whole, so the stroke is not cut
+// in two; where a stroke only touches it, the part beyond the line stays; and
+// where a stroke runs along a horizontal line (the bar of a 7 on the cell's
+// top) the ink stays whole, since erasing it would change the digit.
 func (p *page) eraseLine(l line) {
 	n := p.h
 	if l.horizontal {
 		n = p.w
 	}
 	half := l.thick/2 + 1
+	const over = 2 // px a stroke must reach past the line to count
+	along := make([]bool, n)
+	if l.horizontal {
+		// Runs thicker than the line over a long stretch are a stroke along it.
+		minStretch := p.px(alongLine)
+		for t := 0; t < n; {
+			a, b, ok := p.runAcross(l, t)
+			if !ok || b-a+1 <= l.thick+2 {
+				t++
+				continue
+			}
+			end := t
+			for end < n {
+				a, b, ok := p.runAcross(l, end)
+				if !ok || b-a+1 <= l.thick+2 {
+					break
+				}
+				end++
+			}
+			if end-t >= minStretch {
+				for i := t; i < end; i++ {
+					along[i] = true
+				}
+			}
+			t = end
+		}
+	}
 	for t := 0; t < n; t++ {
 		a, b, ok := p.runAcross(l, t)
-		if !ok {
+		if !ok || along[t] {
 			continue
 		}
 		c := l.at(t)
-		over := 2 // px a stroke must reach past the line to count as crossing it
 		above := (c - half) - a
 		below := b - (c + half)
 		if above >= over && below >= over {
-			continue // a stroke crosses here
+			continue
 		}
 		from, to := a, b
 		if above >= over {
@@ -425,16 +515,19 @@ func (p *page) components() []*comp {
 // neighbouring rows and columns, and joins the pieces of broken digits. It
 // returns the groups left to right, and how much ink inside the cell it threw
 // away relative to a typical digit (0 = nothing).
-func (p *page) group(comps []*comp) ([]*comp, float64) {
+func (p *page) group(comps []*comp, separate func(p *page, a, b *comp) bool) ([]*comp, float64) {
 	cell := p.cell
 	var keep []*comp
 	var droppedInCell float64
 	speck := speckArea * p.unit * p.unit
+	var cut []*comp
 	for _, c := range comps {
+		cut = append(cut, p.cutOverflow(c)...)
+	}
+	for _, c := range cut {
 		inBand := c.cy >= float64(cell.Min.Y) && c.cy < float64(cell.Max.Y) &&
 			c.cx >= float64(cell.Min.X) && c.cx < float64(cell.Max.X)
-		lineLike := (c.h() <= p.px(7) && c.w() >= cell.Dx()/3) ||
-			(c.w() <= p.px(7) && c.h() >= cell.Dy()*5/4)
+		lineLike := p.lineLike(c)
 		switch {
 		case !inBand:
 		case float64(len(c.pix)) < speck:
@@ -457,11 +550,18 @@ func (p *page) group(comps []*comp) ([]*comp, float64) {
 	for _, c := range keep[1:] {
 		last := merged[len(merged)-1]
 		overlap := min(last.x1, c.x1) - max(last.x0, c.x0) + 1
-		if float64(overlap) >= overlapMerge*float64(min(last.w(), c.w())) {
+		if float64(overlap) >= overlapMerge*float64(min(last.w(), c.w())) && (separate == nil || !separate(p, last, c)) {
 			merged[len(merged)-1] = join(last, c)
 			continue
 		}
 		merged = append(merged, c)
+	}
+
+	// Pieces of a broken border line join up above; drop them now. They
+	// are printed, not written, so they do not count as dropped ink.
+	merged = slices.DeleteFunc(merged, p.lineLike)
+	if len(merged) == 0 {
+		return nil, droppedInCell / p.digitArea()
 	}
 
 	// Small pieces standing apart are noise, unless they nearly touch a digit.
@@ -473,7 +573,7 @@ func (p *page) group(comps []*comp) ([]*comp, float64) {
 	}
 	var out []*comp
 	for i, g := range merged {
-		if g.h()*3 >= tall || len(g.pix)*6 >= big {
+		if g.h()*2 >= tall || len(g.pix)*6 >= big {
 			out = append(out, g)
 			continue
 		}
@@ -495,6 +595,90 @@ func (p *page) group(comps []*comp) ([]*comp, float64) {
 		}
 	}
 	return out, droppedInCell / p.digitArea()
+}
+
+// lineLike reports whether c looks like what is left of a printed line: long
+// and thin along the cell, or thin and tall at its sides.
+func (p *page) lineLike(c *comp) bool {
+	cell := p.cell
+	thin := p.px(7)
+	nearSide := min(abs(c.x0-cell.Min.X), abs(c.x1-cell.Max.X)) <= p.px(lineSearch)
+	return (c.h() <= thin && c.w() >= cell.Dx()/3) ||
+		(c.w() <= thin && c.h() >= cell.Dy()*5/4) ||
+		(c.w() <= thin && c.h() >= cell.Dy()/2 && nearSide)
+}
+
+// edgeY returns the row of the cell's top or bottom border at column x.
+func (p *page) edgeY(top bool, x int) int {
+	switch {
+	case top && p.hasTop:
+		return p.top.at(x)
+	case top:
+		return p.cell.Min.Y
+	case p.hasBottom:
+		return p.bottom.at(x)
+	default:
+		return p.cell.Max.Y - 1
+	}
+}
+
+// cutOverflow cuts a component along the cell's top or bottom border when it
+// reaches far past it with much of its ink: a figure of this row touching one
+// of the next row. The part beyond the border then fails the band test.
+func (p *page) cutOverflow(c *comp) []*comp {
+	reach := overflowCut * float64(p.cell.Dy())
+	for _, top := range []bool{true, false} {
+		beyond := func(i int32) bool {
+			x, y := int(i)%p.w, int(i)/p.w
+			if top {
+				return y < p.edgeY(true, x)
+			}
+			return y > p.edgeY(false, x)
+		}
+		far := float64(p.edgeY(true, (c.x0+c.x1)/2) - c.y0)
+		if !top {
+			far = float64(c.y1 - p.edgeY(false, (c.x0+c.x1)/2))
+		}
+		if far <= reach {
+			continue
+		}
+		var in, out []int32
+		for _, i := range c.pix {
+			if beyond(i) {
+				out = append(out, i)
+			} else {
+				in = append(in, i)
+			}
+		}
+		if len(out)*5 < len(c.pix) || len(in)*5 < len(c.pix) {
+			continue
+		}
+		return append(p.cutOverflow(p.newComp(in)), p.newComp(out))
+	}
+	return []*comp{c}
+}
+
+func (p *page) newComp(pix []int32) *comp {
+	c := &comp{pix: pix, x0: p.w, y0: p.h, x1: -1, y1: -1}
+	for _, i := range pix {
+		x, y := int(i)%p.w, int(i)/p.w
+		c.x0, c.y0, c.x1, c.y1 = min(c.x0, x), min(c.y0, y), max(c.x1, x), max(c.y1, y)
+		c.cx += float64(x)
+		c.cy += float64(y)
+	}
+	c.cx /= float64(len(pix))
+	c.cy /= float64(len(pix))
+	return c
+}
+
+// separate reports whether two components that overlap in x read better as
+// two digits (one written partly over the other) than as one broken digit.
+func (r *Reader) separate(p *page, a, b *comp) bool {
+	score := func(c *comp) float64 {
+		v := newGroupView(p, c)
+		return v.part(r.m, 0, v.w).score
+	}
+	return score(a)+score(b)+math.Log(splitPrior) > score(join(a, b))
 }
 
 // digitArea is the ink of a typical written digit, to scale thrown-away ink.

