@@ -10,15 +10,17 @@ import (
 	"github.com/tutanak/tutanak/ocr/synth"
 )
 
-// Floors of the reader and verifier on a fresh generated corpus (MNIST test
-// split handwriting). They sit just below what was measured when they were
-// set (README); a regression fails CI.
+// Floors of the reader and verifier on a fresh generated corpus of 40 sheets
+// (MNIST test-split handwriting). They sit just below what was measured when
+// they were set (fields 97.7% ordinary, 98.9% hard; every typed error caught;
+// 20% of clean sheets flagged; headers 97.5%), so a regression fails CI. They
+// are floors, not the targets: README gives both.
 const (
-	floorFieldsOrdinary = 0.0
-	floorFieldsHard     = 0.0
-	floorErrorsCaught   = 0.0
-	ceilCleanFlagged    = 1.0
-	floorHeader         = 0.0
+	floorFieldsOrdinary = 0.97
+	floorFieldsHard     = 0.95
+	floorErrorsCaught   = 1.0 // a missed typing error is the worst outcome
+	ceilCleanFlagged    = 0.25
+	floorHeader         = 0.95
 )
 
 func TestEvalFloors(t *testing.T) {
