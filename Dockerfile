@@ -17,6 +17,7 @@ RUN apt-get update \
  && useradd --system --home /var/lib/tutanak --create-home tutanak
 COPY --from=build /out/tutanak /usr/local/bin/tutanak
 USER tutanak
+ENV OMP_THREAD_LIMIT=1
 WORKDIR /var/lib/tutanak
 EXPOSE 8080
 ENTRYPOINT ["tutanak"]

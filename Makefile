@@ -2,6 +2,9 @@
 # Both install what is missing first (see scripts/deps.sh).
 
 GO       ?= go
+# Tesseract's OpenMP threads slow every reader down when several share the
+# cores; the binary sets this itself, test binaries get it from here.
+export OMP_THREAD_LIMIT := 1
 BIN      := bin/tutanak
 DEMO_DIR ?= demo
 FORM     ?= cb-2023

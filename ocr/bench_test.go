@@ -51,7 +51,7 @@ func BenchmarkReadStages(b *testing.B) {
 }
 
 // benchPhoto is a generated 3000×4000 phone photo and its typed figures.
-func benchPhoto(b *testing.B, form *ocr.Form) ([]byte, map[string]int) {
+func benchPhoto(b testing.TB, form *ocr.Form) ([]byte, map[string]int) {
 	cfg := synth.DefaultConfig()
 	cfg.Seed = 12
 	cfg.ScanShare, cfg.HardShare = 0, 0
