@@ -35,7 +35,9 @@ func findPage(g *image.Gray) (pageQuad, bool) {
 			area++
 		}
 	}
-	if float64(area) < 0.2*float64(sw*sh) {
+	// The component is the paper around the print (the table's lines fence
+	// off its cells), so its own area says little; the quad's is checked below.
+	if float64(area) < 0.03*float64(sw*sh) {
 		return pageQuad{}, false
 	}
 	// Outermost component pixel of every row and column.
@@ -106,7 +108,7 @@ func findPage(g *image.Gray) (pageQuad, bool) {
 		corners[i] = pt{corners[i].X*float64(f) + float64(f-1)/2, corners[i].Y*float64(f) + float64(f-1)/2}
 	}
 	q := pageQuad{Corners: corners}
-	if !plausibleQuad(q.Corners, w, h) {
+	if !plausibleQuad(q.Corners, w, h) || quadArea(q.Corners) < 0.2*float64(w*h) {
 		return pageQuad{}, false
 	}
 	// A page whose edges run along the photo's borders is a scan (or a photo
@@ -219,6 +221,16 @@ func plausibleQuad(c [4]pt, w, h int) bool {
 	return aspect > 1.0 && aspect < 2.0
 }
 
+// quadArea is the area of a simple quadrilateral (shoelace formula).
+func quadArea(c [4]pt) float64 {
+	var a float64
+	for i := 0; i < 4; i++ {
+		j := (i + 1) % 4
+		a += c[i].X*c[j].Y - c[j].X*c[i].Y
+	}
+	return math.Abs(a) / 2
+}
+
 // boxDown shrinks g by an integer factor, averaging each f×f block.
 func boxDown(g *image.Gray, f int) *image.Gray {
 	if f <= 1 {
@@ -282,8 +294,7 @@ func otsu(g *image.Gray) uint8 {
 	return t
 }
 
-// largestComponent marks the largest 4-connected region brighter than t,
-// with holes (the page's print) filled.
+// largestComponent marks the largest 4-connected region brighter than t.
 func largestComponent(g *image.Gray, t uint8) []bool {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
 	labels := make([]int32, w*h)
