@@ -136,6 +136,11 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 			case v != t:
 				fr.Status = StatusMismatch
 				res.Reasons = append(res.Reasons, reason("typed_mismatch", f.ID, f.Label, "", &t, &v, fr.Confidence))
+			case photo[i] == t:
+				// Read under the form's rules alone, without the typed figures,
+				// the photo shows this figure: it is supported even when its own
+				// digits were read poorly.
+				fr.Status = StatusMatch
 			case s < pol.MinSupport:
 				// The photo does not contradict the typed figure strongly enough
 				// to name another, but gives it little weight either: only the
