@@ -107,6 +107,10 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 	photo := decode(form, fields, nil, pol)        // what the photo says on its own
 	joint := decode(form, fields, typed, pol)      // what the photo says, given what was typed
 	used := make(map[string]int, len(form.Fields)) // the figures that will be used: typed, else read
+	photoValues := make(map[string]int, len(form.Fields))
+	for i, f := range form.Fields {
+		photoValues[f.ID] = photo[i]
+	}
 	for i, f := range form.Fields {
 		fm := fields[i]
 		fr := FieldResult{Status: StatusRead}
@@ -142,8 +146,11 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 			case photo[i] == t:
 				// Read under the form's rules alone, without the typed figures,
 				// the photo shows this figure: it is supported even when its own
-				// digits were read poorly.
+				// digits were read poorly, and then the rule that carried it is named.
 				fr.Status = StatusMatch
+				if s < pol.MinSupport {
+					fr.VerifiedBy = equalityThrough(form, f.ID, photoValues)
+				}
 			case s < pol.MinSupport:
 				// The photo does not contradict the typed figure strongly enough
 				// to name another, but gives it little weight either: only the
@@ -216,6 +223,21 @@ func pinnedByRule(form *ocr.Form, fields []fieldModel, typed map[string]int, fie
 		}
 	}
 	return "", false
+}
+
+// equalityThrough names an equality rule with field in it that holds on values.
+func equalityThrough(form *ocr.Form, field string, values map[string]int) string {
+	for _, r := range form.Rules {
+		if r.Op != ocr.OpEq {
+			continue
+		}
+		for _, t := range r.Terms {
+			if holds, ok := r.Holds(values); t.Field == field && ok && holds {
+				return r.Text
+			}
+		}
+	}
+	return ""
 }
 
 func intPtr(m map[string]int, k string) *int {
