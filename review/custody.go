@@ -49,22 +49,28 @@ func hashBytes(b []byte) string {
 
 // appendCustody adds an entry to the chain inside tx.
 func (s *Service) appendCustody(ctx context.Context, tx *storage.Tx, at time.Time, actor, action, sheetID, subjectHash string, detail any) error {
+	_, err := s.appendCustodyEntry(ctx, tx, at, actor, action, sheetID, subjectHash, detail)
+	return err
+}
+
+// appendCustodyEntry is appendCustody returning the entry written.
+func (s *Service) appendCustodyEntry(ctx context.Context, tx *storage.Tx, at time.Time, actor, action, sheetID, subjectHash string, detail any) (storage.CustodyEntry, error) {
 	last, err := tx.LockCustody(ctx)
 	if err != nil {
-		return err
+		return storage.CustodyEntry{}, err
 	}
 	d := ""
 	if detail != nil {
 		b, err := json.Marshal(detail)
 		if err != nil {
-			return fmt.Errorf("custody detail: %w", err)
+			return storage.CustodyEntry{}, fmt.Errorf("custody detail: %w", err)
 		}
 		d = string(b)
 	}
 	e := storage.CustodyEntry{Seq: last.Seq + 1, At: at, Actor: actor, Action: action, SheetID: sheetID,
 		SubjectHash: subjectHash, Detail: d, PrevHash: last.Hash}
 	e.Hash = entryHash(e)
-	return tx.AppendCustody(ctx, e)
+	return e, tx.AppendCustody(ctx, e)
 }
 
 // CustodyReport is the outcome of checking the chain.

@@ -371,6 +371,10 @@ func (s *Service) saveResult(ctx context.Context, tx *storage.Tx, id string, res
 	if err := tx.SaveResult(ctx, id, status, raw, fields, now); err != nil {
 		return "", err
 	}
+	// A new verdict may open a review or make earlier decisions stale.
+	if _, err := s.updateReviewState(ctx, tx, id); err != nil {
+		return "", err
+	}
 	return status, nil
 }
 
@@ -385,13 +389,15 @@ type FieldView struct {
 
 // SheetView is a sheet as the API shows it.
 type SheetView struct {
-	ID          string               `json:"id"`
-	SHA256      string               `json:"sha256"`
-	Size        int64                `json:"size"`
-	ContentType string               `json:"content_type"`
-	Form        string               `json:"form"`
-	Box         Box                  `json:"box"`
-	Status      string               `json:"status"`
+	ID          string `json:"id"`
+	SHA256      string `json:"sha256"`
+	Size        int64  `json:"size"`
+	ContentType string `json:"content_type"`
+	Form        string `json:"form"`
+	Box         Box    `json:"box"`
+	Status      string `json:"status"`
+	// ReviewState is "" (no review needed), "open" or "resolved".
+	ReviewState string               `json:"review_state"`
 	Fields      map[string]FieldView `json:"fields"`
 	Reasons     []Reason             `json:"reasons"`
 	Result      *Result              `json:"result,omitempty"`
@@ -422,7 +428,7 @@ func (s *Service) Sheet(ctx context.Context, u User, id string) (SheetView, erro
 
 func (s *Service) view(ctx context.Context, tx *storage.Tx, sh storage.Sheet) (SheetView, error) {
 	v := SheetView{ID: sh.ID, SHA256: sh.SHA256, Size: sh.Size, ContentType: sh.ContentType, Form: sh.Form,
-		Box: Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}, Status: sh.Status,
+		Box: Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}, Status: sh.Status, ReviewState: sh.ReviewState,
 		Fields: map[string]FieldView{}, Reasons: []Reason{}, LegalHold: sh.LegalHold, UploadedBy: sh.UploadedBy,
 		CreatedAt: sh.CreatedAt, UpdatedAt: sh.UpdatedAt}
 	if sh.Result != nil {

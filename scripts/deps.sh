@@ -8,6 +8,13 @@ debs=(libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-tur libt
 if [ "$want" = test ] && ! command -v pg_isready >/dev/null 2>&1; then
   debs+=(postgresql-client)
 fi
+if [ "$want" = test ]; then
+  # pdftotext checks that evidence summaries open; the browser tests drive
+  # Debian's Chromium with playwright-core under Node.
+  debs+=(poppler-utils chromium)
+  command -v node >/dev/null 2>&1 || debs+=(nodejs)
+  command -v npm >/dev/null 2>&1 || debs+=(npm)
+fi
 
 missing=()
 for p in "${debs[@]}"; do
@@ -24,6 +31,13 @@ fi
 go mod download
 
 if [ "$want" = test ]; then
+  # playwright-core for the browser tests, exactly as locked; it downloads no browser.
+  browser_dir="$(cd "$(dirname "$0")/../tests/browser" && pwd)"
+  if [ ! -f "$browser_dir/node_modules/playwright-core/package.json" ] ||
+     [ "$browser_dir/package-lock.json" -nt "$browser_dir/node_modules/.package-lock.json" ]; then
+    echo "deps: npm ci in tests/browser"
+    (cd "$browser_dir" && npm ci --no-audit --no-fund --silent)
+  fi
   # The S3 integration tests run a real MinIO server, built from source once and cached.
   minio_version=v0.0.0-20260212201848-7aac2a2c5b7c
   bin="$(go env GOPATH)/bin/minio"

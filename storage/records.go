@@ -44,8 +44,11 @@ type Sheet struct {
 	Reading   []byte
 	Result    []byte
 	LegalHold bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// ReviewState is '' (no review needed), "open" or "resolved"; apart
+	// from Status, which stays the OCR verdict.
+	ReviewState string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // SheetField is one field of a checked sheet.
@@ -178,14 +181,14 @@ func boolInt(b bool) int {
 }
 
 const sheetColumns = `id, sha256, size, content_type, form, il, ilce, sandik_no, status, uploaded_by,
-	typed, reading, result, legal_hold, created_at, updated_at`
+	typed, reading, result, legal_hold, review_state, created_at, updated_at`
 
 func scanSheet(r rowScanner) (Sheet, error) {
 	var s Sheet
 	var typed, reading, result sql.NullString
 	var hold int
 	err := r.Scan(&s.ID, &s.SHA256, &s.Size, &s.ContentType, &s.Form, &s.Il, &s.Ilce, &s.SandikNo, &s.Status,
-		&s.UploadedBy, &typed, &reading, &result, &hold, &s.CreatedAt, &s.UpdatedAt)
+		&s.UploadedBy, &typed, &reading, &result, &hold, &s.ReviewState, &s.CreatedAt, &s.UpdatedAt)
 	if err != nil {
 		return Sheet{}, mapErr(err)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -90,6 +91,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	if isPage(c) {
+		s.renderError(c, ae)
+		return
+	}
 	var body errorBody
 	body.Error.Code, body.Error.Message, body.Error.MessageEN = ae.Code, ae.TR, ae.EN
 	if ae.Status == http.StatusUnauthorized {
@@ -97,5 +102,25 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if err := c.JSON(ae.Status, body); err != nil {
 		s.log.ErrorContext(ctx, "write error response", "err", err)
+	}
+}
+
+// isPage tells requests of the web app, which get an HTML error page,
+// from API calls, which get JSON.
+func isPage(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return !strings.HasPrefix(p, "/api/") && p != "/healthz" && p != "/readyz" && p != "/metrics"
+}
+
+// renderError shows the safe message on a page; a missing session goes to
+// the login page instead.
+func (s *Server) renderError(c echo.Context, ae *Error) {
+	if ae.Status == http.StatusUnauthorized && ae.Code == "unauthenticated" {
+		_ = c.Redirect(http.StatusSeeOther, "/login")
+		return
+	}
+	if err := s.render(c, ae.Status, "error", "Hata / Error", ae); err != nil {
+		s.log.ErrorContext(c.Request().Context(), "render error page", "err", err)
+		_ = c.String(ae.Status, ae.TR+" / "+ae.EN)
 	}
 }

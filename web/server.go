@@ -57,6 +57,9 @@ type Config struct {
 	IdleTimeout time.Duration
 	// TempDir holds uploads while they stream in. Defaults to os.TempDir().
 	TempDir string
+	// SessionTTL is how long a browser session lasts. Defaults to
+	// DefaultSessionTTL (16 hours: one election night).
+	SessionTTL time.Duration
 }
 
 // WithDefaults fills zero fields with their defaults.
@@ -85,6 +88,9 @@ func (c Config) WithDefaults() Config {
 	if c.TempDir == "" {
 		c.TempDir = os.TempDir()
 	}
+	if c.SessionTTL == 0 {
+		c.SessionTTL = DefaultSessionTTL
+	}
 	return c
 }
 
@@ -94,7 +100,7 @@ func (c Config) Validate() error {
 	if c.MaxImageBytes < 0 || c.MaxPixels < 0 || c.MaxParts < 0 || c.MaxFieldBytes < 0 {
 		errs = append(errs, errors.New("upload limits must not be negative"))
 	}
-	if c.ReadHeaderTimeout < 0 || c.IdleReadTimeout < 0 || c.IdleTimeout < 0 {
+	if c.ReadHeaderTimeout < 0 || c.IdleReadTimeout < 0 || c.IdleTimeout < 0 || c.SessionTTL < 0 {
 		errs = append(errs, errors.New("timeouts must not be negative"))
 	}
 	return errors.Join(errs...)
@@ -114,13 +120,23 @@ type Server struct {
 	metrics  *Metrics
 	gatherer prometheus.Gatherer
 	echo     *echo.Echo
+	pages    *pages
 }
 
 // New returns the API. reg receives the HTTP metrics and gather serves /metrics.
 func New(svc *review.Service, cfg Config, log *slog.Logger, reg prometheus.Registerer, gather prometheus.Gatherer) *Server {
 	s := &Server{svc: svc, cfg: cfg.WithDefaults(), log: log, metrics: NewMetrics(reg)}
+	p, err := newPages(svc, s.cfg.SessionTTL)
+	if err != nil {
+		// The templates are in the binary: this is a build defect, caught by every test.
+		panic(err)
+	}
+	s.pages = p
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// The peer's address, never a client-sent header: the login limiter
+	// keys on it and a forged X-Forwarded-For must not dodge it.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.recover, s.metrics.middleware)
 	e.GET("/healthz", s.healthz)
@@ -137,6 +153,9 @@ func New(svc *review.Service, cfg Config, log *slog.Logger, reg prometheus.Regis
 	api.PUT("/sheets/:id/legal-hold", s.putLegalHold)
 	api.GET("/sheets/:id/images/*", s.image)
 	api.PUT("/typed", s.putBoxTyped)
+	s.reviewRoutes(api)
+	s.evidenceRoutes(api)
+	s.pageRoutes(e)
 	s.echo = e
 	return s
 }
@@ -179,7 +198,20 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		token, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
 		if !ok || token == "" {
-			return review.ErrUnauthenticated
+			// The pages call the API with their session cookie and CSRF token.
+			ck, err := c.Cookie(sessionCookie)
+			if err != nil || ck.Value == "" {
+				return review.ErrUnauthenticated
+			}
+			u, err := s.svc.AuthenticateSession(c.Request().Context(), ck.Value, s.cfg.SessionTTL)
+			if err != nil {
+				return err
+			}
+			if err := checkCSRF(c, ck.Value); err != nil {
+				return err
+			}
+			c.Set(userKey, u)
+			return next(c)
 		}
 		u, err := s.svc.Authenticate(c.Request().Context(), strings.TrimSpace(token))
 		if err != nil {

@@ -135,6 +135,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, withHTTP bool) {
 	fs.Int64Var(&c.web.MaxPixels, "max-pixels", web.DefaultMaxPixels, "most pixels (width×height) accepted, checked before decoding")
 	fs.DurationVar(&c.web.ReadHeaderTimeout, "read-header-timeout", web.DefaultReadHeaderTimeout, "time a client has to send request headers")
 	fs.DurationVar(&c.web.IdleReadTimeout, "upload-idle-timeout", web.DefaultIdleReadTimeout, "an upload is cut off after this long without a byte")
+	fs.DurationVar(&c.web.SessionTTL, "session-ttl", web.DefaultSessionTTL, "how long a browser login lasts")
 }
 
 // Validate reports every problem at once.

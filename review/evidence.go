@@ -1,0 +1,499 @@
+package review
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/storage"
+)
+
+// BundleFormat names the layout of evidence bundles, in their manifest.
+const BundleFormat = "tutanak-evidence/1"
+
+// Files of a bundle outside the manifest: the manifest itself, and the
+// custody entry of the export, whose subject is the manifest's SHA-256.
+const (
+	BundleManifest = "manifest.json"
+	BundleExport   = "export.json"
+)
+
+// ErrBadBundle: the evidence bundle does not verify.
+var ErrBadBundle = errors.New("evidence bundle does not verify")
+
+// BundleFile is one file of a bundle as the manifest lists it.
+type BundleFile struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// Manifest lists every file of a bundle with its SHA-256.
+type Manifest struct {
+	Format      string       `json:"format"`
+	SheetID     string       `json:"sheet_id"`
+	OriginalSHA string       `json:"original_sha256"`
+	CreatedAt   time.Time    `json:"created_at"`
+	CreatedBy   string       `json:"created_by"`
+	Files       []BundleFile `json:"files"`
+}
+
+// BundleEntry is a custody entry with everything needed to recompute its
+// chain hash offline.
+type BundleEntry struct {
+	Seq         int64  `json:"seq"`
+	At          string `json:"at"`
+	Actor       string `json:"actor"`
+	Action      string `json:"action"`
+	SheetID     string `json:"sheet_id"`
+	SubjectHash string `json:"subject_sha256"`
+	Detail      string `json:"detail"`
+	PrevHash    string `json:"prev_hash"`
+	Hash        string `json:"hash"`
+}
+
+func bundleEntry(e storage.CustodyEntry) BundleEntry {
+	return BundleEntry{Seq: e.Seq, At: e.At.UTC().Format(custodyTimeLayout), Actor: e.Actor, Action: e.Action,
+		SheetID: e.SheetID, SubjectHash: e.SubjectHash, Detail: e.Detail, PrevHash: e.PrevHash, Hash: e.Hash}
+}
+
+func (b BundleEntry) entry() (storage.CustodyEntry, error) {
+	at, err := time.Parse(custodyTimeLayout, b.At)
+	if err != nil {
+		return storage.CustodyEntry{}, fmt.Errorf("entry %d: time %q: %w", b.Seq, b.At, err)
+	}
+	return storage.CustodyEntry{Seq: b.Seq, At: at, Actor: b.Actor, Action: b.Action, SheetID: b.SheetID,
+		SubjectHash: b.SubjectHash, Detail: b.Detail, PrevHash: b.PrevHash, Hash: b.Hash}, nil
+}
+
+// Bundle is an evidence bundle ready to send.
+type Bundle struct {
+	Name string
+	Data []byte
+}
+
+// namedFile is a file going into a bundle.
+type namedFile struct {
+	name string
+	data []byte
+}
+
+func originalName(contentType string) string {
+	switch contentType {
+	case "image/jpeg":
+		return "original.jpg"
+	case "image/png":
+		return "original.png"
+	}
+	return "original.bin"
+}
+
+func indentJSON(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// Evidence assembles a sheet's evidence bundle: the original's exact bytes,
+// the rectified page and crops, the typed and read figures, the review
+// decisions, the sheet's custody entries, a PDF summary and a manifest with
+// every file's SHA-256. The export itself goes into the custody log, its
+// subject the manifest's SHA-256, and that entry ships as export.json.
+// Lawyers, the legal team and admins export, within their province.
+func (s *Service) Evidence(ctx context.Context, u User, id string) (Bundle, error) {
+	if !u.can(Lawyer, Legal, Admin) {
+		return Bundle{}, ErrForbidden
+	}
+	var (
+		sh      storage.Sheet
+		dec     Decisions
+		form    *ocr.Form
+		res     *Result
+		typed   []byte
+		entries []storage.CustodyEntry
+	)
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
+		var err error
+		if sh, err = loadVisible(ctx, tx, u, id); err != nil {
+			return err
+		}
+		if dec, form, res, err = s.review(ctx, tx, sh); err != nil {
+			return err
+		}
+		typed = sh.Typed
+		if typed == nil && sh.Il != "" {
+			b, err := tx.BoxTypedFor(ctx, sh.Form, sh.Il, sh.Ilce, sh.SandikNo)
+			if err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+			typed = b.Counts
+		}
+		return tx.Custody(ctx, id, func(e storage.CustodyEntry) error {
+			entries = append(entries, e)
+			return nil
+		})
+	})
+	if err != nil {
+		return Bundle{}, err
+	}
+
+	rc, info, err := s.store.OpenOriginal(ctx, sh.SHA256)
+	if err != nil {
+		return Bundle{}, fmt.Errorf("open original: %w", err)
+	}
+	original, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return Bundle{}, fmt.Errorf("read original: %w", err)
+	}
+	if got := hashBytes(original); got != sh.SHA256 {
+		// Never ship evidence that is not what was uploaded.
+		return Bundle{}, fmt.Errorf("original of %s hashes to %s, recorded %s", id, got, sh.SHA256)
+	}
+
+	files := []namedFile{{originalName(info.ContentType), original}}
+	images := []string{"page", "thumbnail"}
+	for _, fid := range form.FieldIDs() {
+		images = append(images, "field/"+fid)
+	}
+	for _, p := range form.Printed {
+		images = append(images, "printed/"+p.ID)
+	}
+	for _, name := range images {
+		rc, _, err := s.store.OpenDerived(ctx, DerivedKey(id, name))
+		if errors.Is(err, storage.ErrNotFound) {
+			continue // not every field has a crop
+		}
+		if err != nil {
+			return Bundle{}, fmt.Errorf("open %s: %w", name, err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return Bundle{}, fmt.Errorf("read %s: %w", name, err)
+		}
+		files = append(files, namedFile{"images/" + name + ".png", data})
+	}
+	// Stored JSON ships byte for byte, so its SHA-256 is the subject hash
+	// of the custody entry that recorded it.
+	if typed != nil {
+		files = append(files, namedFile{"typed.json", typed})
+	}
+	if sh.Reading != nil {
+		files = append(files, namedFile{"reading.json", sh.Reading})
+	}
+	if sh.Result != nil {
+		files = append(files, namedFile{"result.json", sh.Result})
+	}
+	sheetJSON, err := indentJSON(map[string]any{"id": sh.ID, "form": sh.Form,
+		"box": Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}, "status": sh.Status, "review_state": dec.ReviewState,
+		"original_sha256": sh.SHA256, "size": sh.Size, "content_type": sh.ContentType, "legal_hold": sh.LegalHold,
+		"created_at": sh.CreatedAt, "updated_at": sh.UpdatedAt})
+	if err != nil {
+		return Bundle{}, fmt.Errorf("encode sheet: %w", err)
+	}
+	decJSON, err := indentJSON(dec)
+	if err != nil {
+		return Bundle{}, fmt.Errorf("encode decisions: %w", err)
+	}
+	chain := make([]BundleEntry, len(entries))
+	for i, e := range entries {
+		chain[i] = bundleEntry(e)
+	}
+	custodyJSON, err := indentJSON(chain)
+	if err != nil {
+		return Bundle{}, fmt.Errorf("encode custody: %w", err)
+	}
+	files = append(files, namedFile{"sheet.json", sheetJSON}, namedFile{"decisions.json", decJSON}, namedFile{"custody.json", custodyJSON})
+
+	now := s.clock()
+	man := Manifest{Format: BundleFormat, SheetID: id, OriginalSHA: sh.SHA256, CreatedAt: now, CreatedBy: u.Name}
+	for _, f := range files {
+		man.Files = append(man.Files, BundleFile{Name: f.name, SHA256: hashBytes(f.data), Size: int64(len(f.data))})
+	}
+	pdf := textPDF("Tutanak "+id, summaryLines(form, sh, res, dec, entries, man))
+	files = append(files, namedFile{"summary.pdf", pdf})
+	man.Files = append(man.Files, BundleFile{Name: "summary.pdf", SHA256: hashBytes(pdf), Size: int64(len(pdf))})
+	manJSON, err := indentJSON(man)
+	if err != nil {
+		return Bundle{}, fmt.Errorf("encode manifest: %w", err)
+	}
+
+	var export storage.CustodyEntry
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
+		var err error
+		export, err = s.appendCustodyEntry(ctx, tx, now, u.actor(), ActionExport, id, hashBytes(manJSON),
+			map[string]any{"files": len(man.Files), "original_sha256": sh.SHA256})
+		return err
+	})
+	if err != nil {
+		return Bundle{}, err
+	}
+	exportJSON, err := indentJSON(bundleEntry(export))
+	if err != nil {
+		return Bundle{}, fmt.Errorf("encode export entry: %w", err)
+	}
+	files = append(files, namedFile{BundleManifest, manJSON}, namedFile{BundleExport, exportJSON})
+
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range files {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: now})
+		if err != nil {
+			return Bundle{}, fmt.Errorf("zip %s: %w", f.name, err)
+		}
+		if _, err := w.Write(f.data); err != nil {
+			return Bundle{}, fmt.Errorf("zip %s: %w", f.name, err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return Bundle{}, fmt.Errorf("zip: %w", err)
+	}
+	s.log.InfoContext(ctx, "evidence exported", "sheet_id", id, "user_id", u.ID, "custody_seq", export.Seq, "bytes", buf.Len())
+	return Bundle{Name: "tutanak-" + id + "-evidence.zip", Data: buf.Bytes()}, nil
+}
+
+func numText(p *int) string {
+	if p == nil {
+		return "-"
+	}
+	return strconv.Itoa(*p)
+}
+
+// summaryLines is the text of the PDF a lawyer attaches to an objection:
+// Turkish first, English after each heading.
+func summaryLines(form *ocr.Form, sh storage.Sheet, res *Result, dec Decisions, entries []storage.CustodyEntry, man Manifest) []string {
+	l := []string{
+		"SANDIK SONUÇ TUTANAĞI - KANIT PAKETİ / BALLOT-BOX RESULT SHEET - EVIDENCE BUNDLE",
+		"",
+		"Tutanak / Sheet: " + sh.ID + "    Form: " + sh.Form,
+		"İl / Province: " + sh.Il + "    İlçe / District: " + sh.Ilce + "    Sandık no / Box no: " + sh.SandikNo,
+		"Fotoğraf SHA-256 / Photo SHA-256: " + sh.SHA256,
+		fmt.Sprintf("Boyut / Size: %d bayt/bytes, %s    Yüklenme / Uploaded: %s", sh.Size, sh.ContentType, sh.CreatedAt.UTC().Format(time.RFC3339)),
+		"OCR kararı / OCR verdict: " + sh.Status + "    İnceleme / Review: " + orDash(dec.ReviewState),
+		"Paket / Bundle: " + man.CreatedAt.UTC().Format(time.RFC3339) + " - " + man.CreatedBy,
+		"",
+		"SAYILAR / FIGURES  (alan: girilen / okunan / güven / kabul edilen  -  field: typed / read / confidence / accepted)",
+	}
+	for _, fid := range form.FieldIDs() {
+		f, _ := form.Field(fid)
+		var fr FieldResult
+		if res != nil {
+			fr = res.Fields[fid]
+		}
+		acc := "-"
+		if v, ok := dec.Accepted[fid]; ok {
+			acc = strconv.Itoa(v)
+		}
+		for _, o := range dec.Objections {
+			if o == fid {
+				acc = "İTİRAZ / OBJECTION"
+			}
+		}
+		l = append(l, fmt.Sprintf("  %s (%s): %s / %s / %%%.0f / %s  [%s]", f.Label, fid, numText(fr.Typed), numText(fr.Value),
+			fr.Confidence*100, acc, orDash(string(fr.Status))))
+	}
+	if res != nil && len(res.Reasons) > 0 {
+		l = append(l, "", "NEDENLER / REASONS")
+		for _, r := range res.Reasons {
+			l = append(l, "  - "+r.TR, "    "+r.EN)
+		}
+	}
+	l = append(l, "", "KARARLAR / DECISIONS")
+	if len(dec.Decisions) == 0 {
+		l = append(l, "  (yok / none)")
+	}
+	for _, d := range dec.Decisions {
+		cur := ""
+		if !d.Current {
+			cur = " (geçersiz / superseded)"
+		}
+		l = append(l, fmt.Sprintf("  #%d %s v%d: %s -> %s (girilen/typed %s, okunan/read %s) %s, %s%s", d.ID, d.Field, d.Version, d.Kind,
+			numText(d.Value), numText(d.Typed), numText(d.Read), d.Actor, d.At.UTC().Format(time.RFC3339), cur))
+		if d.Note != "" {
+			l = append(l, "      Not / Note: "+d.Note)
+		}
+	}
+	l = append(l, "", "GÖZETİM ZİNCİRİ / CUSTODY LOG")
+	for _, e := range entries {
+		l = append(l, fmt.Sprintf("  %d %s %s %s", e.Seq, e.At.UTC().Format(custodyTimeLayout), actorName(e.Actor), e.Action),
+			"      hash "+e.Hash, "      konu/subject "+e.SubjectHash)
+	}
+	l = append(l, "", "DOSYALAR / FILES (SHA-256)")
+	for _, f := range man.Files {
+		l = append(l, fmt.Sprintf("  %s  %s", f.SHA256, f.Name))
+	}
+	l = append(l, "",
+		"Doğrulama: tutanak verify-bundle PAKET.zip - tek bir bayt değişse doğrulama başarısız olur.",
+		"Verification: tutanak verify-bundle BUNDLE.zip - it fails if any byte was changed.")
+	return l
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// BundleReport is the outcome of checking a bundle offline.
+type BundleReport struct {
+	SheetID string
+	Files   int
+	Entries int
+	// Problems lists every check that failed; empty when the bundle verifies.
+	Problems []string
+}
+
+// OK reports whether the bundle verifies.
+func (r BundleReport) OK() bool { return len(r.Problems) == 0 }
+
+// VerifyBundle checks an evidence bundle offline: every file against the
+// manifest, the manifest against the export's custody entry, every custody
+// entry against its chain hash, and the original against the upload entry.
+// Any altered byte fails one of these (or the zip's own checksums).
+func VerifyBundle(r io.ReaderAt, size int64) (BundleReport, error) {
+	var rep BundleReport
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return rep, fmt.Errorf("%w: not a zip: %w", ErrBadBundle, err)
+	}
+	contents := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", f.Name, err))
+			continue
+		}
+		data, err := io.ReadAll(rc) // checks the zip CRC-32 at the end
+		rc.Close()
+		if err != nil {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", f.Name, err))
+			continue
+		}
+		if _, dup := contents[f.Name]; dup {
+			rep.Problems = append(rep.Problems, f.Name+": appears twice")
+		}
+		contents[f.Name] = data
+	}
+	problem := func(format string, args ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...)) }
+
+	var man Manifest
+	manJSON, ok := contents[BundleManifest]
+	if !ok {
+		problem("%s missing", BundleManifest)
+	} else if err := json.Unmarshal(manJSON, &man); err != nil || man.Format != BundleFormat {
+		problem("%s: not a %s manifest", BundleManifest, BundleFormat)
+	}
+	rep.SheetID = man.SheetID
+	listed := map[string]bool{BundleManifest: true, BundleExport: true}
+	for _, f := range man.Files {
+		listed[f.Name] = true
+		data, ok := contents[f.Name]
+		switch {
+		case !ok:
+			problem("%s: listed in the manifest but missing", f.Name)
+		case hashBytes(data) != f.SHA256 || int64(len(data)) != f.Size:
+			problem("%s: SHA-256 %s, manifest says %s", f.Name, hashBytes(data), f.SHA256)
+		default:
+			rep.Files++
+		}
+	}
+	var names []string
+	for name := range contents {
+		if !listed[name] {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		problem("%s: not in the manifest", name)
+	}
+
+	var exp BundleEntry
+	if raw, ok := contents[BundleExport]; !ok {
+		problem("%s missing", BundleExport)
+	} else if err := json.Unmarshal(raw, &exp); err != nil {
+		problem("%s: %v", BundleExport, err)
+	} else {
+		checkEntry(&rep, exp)
+		if exp.Action != ActionExport || exp.SheetID != man.SheetID {
+			problem("%s: not the export of sheet %s", BundleExport, man.SheetID)
+		}
+		if manJSON != nil && exp.SubjectHash != hashBytes(manJSON) {
+			problem("%s: SHA-256 %s, the export entry recorded %s", BundleManifest, hashBytes(manJSON), exp.SubjectHash)
+		}
+	}
+
+	var chain []BundleEntry
+	if raw, ok := contents["custody.json"]; ok {
+		if err := json.Unmarshal(raw, &chain); err != nil {
+			problem("custody.json: %v", err)
+		}
+	} else {
+		problem("custody.json missing")
+	}
+	uploaded := false
+	for i, e := range chain {
+		checkEntry(&rep, e)
+		if e.SheetID != man.SheetID {
+			problem("custody entry %d: belongs to sheet %q", e.Seq, e.SheetID)
+		}
+		if i > 0 && chain[i-1].Seq+1 == e.Seq && e.PrevHash != chain[i-1].Hash {
+			problem("custody entry %d: does not chain to entry %d", e.Seq, chain[i-1].Seq)
+		}
+		if e.Action == ActionUpload && e.SubjectHash == man.OriginalSHA {
+			uploaded = true
+		}
+	}
+	if exp.Seq != 0 && len(chain) > 0 {
+		last := chain[len(chain)-1]
+		if exp.Seq <= last.Seq || (exp.Seq == last.Seq+1 && exp.PrevHash != last.Hash) {
+			problem("%s: does not follow custody entry %d", BundleExport, last.Seq)
+		}
+	}
+	if !uploaded {
+		problem("custody.json: no upload entry for the original %s", man.OriginalSHA)
+	}
+	originals := 0
+	for _, f := range man.Files {
+		if strings.HasPrefix(path.Base(f.Name), "original.") {
+			originals++
+			if f.SHA256 != man.OriginalSHA {
+				problem("%s: SHA-256 %s is not the original's %s", f.Name, f.SHA256, man.OriginalSHA)
+			}
+		}
+	}
+	if originals != 1 {
+		problem("the bundle has %d originals, want 1", originals)
+	}
+	if !rep.OK() {
+		return rep, fmt.Errorf("%w: %d problems", ErrBadBundle, len(rep.Problems))
+	}
+	return rep, nil
+}
+
+// checkEntry recomputes one entry's chain hash.
+func checkEntry(rep *BundleReport, b BundleEntry) {
+	rep.Entries++
+	e, err := b.entry()
+	if err != nil {
+		rep.Problems = append(rep.Problems, err.Error())
+		return
+	}
+	if got := entryHash(e); got != e.Hash {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("custody entry %d: content hashes to %s, recorded %s", e.Seq, got, e.Hash))
+	}
+}

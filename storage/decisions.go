@@ -1,0 +1,132 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Decision is one reviewer's decision on one field of a sheet. Decisions are
+// only ever inserted: a later decision on the same field supersedes an
+// earlier one without changing it.
+type Decision struct {
+	ID      int64
+	SheetID string
+	Field   string
+	Kind    string
+	// Value is the figure the decision accepts; nil for an objection.
+	Value *int64
+	// Typed and Read are the figures the reviewer had in front of them.
+	Typed     *int64
+	Read      *int64
+	Note      string
+	UserID    int64
+	Actor     string
+	CreatedAt time.Time
+}
+
+// InsertDecision appends a decision and returns its id.
+func (tx *Tx) InsertDecision(ctx context.Context, d Decision) (int64, error) {
+	var id int64
+	err := tx.q.queryRow(ctx, `INSERT INTO decisions (sheet_id, field, kind, value, typed, read, note, user_id, actor, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		d.SheetID, d.Field, d.Kind, nullInt(d.Value), nullInt(d.Typed), nullInt(d.Read), d.Note, d.UserID, d.Actor, d.CreatedAt).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("insert decision: %w", mapErr(err))
+	}
+	return id, nil
+}
+
+func nullInt(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// Decisions returns a sheet's decisions, oldest first.
+func (tx *Tx) Decisions(ctx context.Context, sheetID string) ([]Decision, error) {
+	rows, err := tx.q.query(ctx, `SELECT id, sheet_id, field, kind, value, typed, read, note, user_id, actor, created_at
+		FROM decisions WHERE sheet_id = ? ORDER BY id`, sheetID)
+	if err != nil {
+		return nil, fmt.Errorf("decisions of %s: %w", sheetID, err)
+	}
+	defer rows.Close()
+	var out []Decision
+	for rows.Next() {
+		var d Decision
+		var v, t, r sql.NullInt64
+		if err := rows.Scan(&d.ID, &d.SheetID, &d.Field, &d.Kind, &v, &t, &r, &d.Note, &d.UserID, &d.Actor, &d.CreatedAt); err != nil {
+			return nil, fmt.Errorf("decisions of %s: %w", sheetID, err)
+		}
+		for _, p := range []struct {
+			n   sql.NullInt64
+			dst **int64
+		}{{v, &d.Value}, {t, &d.Typed}, {r, &d.Read}} {
+			if p.n.Valid {
+				x := p.n.Int64
+				*p.dst = &x
+			}
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("decisions of %s: %w", sheetID, err)
+	}
+	return out, nil
+}
+
+// SetSheetReviewState records whether a sheet waits for review. It leaves
+// updated_at alone: the review state follows from the verdict and the
+// decisions, each of which sets it.
+func (tx *Tx) SetSheetReviewState(ctx context.Context, id, state string) error {
+	n, err := tx.q.exec(ctx, `UPDATE sheets SET review_state = ? WHERE id = ?`, state, id)
+	return affected("set review state", id, n, err)
+}
+
+// QueueFilter selects the sheets waiting for review.
+type QueueFilter struct {
+	// Status is the OCR verdict of the sheets; required.
+	Status string
+	// ReviewState is the review state of the sheets; required.
+	ReviewState string
+	// Il limits the queue to one province when set.
+	Il string
+	// Limit caps the number of sheets. Defaults to 100.
+	Limit int
+}
+
+// ReviewQueue lists sheets by f, the longest waiting first.
+func (tx *Tx) ReviewQueue(ctx context.Context, f QueueFilter) ([]Sheet, error) {
+	where := []string{"status = ?", "review_state = ?"}
+	args := []any{f.Status, f.ReviewState}
+	if f.Il != "" {
+		where = append(where, "il = ?")
+		args = append(args, f.Il)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	args = append(args, limit)
+	rows, err := tx.q.query(ctx, `SELECT `+sheetColumns+` FROM sheets WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY created_at, id LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("review queue: %w", err)
+	}
+	defer rows.Close()
+	var out []Sheet
+	for rows.Next() {
+		s, err := scanSheet(rows)
+		if err != nil {
+			return nil, fmt.Errorf("review queue: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("review queue: %w", err)
+	}
+	return out, nil
+}

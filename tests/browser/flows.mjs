@@ -1,0 +1,159 @@
+// The three flows of issue 5 in Debian's Chromium, driven by playwright-core.
+// web/browser_test.go starts the server and the users and runs this with:
+//   BASE_URL, PHOTO, OFFLINE_PHOTO, BUNDLE_OUT, SCREENSHOTS
+// Every wait is for an event or an element, never for time.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error(`${k} is not set`);
+  return v;
+};
+const base = env('BASE_URL');
+const shots = env('SCREENSHOTS');
+const timeout = 20_000;
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tutanak-chromium-'));
+const browser = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
+  acceptDownloads: true,
+  viewport: { width: 1280, height: 900 },
+});
+browser.setDefaultTimeout(timeout);
+
+const step = (name) => console.log(`step: ${name}`);
+
+async function login(page, name, password) {
+  await page.goto(base + '/login');
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
+}
+
+async function logout(page) {
+  await Promise.all([page.waitForURL(/\/login/), page.click('form.logout button')]);
+}
+
+try {
+  const page = await browser.newPage();
+  // The page's own errors and messages go to the test log.
+  page.on('console', (m) => console.log(`console.${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => console.log(`pageerror: ${e.message}`));
+
+  step('data entry: the box figures, checked as they are typed');
+  await login(page, 'veri', 'veri parola');
+  await page.goto(base + '/entry');
+  await page.fill('#entry input[name=il]', 'İzmir');
+  await page.fill('#entry input[name=ilce]', 'Gaziemir');
+  await page.fill('#entry input[name=sandik_no]', '1631');
+  await page.fill('input[data-field=aday_1]', '84');
+  await page.fill('input[data-field=aday_2]', '3');
+  await page.fill('input[data-field=kayitli_secmen]', '100');
+  await page.fill('input[data-field=oy_kullanan_kayitli]', '120');
+  await page.locator('#rules li.bad', { hasText: 'oy_kullanan_kayitli <= kayitli_secmen' }).waitFor();
+  await page.screenshot({ path: path.join(shots, 'entry.png'), fullPage: true });
+  await page.fill('input[data-field=oy_kullanan_kayitli]', '90');
+  await page.locator('#rules li.bad').waitFor({ state: 'detached' });
+  await page.click('#entry button[type=submit]');
+  await page.locator('#entry-status', { hasText: '✓' }).waitFor();
+  await logout(page);
+
+  step('capture: an observer photographs the sheet on a phone');
+  await login(page, 'gözlemci', 'gözlemci parola');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(base + '/capture');
+  await page.fill('#il', 'İzmir');
+  await page.fill('#ilce', 'Gaziemir');
+  await page.fill('#sandik_no', '1631');
+  await page.setInputFiles('#photo', env('PHOTO'));
+  await page.click('#send');
+  const sent = page.locator('#sent li[data-status]').first();
+  await sent.waitFor();
+  if ((await sent.getAttribute('data-status')) !== 'flagged') {
+    throw new Error('capture: verdict ' + (await sent.getAttribute('data-status')) + ', want flagged');
+  }
+  await page.screenshot({ path: path.join(shots, 'capture.png'), fullPage: true });
+
+  step('offline capture: the upload waits in the browser and goes when the network returns');
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  if (!(await page.evaluate(() => navigator.serviceWorker.controller !== null))) throw new Error('no service worker controls the page');
+  if ((await page.inputValue('#sandik_no')) !== '1631') throw new Error('the box was not remembered');
+  await browser.setOffline(true);
+  await page.setInputFiles('#photo', env('OFFLINE_PHOTO'));
+  await page.click('#send');
+  await page.locator('#pending li.pending-upload').waitFor();
+  // Still offline, the page reopens from the service worker and the upload is still waiting.
+  await page.reload();
+  await page.locator('#pending li.pending-upload').waitFor();
+  await page.screenshot({ path: path.join(shots, 'capture-offline.png'), fullPage: true });
+  await browser.setOffline(false);
+  await page.locator('#pending li.pending-upload').waitFor({ state: 'detached' });
+  await page.locator('#sent li[data-status]').first().waitFor();
+  await logout(page);
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  step('review: the İzmir lawyer decides every flagged field with the keyboard');
+  await login(page, 'avukat', 'avukat parola');
+  await page.goto(base + '/review');
+  await page.screenshot({ path: path.join(shots, 'queue.png'), fullPage: true });
+  const href = await page.locator('a[href^="/review/sh_"]').first().getAttribute('href');
+  const id = href.split('/').pop();
+  fs.writeFileSync(env('SHEET_OUT'), id);
+
+  await page.goto(base + href);
+  await page.screenshot({ path: path.join(shots, 'review.png'), fullPage: true });
+  for (;;) {
+    const current = page.locator('.field.current:not(.decided)');
+    if ((await current.count()) === 0) break;
+    const before = page.url();
+    // 1 confirms the typed figure of the focused field; the page reloads.
+    await Promise.all([page.waitForEvent('load'), page.keyboard.press('1')]);
+    if (!page.url().includes('/review')) throw new Error('left the review at ' + page.url() + ' from ' + before);
+    if (page.url().endsWith('/review')) break; // resolved: back to the queue
+  }
+
+  step('sheet detail and the evidence bundle');
+  await page.goto(base + '/sheets/' + id);
+  await page.locator('img#original').waitFor();
+  await page.screenshot({ path: path.join(shots, 'sheet.png'), fullPage: true });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('a[href$="/evidence.zip"]'),
+  ]);
+  await download.saveAs(env('BUNDLE_OUT'));
+  await logout(page);
+
+  step('legal: search, legal hold');
+  await login(page, 'hukuk', 'hukuk parola');
+  await page.goto(base + '/legal');
+  // htmx searches as one types, swapping only the results.
+  await page.fill('form.search input[name=il]', 'ankara');
+  await page.locator('#results .empty').waitFor();
+  await page.fill('form.search input[name=il]', 'izmir');
+  await page.locator('#results a[href="/sheets/' + id + '"]').waitFor();
+  await page.screenshot({ path: path.join(shots, 'legal.png'), fullPage: true });
+  await page.goto(base + '/sheets/' + id);
+  await Promise.all([page.waitForEvent('load'), page.click('form[action$="/hold"] button')]);
+  await page.locator('form[action$="/hold"] input[name=on][value="0"]').waitFor({ state: 'attached' });
+  await logout(page);
+
+  step('a lawyer of another province is denied the sheet');
+  await login(page, 'avukat-ankara', 'ankara parola');
+  const resp = await page.goto(base + '/review/' + id);
+  if (resp.status() !== 404 || !(await page.content()).includes('Bulunamadı')) {
+    throw new Error(`Ankara's lawyer got ${resp.status()} for İzmir's sheet`);
+  }
+  await page.goto(base + '/review');
+  if ((await page.locator('a[href^="/review/sh_"]').count()) !== 0) throw new Error("Ankara's queue shows İzmir's sheets");
+
+  step('done');
+} finally {
+  await browser.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}

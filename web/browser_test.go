@@ -1,0 +1,120 @@
+package web_test
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tutanak/tutanak/review"
+	"github.com/tutanak/tutanak/web"
+)
+
+// TestBrowser runs tests/browser/flows.mjs (playwright-core) in Debian's
+// Chromium against the real server on SQLite + disk: data entry, capture
+// → flagged → a lawyer's decisions by keyboard → evidence bundle download,
+// offline capture sent when the network returns, and a lawyer of another
+// province denied the sheet. Screenshots go to docs/screenshots. It fails,
+// never skips, without Chromium or the npm packages (`make test` installs
+// both through scripts/deps.sh).
+func TestBrowser(t *testing.T) {
+	for _, need := range []string{"/usr/bin/chromium", "../tests/browser/node_modules/playwright-core/package.json"} {
+		if _, err := os.Stat(need); err != nil {
+			t.Fatalf("%s: %v (run scripts/deps.sh test)", need, err)
+		}
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("node: %v (run scripts/deps.sh test)", err)
+	}
+	a := setup(t, stacks()[0], web.Config{})
+	for _, u := range []struct {
+		name     string
+		role     review.Role
+		province string
+		password string
+	}{
+		{"gözlemci", review.Observer, "", "gözlemci parola"},
+		{"veri", review.Entry, "İzmir", "veri parola"},
+		{"avukat", review.Lawyer, "İzmir", "avukat parola"},
+		{"avukat-ankara", review.Lawyer, "Ankara", "ankara parola"},
+		{"hukuk", review.Legal, "", "hukuk parola"},
+	} {
+		a.user(t, u.name, u.role, u.province, u.password)
+	}
+
+	dir := t.TempDir()
+	photo := filepath.Join(dir, "tutanak.png")
+	if err := os.WriteFile(photo, drawnSample(t).data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	offline := filepath.Join(dir, "tutanak-2.png")
+	if err := os.WriteFile(offline, otherPhoto(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	shots, err := filepath.Abs("../docs/screenshots")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bundle := filepath.Join(dir, "evidence.zip")
+	sheetOut := filepath.Join(dir, "sheet-id")
+
+	cmd := exec.Command(node, "flows.mjs")
+	cmd.Dir = "../tests/browser"
+	cmd.Env = append(os.Environ(), "BASE_URL="+strings.Replace(a.url, "127.0.0.1", "localhost", 1), "PHOTO="+photo, "OFFLINE_PHOTO="+offline,
+		"BUNDLE_OUT="+bundle, "SHEET_OUT="+sheetOut, "SCREENSHOTS="+shots)
+	out, err := cmd.CombinedOutput()
+	t.Logf("flows.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("browser flows: %v", err)
+	}
+
+	id, err := os.ReadFile(sheetOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := review.VerifyBundle(bytes.NewReader(data), int64(len(data)))
+	if err != nil || rep.SheetID != string(id) {
+		t.Fatalf("downloaded bundle: %+v, %v", rep, err)
+	}
+	d, err := a.svc.Decisions(t.Context(), review.User{Role: review.Admin}, string(id))
+	if err != nil || d.ReviewState != review.ReviewResolved {
+		t.Fatalf("after the lawyer's keys: %+v, %v", d, err)
+	}
+	list, err := a.svc.Sheets(t.Context(), review.User{Role: review.Admin}, review.SheetQuery{})
+	if err != nil || len(list) != 2 {
+		t.Fatalf("sheets after capture and offline capture: %d, %v", len(list), err)
+	}
+	v, err := a.svc.Sheet(t.Context(), review.User{Role: review.Admin}, string(id))
+	if err != nil || !v.LegalHold {
+		t.Fatalf("legal hold from the page: %v", err)
+	}
+}
+
+// otherPhoto is a second sheet photo with different bytes.
+func otherPhoto(t *testing.T) []byte {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(drawnSample(t).data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := img.(*image.Gray)
+	g.SetGray(1, 1, color.Gray{Y: 0})
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}

@@ -1,0 +1,573 @@
+package web
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/review"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// Cookie names.
+const (
+	sessionCookie = "tutanak_session"
+	loginCSRF     = "tutanak_login_csrf"
+	langCookie    = "tutanak_lang"
+)
+
+// DefaultSessionTTL is how long a browser session lasts: one election night.
+const DefaultSessionTTL = 16 * time.Hour
+
+// pages is the server-rendered web app: templates parsed once from the
+// binary, static files under content-hashed URLs.
+type pages struct {
+	svc       *review.Service
+	ttl       time.Duration
+	templates map[string]*template.Template
+	// static maps a file name under static/ to its URL with a content hash.
+	static map[string]string
+	// byHash maps "HASH/NAME" to the file's bytes.
+	byHash  map[string][]byte
+	limiter *loginLimiter
+}
+
+func newPages(svc *review.Service, ttl time.Duration) (*pages, error) {
+	p := &pages{svc: svc, ttl: ttl, templates: map[string]*template.Template{}, static: map[string]string{},
+		byHash: map[string][]byte{}, limiter: newLoginLimiter()}
+	err := fs.WalkDir(staticFiles, "static", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := staticFiles.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		rel := strings.TrimPrefix(name, "static/")
+		h := hex.EncodeToString(sum[:6])
+		p.static[rel] = "/static/" + h + "/" + rel
+		p.byHash[h+"/"+rel] = data
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("static files: %w", err)
+	}
+	funcs := template.FuncMap{
+		"t":      func(lang, tr, en string) string { return map[bool]string{true: en, false: tr}[lang == "en"] },
+		"static": func(name string) string { return p.static[name] },
+		"num": func(v *int) string {
+			if v == nil {
+				return "—"
+			}
+			return strconv.Itoa(*v)
+		},
+		"pct":  func(x float64) string { return fmt.Sprintf("%.0f", x*100) },
+		"time": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"json": func(v any) (template.JS, error) {
+			b, err := json.Marshal(v)
+			return template.JS(b), err
+		},
+		"reason": func(lang string, r review.Reason) string {
+			return map[bool]string{true: r.EN, false: r.TR}[lang == "en"]
+		},
+		"label": func(lang string, code any) string {
+			c := fmt.Sprint(code) // strings and string kinds alike
+			l, ok := labels[c]
+			if !ok {
+				return c
+			}
+			return map[bool]string{true: l[1], false: l[0]}[lang == "en"]
+		},
+	}
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		base := path.Base(name)
+		if base == "layout.html" {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", base, err)
+		}
+		p.templates[strings.TrimSuffix(base, ".html")] = t
+	}
+	return p, nil
+}
+
+// pageRoutes registers the web app.
+func (s *Server) pageRoutes(e *echo.Echo) {
+	p := s.pages
+	e.GET("/static/:hash/*", p.serveStatic)
+	e.GET("/sw.js", p.serveServiceWorker)
+	e.GET("/login", s.showLogin)
+	e.POST("/login", s.submitLogin)
+	e.GET("/lang/:lang", s.switchLanguage)
+	// Middleware per route, not on a group: a group at "" would also catch
+	// every unknown path (a browser's /favicon.ico) and send it to login.
+	in := s.sessionOnly
+	e.POST("/logout", s.submitLogout, in)
+	e.GET("/", s.showHome, in)
+	e.GET("/capture", s.showCapture, in)
+	e.GET("/entry", s.showEntry, in)
+	e.GET("/review", s.showReviewQueue, in)
+	e.GET("/review/:id", s.showReview, in)
+	e.POST("/review/:id/decisions", s.submitDecisionForm, in)
+	e.GET("/sheets/:id", s.showSheet, in)
+	e.GET("/legal", s.showLegal, in)
+	e.POST("/legal/:id/hold", s.submitLegalHold, in)
+}
+
+// labels are the words people read for the codes of statuses, review
+// states, decisions and custody actions: Turkish, English.
+var labels = map[string][2]string{
+	"verified": {"doğrulandı", "verified"}, "flagged": {"işaretli", "flagged"}, "unreadable": {"okunamadı", "unreadable"},
+	"queued": {"sırada", "queued"}, "processing": {"okunuyor", "being read"},
+	"": {"gerekmiyor", "not needed"}, "open": {"bekliyor", "open"}, "resolved": {"karara bağlandı", "resolved"},
+	"confirm_typed": {"girilen onaylandı", "typed confirmed"}, "accept_read": {"okunan kabul edildi", "read accepted"},
+	"correct": {"düzeltildi", "corrected"}, "object": {"itiraz", "objection"},
+	"match": {"uyuşuyor", "match"}, "mismatch": {"uyuşmuyor", "mismatch"}, "read": {"yalnız okundu", "read only"},
+	"pending": {"bekliyor", "pending"},
+	"upload":  {"yükleme", "upload"}, "ocr_result": {"okuma sonucu", "OCR result"}, "typed_entry": {"veri girişi", "typed entry"},
+	"review_decision": {"inceleme kararı", "review decision"}, "export": {"kanıt paketi", "evidence export"},
+	"legal_hold": {"yasal tutma", "legal hold"},
+}
+
+// pageData is what every page template gets.
+type pageData struct {
+	Lang  string
+	User  review.User
+	CSRF  string
+	Path  string
+	Title string
+	Data  any
+}
+
+func lang(c echo.Context) string {
+	if ck, err := c.Cookie(langCookie); err == nil && ck.Value == "en" {
+		return "en"
+	}
+	return "tr"
+}
+
+// csrfFor binds a form token to the session: knowing it needs the cookie.
+func csrfFor(session string) string {
+	sum := sha256.Sum256([]byte("tutanak-csrf\x00" + session))
+	return hex.EncodeToString(sum[:16])
+}
+
+func (s *Server) render(c echo.Context, status int, name, title string, data any) error {
+	t, ok := s.pages.templates[name]
+	if !ok {
+		return fmt.Errorf("no template %s", name)
+	}
+	pd := pageData{Lang: lang(c), Path: c.Request().URL.Path, Title: title, Data: data}
+	if u, ok := c.Get(userKey).(review.User); ok {
+		pd.User = u
+	}
+	if tok, ok := c.Get(sessionKey).(string); ok {
+		pd.CSRF = csrfFor(tok)
+	}
+	if v, ok := c.Get("login_csrf").(string); ok {
+		pd.CSRF = v
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", pd); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+func (p *pages) serveStatic(c echo.Context) error {
+	data, ok := p.byHash[c.Param("hash")+"/"+c.Param("*")]
+	if !ok {
+		return echo.ErrNotFound
+	}
+	ctype := "application/octet-stream"
+	switch path.Ext(c.Param("*")) {
+	case ".js":
+		ctype = "text/javascript; charset=utf-8"
+	case ".css":
+		ctype = "text/css; charset=utf-8"
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("X-Content-Type-Options", "nosniff")
+	return c.Blob(http.StatusOK, ctype, data)
+}
+
+// serveServiceWorker serves the service worker at the root, the only
+// place its scope covers the capture page; its URL cannot carry a hash,
+// so browsers must check it every time.
+func (p *pages) serveServiceWorker(c echo.Context) error {
+	data, err := staticFiles.ReadFile("static/sw.js")
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", data)
+}
+
+const sessionKey = "session"
+
+// sessionOnly admits requests with a live session cookie, checks the CSRF
+// token of every unsafe one, and sends others to the login page.
+func (s *Server) sessionOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ck, err := c.Cookie(sessionCookie)
+		if err != nil || ck.Value == "" {
+			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
+		u, err := s.svc.AuthenticateSession(c.Request().Context(), ck.Value, s.pages.ttl)
+		if errors.Is(err, review.ErrUnauthenticated) {
+			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkCSRF(c, ck.Value); err != nil {
+			return err
+		}
+		c.Set(userKey, u)
+		c.Set(sessionKey, ck.Value)
+		return next(c)
+	}
+}
+
+var errCSRF = &Error{Status: http.StatusForbidden, Code: "csrf", TR: "Oturum doğrulanamadı; sayfayı yenileyip yeniden deneyin.",
+	EN: "The form could not be verified; reload the page and try again."}
+
+// checkCSRF requires the session's form token on unsafe methods, from the
+// form field or the X-CSRF-Token header (fetch from the pages).
+func checkCSRF(c echo.Context, session string) error {
+	switch c.Request().Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return nil
+	}
+	got := c.Request().Header.Get("X-CSRF-Token")
+	if got == "" && strings.HasPrefix(c.Request().Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		got = c.FormValue("csrf")
+	}
+	if subtle.ConstantTimeCompare([]byte(got), []byte(csrfFor(session))) != 1 {
+		return errCSRF
+	}
+	return nil
+}
+
+func (s *Server) setCookie(c echo.Context, name, value string, maxAge time.Duration) {
+	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: int(maxAge / time.Second),
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+}
+
+// safeNext keeps redirects after login on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) showLogin(c echo.Context) error {
+	// One token per browser, kept across reloads and other tabs.
+	var v string
+	if ck, err := c.Cookie(loginCSRF); err == nil && len(ck.Value) == 32 {
+		v = ck.Value
+	} else {
+		tok := make([]byte, 16)
+		_, _ = rand.Read(tok)
+		v = hex.EncodeToString(tok)
+	}
+	s.setCookie(c, loginCSRF, v, time.Hour)
+	c.Set("login_csrf", v)
+	return s.render(c, http.StatusOK, "login", "Giriş / Login", map[string]string{"Next": safeNext(c.QueryParam("next"))})
+}
+
+func (s *Server) submitLogin(c echo.Context) error {
+	ck, err := c.Cookie(loginCSRF)
+	if err != nil || ck.Value == "" || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(c.FormValue("csrf"))) != 1 {
+		return errCSRF
+	}
+	name := strings.TrimSpace(c.FormValue("name"))
+	key := c.RealIP() + "|" + strings.ToLower(name)
+	if wait := s.pages.limiter.wait(key); wait > 0 {
+		secs := int(wait.Seconds()) + 1
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		return &Error{Status: http.StatusTooManyRequests, Code: "too_many_attempts",
+			TR: fmt.Sprintf("Çok fazla hatalı deneme; %d saniye sonra yeniden deneyin.", secs),
+			EN: fmt.Sprintf("Too many failed attempts; try again in %d seconds.", secs)}
+	}
+	_, token, err := s.svc.Login(c.Request().Context(), name, c.FormValue("password"))
+	if errors.Is(err, review.ErrUnauthenticated) {
+		s.pages.limiter.fail(key)
+		c.Set("login_csrf", ck.Value)
+		return s.render(c, http.StatusUnauthorized, "login", "Giriş / Login", map[string]string{
+			"Next": safeNext(c.FormValue("next")), "Error": "bad"})
+	}
+	if err != nil {
+		return err
+	}
+	s.pages.limiter.succeed(key)
+	s.setCookie(c, sessionCookie, token, s.pages.ttl)
+	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
+}
+
+func (s *Server) submitLogout(c echo.Context) error {
+	if err := s.svc.Logout(c.Request().Context(), c.Get(sessionKey).(string)); err != nil {
+		return err
+	}
+	s.setCookie(c, sessionCookie, "", -time.Second)
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+func (s *Server) switchLanguage(c echo.Context) error {
+	l := "tr"
+	if c.Param("lang") == "en" {
+		l = "en"
+	}
+	c.SetCookie(&http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	back := "/"
+	if ref, err := url.Parse(c.Request().Referer()); err == nil && ref.Host == c.Request().Host {
+		back = safeNext(ref.RequestURI())
+	}
+	return c.Redirect(http.StatusSeeOther, back)
+}
+
+// showHome sends each role to the page it works on.
+func (s *Server) showHome(c echo.Context) error {
+	to := map[review.Role]string{review.Observer: "/capture", review.Entry: "/entry", review.Lawyer: "/review",
+		review.Legal: "/legal", review.Admin: "/review"}[currentUser(c).Role]
+	if to == "" {
+		to = "/login"
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+func (s *Server) showCapture(c echo.Context) error {
+	return s.render(c, http.StatusOK, "capture", "Fotoğraf / Capture", map[string]any{"Forms": ocr.FormIDs()})
+}
+
+// entryRule is a form rule as the page's checker reads it.
+type entryRule struct {
+	Text  string     `json:"text"`
+	Terms []ocr.Term `json:"terms"`
+	Const int        `json:"const"`
+	Op    ocr.Op     `json:"op"`
+}
+
+func (s *Server) showEntry(c echo.Context) error {
+	form, err := ocr.LoadForm("cb-2023")
+	if err != nil {
+		return err
+	}
+	rules := make([]entryRule, len(form.Rules))
+	for i, r := range form.Rules {
+		rules[i] = entryRule{Text: r.Text, Terms: r.Terms, Const: r.Const, Op: r.Op}
+	}
+	return s.render(c, http.StatusOK, "entry", "Veri girişi / Data entry", map[string]any{"Form": form, "Rules": rules})
+}
+
+func (s *Server) showReviewQueue(c echo.Context) error {
+	list, err := s.svc.ReviewQueue(c.Request().Context(), currentUser(c), 200)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "queue", "İnceleme kuyruğu / Review queue", map[string]any{"Sheets": list})
+}
+
+// reviewField is one field on the review screen.
+type reviewField struct {
+	ID, Label string
+	Field     review.FieldView
+	Flagged   bool
+	Decided   *review.Decision
+	Reasons   []review.Reason
+}
+
+func (s *Server) showReview(c echo.Context) error { return s.renderReview(c, http.StatusOK, "") }
+
+// renderReview shows the review screen, with the problem of a refused
+// decision when there is one.
+func (s *Server) renderReview(c echo.Context, status int, problem string) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	v, err := s.svc.Sheet(ctx, u, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	d, err := s.svc.Decisions(ctx, u, v.ID)
+	if err != nil {
+		return err
+	}
+	form, err := ocr.LoadForm(v.Form)
+	if err != nil {
+		return err
+	}
+	flagged := map[string]bool{}
+	for _, f := range d.Flagged {
+		flagged[f] = true
+	}
+	var fields []reviewField
+	for _, f := range form.Fields {
+		rf := reviewField{ID: f.ID, Label: f.Label, Field: v.Fields[f.ID], Flagged: flagged[f.ID]}
+		for i := range d.Decisions {
+			if dec := d.Decisions[i]; dec.Field == f.ID && dec.Current {
+				rf.Decided = &d.Decisions[i]
+			}
+		}
+		for _, r := range v.Reasons {
+			if r.Field == f.ID {
+				rf.Reasons = append(rf.Reasons, r)
+			}
+		}
+		if rf.Flagged {
+			fields = append(fields, rf)
+		}
+	}
+	var rules []review.Reason
+	for _, r := range v.Reasons {
+		if r.Field == "" {
+			rules = append(rules, r)
+		}
+	}
+	return s.render(c, status, "review", "İnceleme / Review", map[string]any{
+		"Sheet": v, "Decisions": d, "Fields": fields, "RuleReasons": rules, "Error": problem})
+}
+
+func (s *Server) submitDecisionForm(c echo.Context) error {
+	in := review.DecisionInput{Field: c.FormValue("field"), Kind: review.DecisionKind(c.FormValue("kind")), Note: c.FormValue("note")}
+	if v := strings.TrimSpace(c.FormValue("value")); v != "" && in.Kind == review.Correct {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return &Error{Status: http.StatusBadRequest, Code: "bad_count", TR: "Geçerli bir sayı girin.", EN: "Enter a valid number."}
+		}
+		in.Value = &n
+	}
+	d, err := s.svc.Decide(c.Request().Context(), currentUser(c), c.Param("id"), in)
+	var ie *review.InputError
+	if errors.As(err, &ie) {
+		return s.renderReview(c, http.StatusBadRequest, map[bool]string{true: ie.EN, false: ie.TR}[lang(c) == "en"])
+	}
+	if err != nil {
+		return err
+	}
+	if d.ReviewState == review.ReviewResolved {
+		return c.Redirect(http.StatusSeeOther, "/review")
+	}
+	return c.Redirect(http.StatusSeeOther, "/review/"+c.Param("id"))
+}
+
+func (s *Server) showSheet(c echo.Context) error {
+	ctx := c.Request().Context()
+	v, err := s.svc.Sheet(ctx, currentUser(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	d, err := s.svc.Decisions(ctx, currentUser(c), v.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "sheet", "Tutanak / Sheet", map[string]any{"Sheet": v, "Decisions": d})
+}
+
+func (s *Server) showLegal(c echo.Context) error {
+	q := review.SheetQuery{Box: review.Box{Il: c.QueryParam("il"), Ilce: c.QueryParam("ilce"), SandikNo: c.QueryParam("sandik_no")},
+		Status: c.QueryParam("status"), Limit: 200}
+	list, err := s.svc.Sheets(c.Request().Context(), currentUser(c), q)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "legal", "Hukuk / Legal", map[string]any{"Sheets": list, "Query": q,
+		"Statuses": []string{string(review.Verified), string(review.Flagged), string(review.Unreadable), review.StatusQueued}})
+}
+
+func (s *Server) submitLegalHold(c echo.Context) error {
+	on := c.FormValue("on") == "1"
+	if _, err := s.svc.SetLegalHold(c.Request().Context(), currentUser(c), c.Param("id"), on); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/sheets/"+c.Param("id"))
+}
+
+// loginLimiter slows password guessing per source address and account:
+// each failure doubles the wait before the next try from that address for
+// that name, up to maxLoginWait. Nothing is locked: the real user, from
+// their own address, is never slowed by someone else's guesses, and a
+// success clears the count.
+type loginLimiter struct {
+	mu sync.Mutex
+	m  map[string]loginAttempts
+}
+
+type loginAttempts struct {
+	fails int
+	until time.Time
+}
+
+// Login limiter bounds.
+const (
+	maxLoginWait    = 5 * time.Minute
+	freeLoginFails  = 3
+	maxLimiterTrack = 100_000
+)
+
+func newLoginLimiter() *loginLimiter { return &loginLimiter{m: map[string]loginAttempts{}} }
+
+func (l *loginLimiter) wait(key string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return max(time.Until(l.m[key].until), 0)
+}
+
+func (l *loginLimiter) fail(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.m) > maxLimiterTrack {
+		clear(l.m) // a flood must not exhaust memory; it only resets waits
+	}
+	a := l.m[key]
+	a.fails++
+	if a.fails > freeLoginFails {
+		d := time.Second << min(a.fails-freeLoginFails-1, 9)
+		a.until = time.Now().Add(min(d, maxLoginWait))
+	}
+	l.m[key] = a
+}
+
+func (l *loginLimiter) succeed(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.m, key)
+}

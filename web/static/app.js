@@ -1,0 +1,184 @@
+// tutanak's pages: progressive enhancement only; every form works without it.
+'use strict';
+(function () {
+  const csrf = document.body.dataset.csrf;
+
+  // Sheet detail: click the original to zoom to full size and back.
+  document.querySelectorAll('.zoom').forEach((fig) => {
+    fig.addEventListener('click', () => fig.classList.toggle('zoomed'));
+  });
+
+  // Review screen shortcuts: j/k move between fields, 1–4 decide the
+  // current one, n goes to its note.
+  const fields = Array.from(document.querySelectorAll('.review .field'));
+  if (fields.length) {
+    let at = Math.max(0, fields.findIndex((f) => !f.classList.contains('decided')));
+    const focus = (i) => {
+      at = Math.min(Math.max(i, 0), fields.length - 1);
+      fields.forEach((f, j) => f.classList.toggle('current', j === at));
+      fields[at].focus();
+    };
+    focus(at);
+    document.addEventListener('keydown', (ev) => {
+      if (ev.target.matches('input, textarea, select') || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      const f = fields[at];
+      if (ev.key === 'j') focus(at + 1);
+      else if (ev.key === 'k') focus(at - 1);
+      else if (ev.key === 'n') { ev.preventDefault(); f.querySelector('.note').focus(); }
+      else if (/^[1-4]$/.test(ev.key)) {
+        const b = f.querySelector('button[data-key="' + ev.key + '"]');
+        if (b) { ev.preventDefault(); b.click(); }
+      }
+    });
+  }
+
+  // Data entry: the form's rules, checked as you type.
+  const rulesJSON = document.getElementById('form-rules');
+  if (rulesJSON) {
+    const rules = JSON.parse(rulesJSON.textContent);
+    const form = document.getElementById('entry');
+    const list = document.getElementById('rules');
+    const check = () => {
+      const v = {};
+      form.querySelectorAll('[data-field]').forEach((i) => { if (i.value !== '') v[i.dataset.field] = Number(i.value); });
+      list.innerHTML = '';
+      rules.forEach((r) => {
+        let sum = r.const, known = true;
+        r.terms.forEach((t) => { if (!(t.Field in v)) known = false; else sum += t.Coef * v[t.Field]; });
+        const ok = { '==': sum === 0, '<=': sum <= 0, '>=': sum >= 0, '<': sum < 0, '>': sum > 0 }[r.op];
+        const li = document.createElement('li');
+        li.textContent = (known ? (ok ? '✓ ' : '✗ ') : '… ') + r.text;
+        li.className = known ? (ok ? 'good' : 'bad') : '';
+        list.appendChild(li);
+      });
+    };
+    form.addEventListener('input', check);
+    check();
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const counts = {};
+      form.querySelectorAll('[data-field]').forEach((i) => { if (i.value !== '') counts[i.dataset.field] = Number(i.value); });
+      const body = { form: form.dataset.form, il: form.il.value, ilce: form.ilce.value, sandik_no: form.sandik_no.value, counts };
+      const res = await fetch('/api/v1/typed', { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify(body) });
+      const out = await res.json();
+      document.getElementById('entry-status').textContent = res.ok ? '✓' : (document.body.dataset.lang === 'en' ? out.error.message_en : out.error.message);
+    });
+  }
+
+  // Capture: the photo goes into IndexedDB first, then to the server; what
+  // the network refused stays there and is sent again when it returns.
+  const capture = document.getElementById('capture');
+  if (!capture) return;
+  const msg = (k) => document.getElementById('msg').content.querySelector('[data-k="' + k + '"]').textContent;
+  const status = document.getElementById('capture-status');
+  const boxFields = ['il', 'ilce', 'sandik_no'];
+  boxFields.forEach((k) => {
+    const saved = localStorage.getItem('tutanak.' + k);
+    if (saved) capture[k].value = saved;
+  });
+
+  const db = new Promise((resolve, reject) => {
+    const req = indexedDB.open('tutanak', 1);
+    req.onupgradeneeded = () => req.result.createObjectStore('uploads', { keyPath: 'id' });
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+  const store = async (mode, fn) => {
+    const d = await db;
+    return new Promise((resolve, reject) => {
+      const tx = d.transaction('uploads', mode);
+      const r = fn(tx.objectStore('uploads'));
+      tx.oncomplete = () => resolve(r && r.result);
+      tx.onerror = () => reject(tx.error);
+    });
+  };
+
+  const showPending = async () => {
+    const all = await store('readonly', (s) => s.getAll());
+    const ul = document.getElementById('pending');
+    ul.innerHTML = '';
+    if (!all.length) { const li = document.createElement('li'); li.textContent = ul.dataset.empty; ul.appendChild(li); }
+    all.forEach((u) => {
+      const li = document.createElement('li');
+      li.className = 'pending-upload';
+      li.textContent = u.il + ' / ' + u.ilce + ' / ' + u.sandik_no + ' — ' + new Date(u.created).toLocaleTimeString();
+      ul.appendChild(li);
+    });
+  };
+
+  const verdict = async (id, li) => {
+    for (;;) {
+      const res = await fetch('/api/v1/sheets/' + id);
+      const s = await res.json();
+      if (['verified', 'flagged', 'unreadable'].includes(s.status)) {
+        const problems = (s.reasons || []).filter((r) => r.code.startsWith('photo_') || r.code === 'read_failed' || r.code === 'page_not_found')
+          .map((r) => (document.body.dataset.lang === 'en' ? r.en : r.tr));
+        li.textContent = msg(s.status) + (problems.length ? ' ' + problems.join(' ') : '');
+        li.className = s.status === 'unreadable' ? 'retake' : 'ok';
+        li.dataset.status = s.status;
+        status.textContent = li.textContent;
+        status.className = li.className;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+
+  let sending = false;
+  const sendPending = async () => {
+    if (sending) return;
+    sending = true;
+    try {
+      const all = await store('readonly', (s) => s.getAll());
+      for (const u of all) {
+        const fd = new FormData();
+        fd.append('form', u.form);
+        boxFields.forEach((k) => fd.append(k, u[k]));
+        fd.append('image', u.blob, u.name);
+        let res;
+        try {
+          res = await fetch('/api/v1/sheets', { method: 'POST', body: fd, headers: { 'X-CSRF-Token': csrf } });
+        } catch (e) {
+          status.textContent = msg('offline');
+          status.className = '';
+          return; // offline: keep it, try again on 'online'
+        }
+        const out = await res.json();
+        const li = document.createElement('li');
+        document.getElementById('sent').prepend(li);
+        if (!res.ok) {
+          li.textContent = msg('error') + ': ' + (document.body.dataset.lang === 'en' ? out.error.message_en : out.error.message);
+          li.className = 'retake';
+          if (res.status < 500) await store('readwrite', (s) => s.delete(u.id));
+          continue;
+        }
+        await store('readwrite', (s) => s.delete(u.id));
+        li.textContent = msg('queued');
+        verdict(out.id, li);
+      }
+    } finally {
+      sending = false;
+      showPending();
+    }
+  };
+
+  capture.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const file = capture.image.files[0];
+    if (!file) return;
+    const u = { id: Date.now() + '-' + Math.random().toString(16).slice(2), form: capture.dataset.form, name: file.name,
+      blob: file, created: Date.now() };
+    boxFields.forEach((k) => { u[k] = capture[k].value; localStorage.setItem('tutanak.' + k, capture[k].value); });
+    await store('readwrite', (s) => s.put(u));
+    capture.image.value = '';
+    status.textContent = msg('sending');
+    await showPending();
+    sendPending();
+  });
+  window.addEventListener('online', sendPending);
+  // Some networks come back without an 'online' event (a captive portal
+  // let go, a weak signal): try again now and then as well.
+  setInterval(() => { if (navigator.onLine) sendPending(); }, 30000);
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js');
+  showPending().then(sendPending);
+})();
