@@ -2,21 +2,24 @@ package web_test
 
 import (
 	"bytes"
-	"image"
-	"image/color"
-	"image/png"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/digits"
+	"github.com/tutanak/tutanak/ocr/synth"
 	"github.com/tutanak/tutanak/review"
 	"github.com/tutanak/tutanak/web"
 )
 
 // TestBrowser runs tests/browser/flows.mjs (playwright-core) in Debian's
-// Chromium against the real server on SQLite + disk: data entry, capture
+// Chromium against the real server on SQLite + disk, reading generated phone
+// photos with the real reader (Tesseract and the digit model): data entry, capture
 // → flagged → a lawyer's decisions by keyboard → evidence bundle download,
 // offline capture sent when the network returns, and a lawyer of another
 // province denied the sheet. Screenshots go to docs/screenshots. It fails,
@@ -32,7 +35,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("node: %v (run scripts/deps.sh test)", err)
 	}
-	a := setup(t, stacks()[0], web.Config{})
+	a := setupWith(t, stacks()[0], web.Config{}, realReader(t))
 	for _, u := range []struct {
 		name     string
 		role     review.Role
@@ -49,12 +52,13 @@ func TestBrowser(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	photo := filepath.Join(dir, "tutanak.png")
-	if err := os.WriteFile(photo, drawnSample(t).data, 0o600); err != nil {
+	photos := phonePhotos(t, 2)
+	photo := filepath.Join(dir, "tutanak.jpg")
+	if err := os.WriteFile(photo, photos[0], 0o600); err != nil {
 		t.Fatal(err)
 	}
-	offline := filepath.Join(dir, "tutanak-2.png")
-	if err := os.WriteFile(offline, otherPhoto(t), 0o600); err != nil {
+	offline := filepath.Join(dir, "tutanak-2.jpg")
+	if err := os.WriteFile(offline, photos[1], 0o600); err != nil {
 		t.Fatal(err)
 	}
 	shots, err := filepath.Abs("../docs/screenshots")
@@ -103,18 +107,52 @@ func TestBrowser(t *testing.T) {
 	}
 }
 
-// otherPhoto is a second sheet photo with different bytes.
-func otherPhoto(t *testing.T) []byte {
+// realReader is the reader tutanak serves with: Tesseract for the printed
+// header and the trained digit model for the handwriting.
+func realReader(t *testing.T) review.SheetReader {
 	t.Helper()
-	img, err := png.Decode(bytes.NewReader(drawnSample(t).data))
+	tess, err := ocr.NewTesseract(ocr.TesseractConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := img.(*image.Gray)
-	g.SetGray(1, 1, color.Gray{Y: 0})
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, g); err != nil {
+	t.Cleanup(tess.Close)
+	m, err := digits.Load()
+	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
+	return ocr.NewReader(ocr.Config{KeepPage: true}, tess, digits.NewReader(m), slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// phonePhotos are photographed sheets made by the project's generator, with
+// MNIST test-split handwriting.
+func phonePhotos(t *testing.T, n int) [][]byte {
+	t.Helper()
+	form, err := ocr.LoadForm("cb-2023")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := synth.MNISTDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hand, err := synth.NewMNISTDigits(dir, synth.SplitTest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := synth.DefaultConfig()
+	cfg.Seed, cfg.ScanShare, cfg.HardShare = 1631, 0, 0
+	cfg.Sizes = [][2]int{{1536, 2048}}
+	g, err := synth.NewGenerator(form, hand, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for i := 0; i < n; i++ {
+		data, _, err := g.Sheet(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, data)
+	}
+	return out
 }

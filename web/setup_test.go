@@ -98,14 +98,20 @@ type app struct {
 }
 
 // setup starts the whole service on a real listener: database, store,
-// workers and the HTTP server with its production timeouts.
+// workers and the HTTP server with its production timeouts. Its OCR workers
+// use decodingReader; setupWith takes the reader.
 func setup(t *testing.T, st stack, cfg web.Config) app {
+	t.Helper()
+	return setupWith(t, st, cfg, decodingReader{})
+}
+
+func setupWith(t *testing.T, st stack, cfg web.Config, reader review.SheetReader) app {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, store := st.open(t, log)
 	svc := review.NewService(db, store, log)
 	workers := river.NewWorkers()
-	review.NewOCRWorker(svc, decodingReader{}).Register(workers)
+	review.NewOCRWorker(svc, reader).Register(workers)
 	q, err := db.StartWorkers(context.Background(), workers, storage.QueueConfig{PollInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

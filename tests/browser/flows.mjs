@@ -108,12 +108,24 @@ try {
 
   await page.goto(base + href);
   await page.screenshot({ path: path.join(shots, 'review.png'), fullPage: true });
-  for (;;) {
+  for (let decided = 0; ; decided++) {
+    if (decided > 30) throw new Error('review: still undecided fields after 30 decisions');
     const current = page.locator('.field.current:not(.decided)');
     if ((await current.count()) === 0) break;
     const before = page.url();
-    // 1 confirms the typed figure of the focused field; the page reloads.
-    await Promise.all([page.waitForEvent('load'), page.keyboard.press('1')]);
+    // 1 confirms the typed figure of the focused field, 2 accepts the figure
+    // read when nothing was typed; with neither, 4 objects, with a note. The
+    // page reloads after each decision.
+    const typed = (await current.locator('dd.typed').innerText()).trim();
+    const read = (await current.locator('dd.read').innerText()).trim();
+    let key = '1';
+    if (typed === '—') key = read.startsWith('—') ? '4' : '2';
+    if (key === '4') {
+      await page.keyboard.press('n');
+      await page.keyboard.type('fotoğrafta okunamıyor / unreadable in the photo');
+      await current.locator('.note').evaluate((e) => e.blur());
+    }
+    await Promise.all([page.waitForEvent('load'), page.keyboard.press(key)]);
     if (!page.url().includes('/review')) throw new Error('left the review at ' + page.url() + ' from ' + before);
     if (page.url().endsWith('/review')) break; // resolved: back to the queue
   }
