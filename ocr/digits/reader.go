@@ -19,22 +19,37 @@ const (
 	// MaxDigits is the longest figure the reader will return.
 	MaxDigits = 5
 
-	bgBlock       = 24   // px, side of the blocks the paper level is estimated in
-	bgPercentile  = 0.8  // paper is the bright majority of every block
-	minContrast   = 28   // grey levels below the paper that can count as ink
-	lineSearch    = 10   // px either side of a printed line's expected place
-	lineMaxSlope  = 0.03 // rise per px; the page is rectified, lines are near level
-	lineMinCover  = 0.45 // share of a line's length that must be ink
-	alongLine     = 16   // px of a stroke lying on a line before it is kept whole
-	speckArea     = 14   // px; smaller components are noise
-	overlapMerge  = 0.5  // x-overlap (share of the narrower) that joins two components
-	splitAspect   = 0.9  // width/height above which a group may hold several digits
-	minPartAspect = 0.22 // narrowest part (width/height) a split may leave
-	maxCuts       = 6    // cut candidates tried per group
-	cutSeparation = 0.15 // heights between two cut candidates
-	splitPrior    = 0.5  // prior odds against each extra cut
-	rejectBelow   = 0.05 // probability of being a digit under which a marginal mark is dropped
-	overflowCut   = 0.45 // cell heights a component may reach past a line before it is cut there
+	bgBlock        = 24   // px, side of the blocks the paper level is estimated in
+	bgPercentile   = 0.8  // paper is the bright majority of every block
+	minContrast    = 28   // grey levels below the paper that can count as ink
+	lineSearch     = 10   // px either side of a printed line's expected place
+	lineMaxSlope   = 0.03 // rise per px; the page is rectified, lines are near level
+	lineMinCover   = 0.45 // share of a line's length that must be ink
+	alongLine      = 16   // px of a stroke lying on a line before it is kept whole
+	speckArea      = 14   // px; smaller components are noise
+	overlapMerge   = 0.5  // x-overlap (share of the narrower) that joins two components
+	splitAspect    = 0.9  // width/height above which a group may hold several digits
+	oneSplitAspect = 0.6  // width/height above which a group may be a thin 1 touching a digit
+	minPartAspect  = 0.1  // narrowest part (width/height) a split may leave: a thin 1
+	narrowPart     = 0.22 // parts narrower than this (width/height) must be a tall 1
+	narrowPenalty  = -6   // log-odds against a narrow part that is not a tall 1
+	oneHeight      = 0.7  // share of the group's height a narrow 1 must span
+	thinContact    = 0.1  // ink in a column, against the group's height, where two digits only touch
+	stackedOverlap = 0.3  // y-overlap (share of the shorter) below which x-overlapping pieces are one digit
+	shortGroup     = 0.8  // height, against the tallest group's, of pieces that may be halves of one digit
+	mainInk        = 0.5  // share of a typical digit's ink the biggest group needs never to count as marginal
+	straddleInk    = 0.2  // ink, against the biggest group's, under which a group across a side border is dropped
+	flatGroup      = 0.35 // height, against the tallest group's, below which a group is no digit alone
+	flatPenalty    = -4   // log-odds against a flat group being a digit by itself
+	flatGap        = 10   // px a flat group may stand from the digit it belongs to
+	minSlant       = 0.12 // lean (x per row) below which a group is read only upright
+	maxSlant       = 0.5  // the most lean taken out
+	slantDoubt     = 0.9  // upright reading's probability under which a narrower group is read deslanted too
+	maxCuts        = 6    // cut candidates tried per group
+	cutSeparation  = 0.15 // heights between two cut candidates
+	splitPrior     = 0.5  // prior odds against each extra cut
+	rejectBelow    = 0.05 // probability of being a digit under which a marginal mark is dropped
+	overflowCut    = 0.45 // cell heights a component may reach past a line before it is cut there
 )
 
 // Errors for inputs the reader cannot look at.
@@ -83,6 +98,7 @@ func (r *Reader) ReadNumber(crop *image.Gray, cell image.Rectangle) (ocr.Number,
 	p.removeLines()
 	comps := p.components()
 	groups, dropped := p.group(comps, r.separate)
+	groups, dropped = r.rejoin(p, groups, dropped)
 	if len(groups) == 0 {
 		// Nothing written; less sure when ink near the middle was thrown away.
 		return ocr.Number{SegConfidence: 1 - math.Min(1, dropped)}, nil
@@ -96,10 +112,20 @@ func (r *Reader) ReadNumber(crop *image.Gray, cell image.Rectangle) (ocr.Number,
 	}
 	for _, g := range groups {
 		parts, conf, score := r.segment(p, g, refW)
+		// A little ink straddling the cell's side border is a leftover of the
+		// line or a mark from the next column, not a digit of this figure.
+		straddles := g.x0 < p.cell.Min.X-p.px(2) || g.x1 > p.cell.Max.X+p.px(2)
+		if straddles && float64(len(g.pix)) < straddleInk*float64(biggest) {
+			n.SegConfidence *= 0.9
+			continue
+		}
 		// A mark the classifier rejects outright is dropped when it is small
 		// or sits on the cell's side, where leftovers of the border lines are.
+		// The biggest group, with a digit's worth of ink, is never marginal:
+		// a lone figure written near the cell's side is still the figure.
+		chief := len(g.pix) == biggest && float64(len(g.pix)) >= mainInk*p.digitArea()
 		marginal := len(g.pix)*4 < biggest ||
-			min(abs(g.x0-p.cell.Min.X), abs(g.x1-p.cell.Max.X)) <= p.px(lineSearch)
+			(!chief && min(abs(g.x0-p.cell.Min.X), abs(g.x1-p.cell.Max.X)) <= p.px(lineSearch))
 		if score < math.Log(rejectBelow) && marginal {
 			n.SegConfidence *= 1 - math.Exp(score)
 			continue
@@ -674,11 +700,71 @@ func (p *page) newComp(pix []int32) *comp {
 // separate reports whether two components that overlap in x read better as
 // two digits (one written partly over the other) than as one broken digit.
 func (r *Reader) separate(p *page, a, b *comp) bool {
+	// Digits of a number stand side by side; pieces stacked one above the
+	// other are one digit broken across (a 1 or a 5 with a gap in its stroke).
+	if overlap := min(a.y1, b.y1) - max(a.y0, b.y0) + 1; float64(overlap) < stackedOverlap*float64(min(a.h(), b.h())) {
+		return false
+	}
 	score := func(c *comp) float64 {
-		v := newGroupView(p, c)
+		v := newGroupView(p, c, 0)
 		return v.part(r.m, 0, v.w).score
 	}
 	return score(a)+score(b)+math.Log(splitPrior) > score(join(a, b))
+}
+
+// rejoin joins neighbouring groups that are pieces of one digit but did not
+// overlap enough for group to join them: a 5 whose bar stands apart, a 3
+// broken in two. Groups that overlap in x, or where one is flat (far lower
+// than the number's tallest group) and close, are joined when the classifier
+// reads the join better than the two apart. Flat groups left alone are
+// dropped: a bar or a dash is no digit by itself. It returns the groups and
+// the dropped ink, updated.
+func (r *Reader) rejoin(p *page, groups []*comp, dropped float64) ([]*comp, float64) {
+	if len(groups) == 0 {
+		return groups, dropped
+	}
+	tall := 0
+	for _, g := range groups {
+		tall = max(tall, g.h())
+	}
+	flat := func(c *comp) bool { return float64(c.h()) < flatGroup*float64(tall) }
+	// Two short pieces close together may be the halves of a 4 or an open 0.
+	short := func(c *comp) bool { return float64(c.h()) < shortGroup*float64(tall) }
+	scores := map[*comp]float64{}
+	score := func(c *comp) float64 {
+		if s, ok := scores[c]; ok {
+			return s
+		}
+		v := newGroupView(p, c, 0)
+		s := v.part(r.m, 0, v.w).score
+		if flat(c) {
+			s += flatPenalty
+		}
+		scores[c] = s
+		return s
+	}
+	near := p.px(flatGap)
+	out := []*comp{groups[0]}
+	for _, g := range groups[1:] {
+		last := out[len(out)-1]
+		gap := max(g.x0-last.x1, last.x0-g.x1) - 1
+		if gap < 0 || ((flat(last) || flat(g) || (short(last) && short(g))) && gap <= near) {
+			if j := join(last, g); score(j) > score(last)+score(g) {
+				out[len(out)-1] = j
+				continue
+			}
+		}
+		out = append(out, g)
+	}
+	kept := out[:0]
+	for _, g := range out {
+		if flat(g) {
+			dropped += float64(len(g.pix)) / p.digitArea()
+			continue
+		}
+		kept = append(kept, g)
+	}
+	return kept, dropped
 }
 
 // digitArea is the ink of a typical written digit, to scale thrown-away ink.

@@ -27,6 +27,8 @@ type part struct {
 	probs [Classes]float32
 	score float64 // log of the classifier's confidence plus shape priors
 	ok    bool
+	// sliver marks a part too narrow for any digit but a 1 that is no tall 1.
+	sliver bool
 }
 
 // choice is the best way found to read columns [a, b): its cuts and score.
@@ -40,11 +42,25 @@ type choice struct {
 // confidence that the group holds that many digits, and the reading's score
 // (log-probability that the parts are digits, with priors).
 func (r *Reader) segment(p *page, g *comp, refW float64) ([]ocr.DigitProbs, float64, float64) {
-	v := newGroupView(p, g)
+	v := newGroupView(p, g, 0)
 	v.refW = refW
 	memo := map[[2]int]choice{}
-	whole := v.part(r.m, 0, v.w)
 	best := v.best(r.m, 0, v.w, 0, memo)
+	// Slanted digits that touch cannot be parted by a straight cut; read
+	// the group again with its slant taken out, where the cuts run along
+	// the strokes, and keep whichever reading the classifier likes better.
+	// Only worth its cost where the upright reading is in doubt: a group
+	// wider than one digit, or one the classifier is not sure of.
+	doubt := float64(g.w()) > splitAspect*float64(g.h()) || best.score < math.Log(slantDoubt)
+	if s := slant(p, g); doubt && math.Abs(s) >= minSlant && float64(g.w()) > oneSplitAspect*float64(g.h()) {
+		sv := newGroupView(p, g, s)
+		sv.refW = refW
+		smemo := map[[2]int]choice{}
+		if sb := sv.best(r.m, 0, sv.w, 0, smemo); len(sb.cuts) > 0 && sb.score > best.score {
+			v, memo, best = sv, smemo, sb
+		}
+	}
+	whole := v.part(r.m, 0, v.w)
 
 	// How sure we are of the digit count: the chosen reading against the
 	// best reading with a different number of digits.
@@ -71,7 +87,24 @@ func (r *Reader) segment(p *page, g *comp, refW float64) ([]ocr.DigitProbs, floa
 	return out, conf, best.score
 }
 
-func newGroupView(p *page, g *comp) *groupView {
+// slant returns how far the group's ink leans: the change in x per row down
+// (negative for ink leaning right, as handwriting does), clamped to ±maxSlant.
+func slant(p *page, g *comp) float64 {
+	var sxy, syy float64
+	for _, i := range g.pix {
+		dx, dy := float64(int(i)%p.w)-g.cx, float64(int(i)/p.w)-g.cy
+		sxy += dx * dy
+		syy += dy * dy
+	}
+	if syy == 0 {
+		return 0
+	}
+	return math.Max(-maxSlant, math.Min(maxSlant, sxy/syy))
+}
+
+// newGroupView cuts group g out of the page. A non-zero shear moves each row
+// by −shear·(row − middle) px, which stands ink leaning by shear upright.
+func newGroupView(p *page, g *comp, shear float64) *groupView {
 	v := &groupView{x0: g.x0, y0: g.y0, w: g.w(), h: g.h(), memo: map[[2]int]part{}}
 	v.mask = make([]bool, v.w*v.h)
 	cons := make([]float32, 0, len(g.pix))
@@ -98,6 +131,9 @@ func newGroupView(p *page, g *comp) *groupView {
 			}
 		}
 	}
+	if shear != 0 {
+		v.deslant(shear)
+	}
 	raw := make([]float64, v.w)
 	for x := 0; x < v.w; x++ {
 		for y := 0; y < v.h; y++ {
@@ -118,6 +154,42 @@ func newGroupView(p *page, g *comp) *groupView {
 		v.proj[x] = s / n
 	}
 	return v
+}
+
+// deslant shifts every row by −shear·(row − middle) px, widening the view.
+func (v *groupView) deslant(shear float64) {
+	shift := func(y int) int { return -int(math.Round(shear * (float64(y) - float64(v.h-1)/2))) }
+	lo, hi := 0, 0
+	for _, y := range []int{0, v.h - 1} {
+		lo, hi = min(lo, shift(y)), max(hi, shift(y))
+	}
+	w := v.w + hi - lo
+	mask := make([]bool, w*v.h)
+	val := make([]float32, w*v.h)
+	for y := 0; y < v.h; y++ {
+		off := shift(y) - lo
+		copy(mask[y*w+off:y*w+off+v.w], v.mask[y*v.w:(y+1)*v.w])
+		copy(val[y*w+off:y*w+off+v.w], v.val[y*v.w:(y+1)*v.w])
+	}
+	// Trim the columns the shift left empty.
+	a, b := w, 0
+	for y := 0; y < v.h; y++ {
+		for x := 0; x < w; x++ {
+			if mask[y*w+x] {
+				a, b = min(a, x), max(b, x+1)
+			}
+		}
+	}
+	if a >= b {
+		a, b = 0, w
+	}
+	v.w = b - a
+	v.mask = make([]bool, v.w*v.h)
+	v.val = make([]float32, v.w*v.h)
+	for y := 0; y < v.h; y++ {
+		copy(v.mask[y*v.w:(y+1)*v.w], mask[y*w+a:y*w+b])
+		copy(v.val[y*v.w:(y+1)*v.w], val[y*w+a:y*w+b])
+	}
 }
 
 func (v *groupView) nearMask(x, y int) bool {
@@ -159,11 +231,35 @@ func (v *groupView) part(m *Model, a, b int) part {
 			aspect = float64(w) / v.refW * medianAspect
 		}
 		pr.score = math.Log(math.Max(float64(top), 1e-6)) + aspectPrior(aspect)
+		if (a > 0 || b < v.w) && float64(w) < narrowPart*float64(v.h) && !v.tallOne(pr, ink, w) {
+			// Only a 1 is this narrow; anything else is a sliver of a wider
+			// digit that a cut too close to its edge left.
+			pr.score += narrowPenalty
+			pr.sliver = true
+		}
 	} else {
 		pr.score = math.Inf(-1)
 	}
 	v.memo[key] = pr
 	return pr
+}
+
+// tallOne reports whether a narrow part reads as a 1 standing as tall as
+// the group: a thin 1 touching its neighbour, not a piece of a wider digit.
+func (v *groupView) tallOne(pr part, ink []float32, w int) bool {
+	if argmax(pr.probs) != 1 {
+		return false
+	}
+	y0, y1 := v.h, -1
+	for y := 0; y < v.h; y++ {
+		for x := 0; x < w; x++ {
+			if ink[y*w+x] >= 0.5 {
+				y0, y1 = min(y0, y), max(y1, y)
+				break
+			}
+		}
+	}
+	return y1 >= 0 && float64(y1-y0+1) >= oneHeight*float64(v.h)
 }
 
 // aspectPrior is the log-odds penalty for a part too wide to be one digit.
@@ -287,10 +383,56 @@ func nearKept(ink []float32, label []int32, sizes []int, big, i, w, h int) bool 
 }
 
 // cuts returns the columns in (a, b) worth cutting at: minima of the ink
-// projection that leave both sides wide enough for a digit.
-func (v *groupView) cuts(a, b int) []int {
-	minW := int(math.Ceil(minPartAspect * float64(v.h)))
-	lo, hi := a+minW, b-minW
+// projection that leave both sides wide enough for a digit, and, on each
+// side, the deepest minimum that leaves a part narrow enough only for a thin
+// 1 (a 1 touching its neighbour).
+func (v *groupView) cuts(m *Model, a, b int) []int {
+	h := float64(v.h)
+	if float64(b-a) <= oneSplitAspect*h {
+		return nil
+	}
+	var out []int
+	if float64(b-a) > splitAspect*h {
+		// Wider than one digit: cuts anywhere that leave two digit-wide parts.
+		minW := int(math.Ceil(narrowPart * h))
+		out = v.minima(a+minW, b-minW, maxCuts)
+	}
+	minW := int(math.Ceil(minPartAspect * h))
+	narrow := int(math.Ceil(narrowPart * h))
+	// A narrow cut is kept only when the narrow side reads as a tall 1;
+	// checking it first keeps the search from peeling slivers off every
+	// ordinary digit.
+	for _, c := range v.minima(a+minW, min(a+narrow, b-minW), 1) {
+		if v.spansHeight(a, c) && !v.part(m, a, c).sliver {
+			out = append(out, c)
+		}
+	}
+	for _, c := range v.minima(max(b-narrow, a+minW), b-minW, 1) {
+		if v.spansHeight(c, b) && !v.part(m, c, b).sliver {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// spansHeight reports whether the group's ink in columns [a, b) reaches over
+// as much of its height as a 1 must.
+func (v *groupView) spansHeight(a, b int) bool {
+	y0, y1 := v.h, -1
+	for y := 0; y < v.h; y++ {
+		for x := a; x < b; x++ {
+			if v.mask[y*v.w+x] {
+				y0, y1 = min(y0, y), max(y1, y)
+				break
+			}
+		}
+	}
+	return y1 >= 0 && float64(y1-y0+1) >= oneHeight*float64(v.h)
+}
+
+// minima returns up to n columns in [lo, hi) at local minima of the ink
+// projection, the emptiest first, each a separate valley.
+func (v *groupView) minima(lo, hi, n int) []int {
 	if lo >= hi {
 		return nil
 	}
@@ -307,7 +449,7 @@ func (v *groupView) cuts(a, b int) []int {
 	sep := max(2, int(cutSeparation*float64(v.h)))
 	var out []int
 	for _, x := range c {
-		if len(out) == maxCuts {
+		if len(out) == n {
 			break
 		}
 		near := false
@@ -338,17 +480,28 @@ func (v *groupView) best(m *Model, a, b, depth int, memo map[[2]int]choice) choi
 		return c
 	}
 	out := choice{score: v.part(m, a, b).score}
-	if float64(b-a) > splitAspect*float64(v.h) && depth < MaxDigits-1 {
-		for _, c := range v.cuts(a, b) {
+	if depth < MaxDigits-1 {
+		for _, c := range v.cuts(m, a, b) {
 			l := v.best(m, a, c, depth+1, memo)
 			r := v.best(m, c, b, depth+1, memo)
-			if s := l.score + r.score + math.Log(splitPrior); s > out.score {
+			if s := l.score + r.score + v.cutPrior(c); s > out.score {
 				out = choice{cuts: append(append(append([]int(nil), l.cuts...), c), r.cuts...), score: s}
 			}
 		}
 	}
 	memo[key] = out
 	return out
+}
+
+// cutPrior is the log prior of cutting at column c: against extra cuts in
+// general, but neutral where the two sides only touch (a column with little
+// more ink than one stroke crossing it), which is how a thin 1 meets the
+// next digit.
+func (v *groupView) cutPrior(c int) float64 {
+	if v.proj[c] <= thinContact*float64(v.h) {
+		return 0
+	}
+	return math.Log(splitPrior)
 }
 
 // bestOther returns the best score of a reading of the whole group with a
@@ -358,16 +511,14 @@ func (v *groupView) bestOther(m *Model, cuts int, memo map[[2]int]choice) (float
 	if cuts > 0 {
 		alt, found = v.part(m, 0, v.w).score, true
 	}
-	if float64(v.w) > splitAspect*float64(v.h) {
-		for _, c := range v.cuts(0, v.w) {
-			l := v.best(m, 0, c, 1, memo)
-			r := v.best(m, c, v.w, 1, memo)
-			if len(l.cuts)+len(r.cuts)+1 == cuts {
-				continue
-			}
-			if s := l.score + r.score + math.Log(splitPrior); s > alt {
-				alt, found = s, true
-			}
+	for _, c := range v.cuts(m, 0, v.w) {
+		l := v.best(m, 0, c, 1, memo)
+		r := v.best(m, c, v.w, 1, memo)
+		if len(l.cuts)+len(r.cuts)+1 == cuts {
+			continue
+		}
+		if s := l.score + r.score + v.cutPrior(c); s > alt {
+			alt, found = s, true
 		}
 	}
 	return alt, found && !math.IsInf(alt, -1)
