@@ -12,14 +12,14 @@ import (
 
 // Floors of the reader and verifier on a fresh generated corpus of 40 sheets
 // (MNIST test-split handwriting). They sit just below what was measured when
-// they were set (fields 97.7% ordinary, 98.9% hard; every typed error caught;
-// 20% of clean sheets flagged; headers 97.5%), so a regression fails CI. They
-// are floors, not the targets: README gives both.
+// they were set (fields 99.5% ordinary, 100% hard; every typed error caught;
+// no clean sheet flagged; headers 97.5%), so a regression fails CI. They are
+// floors, not the targets: README gives both, measured on a larger corpus.
 const (
-	floorFieldsOrdinary = 0.97
-	floorFieldsHard     = 0.95
+	floorFieldsOrdinary = 0.99
+	floorFieldsHard     = 0.97
 	floorErrorsCaught   = 1.0 // a missed typing error is the worst outcome
-	ceilCleanFlagged    = 0.25
+	ceilCleanFlagged    = 0.10
 	floorHeader         = 0.95
 )
 
