@@ -21,6 +21,9 @@ const (
 	ActionDecision   = "review_decision"
 	ActionExport     = "export"
 	ActionLegalHold  = "legal_hold"
+	// ActionOfficialImport records an official results file; it names no
+	// sheet and its subject is the file's SHA-256.
+	ActionOfficialImport = "official_import"
 )
 
 // workerActor is the actor of entries the OCR worker writes.

@@ -345,7 +345,8 @@ func (s *Service) Decisions(ctx context.Context, u User, id string) (Decisions, 
 }
 
 // ReviewQueue lists the flagged sheets still waiting for a decision in the
-// reviewer's province, the longest waiting first (until deadlines exist).
+// reviewer's province, the soonest objection deadline first. A sheet's
+// deadline counts from its own upload, a bound on its box's count.
 func (s *Service) ReviewQueue(ctx context.Context, u User, limit int) ([]SheetView, error) {
 	if !u.can(Lawyer, Legal, Admin) {
 		return nil, ErrForbidden
@@ -368,8 +369,17 @@ func (s *Service) ReviewQueue(ctx context.Context, u User, limit int) ([]SheetVi
 			if err != nil {
 				return err
 			}
+			if d := s.deadlines.Deadline(v.Box, sh.CreatedAt); !d.IsZero() {
+				v.Deadline = &d
+			}
 			out = append(out, v)
 		}
+		sortByDeadline(out, func(v SheetView) time.Time {
+			if v.Deadline == nil {
+				return time.Time{}
+			}
+			return *v.Deadline
+		})
 		return nil
 	})
 	return out, err

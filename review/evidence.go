@@ -197,7 +197,14 @@ func (s *Service) Evidence(ctx context.Context, u User, id string) (Bundle, erro
 	if sh.Result != nil {
 		files = append(files, namedFile{"result.json", sh.Result})
 	}
-	sheetJSON, err := indentJSON(map[string]any{"id": sh.ID, "form": sh.Form,
+	// The objection deadline as the queue showed it, so the bundle says
+	// when the objection had to be lodged.
+	var deadline *time.Time
+	box := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+	if d := s.deadlines.Deadline(box, sh.CreatedAt); !d.IsZero() {
+		deadline = &d
+	}
+	sheetJSON, err := indentJSON(map[string]any{"id": sh.ID, "form": sh.Form, "objection_deadline": deadline,
 		"box": Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}, "status": sh.Status, "review_state": dec.ReviewState,
 		"original_sha256": sh.SHA256, "size": sh.Size, "content_type": sh.ContentType, "legal_hold": sh.LegalHold,
 		"created_at": sh.CreatedAt, "updated_at": sh.UpdatedAt})

@@ -41,6 +41,8 @@ type Service struct {
 	store storage.ObjectStore
 	log   *slog.Logger
 	now   func() time.Time
+	// deadlines says when objections about a box close.
+	deadlines DeadlinePolicy
 
 	tokens tokenCache
 	forms  sync.Map // form id -> *ocr.Form

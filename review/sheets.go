@@ -406,6 +406,9 @@ type SheetView struct {
 	CreatedAt   time.Time            `json:"created_at"`
 	UpdatedAt   time.Time            `json:"updated_at"`
 	History     []HistoryEntry       `json:"history"`
+	// Deadline is when objections about the sheet's box close; set in the
+	// review queue.
+	Deadline *time.Time `json:"deadline,omitempty"`
 }
 
 // Sheet returns a sheet the user may see.

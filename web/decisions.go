@@ -17,7 +17,7 @@ func (s *Server) reviewRoutes(api *echo.Group) {
 }
 
 // showQueue lists the flagged sheets waiting for a decision in the
-// caller's province, the longest waiting first.
+// caller's province, the soonest objection deadline first.
 func (s *Server) showQueue(c echo.Context) error {
 	limit, _ := strconv.Atoi(c.QueryParam("limit"))
 	if limit <= 0 || limit > 500 {

@@ -87,6 +87,7 @@ func newPages(svc *review.Service, ttl time.Duration) (*pages, error) {
 		},
 		"pct":  func(x float64) string { return fmt.Sprintf("%.0f", x*100) },
 		"time": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"left": timeLeft,
 		"json": func(v any) (template.JS, error) {
 			b, err := json.Marshal(v)
 			return template.JS(b), err
@@ -141,6 +142,8 @@ func (s *Server) pageRoutes(e *echo.Echo) {
 	e.POST("/review/:id/decisions", s.submitDecisionForm, in)
 	e.GET("/sheets/:id", s.showSheet, in)
 	e.GET("/legal", s.showLegal, in)
+	e.GET("/discrepancies", s.showDiscrepancies, in)
+	e.GET("/results", s.showResultsPage, in)
 	e.POST("/legal/:id/hold", s.submitLegalHold, in)
 }
 
@@ -157,6 +160,8 @@ var labels = map[string][2]string{
 	"upload":  {"yükleme", "upload"}, "ocr_result": {"okuma sonucu", "OCR result"}, "typed_entry": {"veri girişi", "typed entry"},
 	"review_decision": {"inceleme kararı", "review decision"}, "export": {"kanıt paketi", "evidence export"},
 	"legal_hold": {"yasal tutma", "legal hold"},
+	"accepted":   {"kabul", "accepted"}, "conflict": {"çelişkili", "conflict"}, "missing": {"eksik", "missing"},
+	"official_import": {"resmî sonuç aktarımı", "official import"},
 }
 
 // pageData is what every page template gets.
@@ -399,6 +404,16 @@ func (s *Server) showEntry(c echo.Context) error {
 	return s.render(c, http.StatusOK, "entry", "Veri girişi / Data entry", map[string]any{"Form": form, "Rules": rules})
 }
 
+// showDiscrepancies is the legal team's list of official figures that
+// differ from the accepted ones.
+func (s *Server) showDiscrepancies(c echo.Context) error {
+	d, err := s.svc.Discrepancies(c.Request().Context(), currentUser(c), "")
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "discrepancies", "Tutarsızlıklar / Discrepancies", d)
+}
+
 func (s *Server) showReviewQueue(c echo.Context) error {
 	list, err := s.svc.ReviewQueue(c.Request().Context(), currentUser(c), 200)
 	if err != nil {
@@ -570,4 +585,21 @@ func (l *loginLimiter) succeed(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.m, key)
+}
+
+// timeLeft says how long until an objection deadline, in hours and
+// minutes, as of rendering.
+func timeLeft(lang string, deadline *time.Time) string {
+	if deadline == nil {
+		return "—"
+	}
+	d := time.Until(*deadline)
+	if d <= 0 {
+		return map[bool]string{true: "expired", false: "süre doldu"}[lang == "en"]
+	}
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	if lang == "en" {
+		return fmt.Sprintf("%d h %d min", h, m)
+	}
+	return fmt.Sprintf("%d sa %d dk", h, m)
 }

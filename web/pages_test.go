@@ -147,6 +147,10 @@ func TestPages(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(page, "/review/"+up.ID) {
 			t.Fatalf("queue: %d\n%s", resp.StatusCode, page)
 		}
+		// The default 48-hour window has just begun: the time left shows.
+		if !strings.Contains(page, "İtiraz süresi") || !regexp.MustCompile(`<td class="left">4[67] sa \d+ dk</td>`).MatchString(page) {
+			t.Fatalf("queue without the objection deadline:\n%s", page)
+		}
 		csrf = csrfOf(t, page)
 		if resp, _ := b.do(http.MethodPost, "/logout", url.Values{"csrf": {csrf}}, nil); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("logout: %d", resp.StatusCode)

@@ -155,6 +155,9 @@ func New(svc *review.Service, cfg Config, log *slog.Logger, reg prometheus.Regis
 	api.PUT("/typed", s.putBoxTyped)
 	s.reviewRoutes(api)
 	s.evidenceRoutes(api)
+	s.resultsRoutes(api)
+	s.officialRoutes(api)
+	s.eventRoutes(api)
 	s.pageRoutes(e)
 	s.echo = e
 	return s

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tutanak/tutanak/review"
 	"github.com/tutanak/tutanak/storage"
 	"github.com/tutanak/tutanak/web"
 )
@@ -42,6 +44,13 @@ type backendConfig struct {
 	RetentionMode string
 	// RetentionDays is how long originals stay locked. Defaults to 1825 (5 years).
 	RetentionDays int
+	// ObjectionWindow is how long after a box's count objections stay
+	// open. Defaults to review.DefaultObjectionWindow (48h).
+	ObjectionWindow time.Duration
+	// BoardDeadlines is a CSV file (il,ilce,deadline in RFC 3339) of times
+	// district boards set themselves, overriding ObjectionWindow; empty
+	// for none.
+	BoardDeadlines string
 }
 
 func (c *backendConfig) register(fs *flag.FlagSet) {
@@ -52,6 +61,39 @@ func (c *backendConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.S3SecretKey, "s3-secret-key", os.Getenv("TUTANAK_S3_SECRET_KEY"), "S3 secret key (env TUTANAK_S3_SECRET_KEY)")
 	fs.StringVar(&c.RetentionMode, "retention-mode", string(storage.Governance), "retention of originals: GOVERNANCE or COMPLIANCE")
 	fs.IntVar(&c.RetentionDays, "retention-days", defaultRetentionDays, "days originals stay locked")
+	fs.DurationVar(&c.ObjectionWindow, "objection-window", review.DefaultObjectionWindow, "how long after a box's count objections stay open")
+	fs.StringVar(&c.BoardDeadlines, "board-deadlines", "", "CSV of il,ilce,deadline (RFC 3339) set by district boards; overrides --objection-window")
+}
+
+// deadlines reads the objection deadline policy.
+func (c backendConfig) deadlines() (review.DeadlinePolicy, error) {
+	p := review.DeadlinePolicy{AfterCount: c.ObjectionWindow, Boards: map[review.Box]time.Time{}}
+	if c.BoardDeadlines == "" {
+		return p, nil
+	}
+	f, err := os.Open(c.BoardDeadlines)
+	if err != nil {
+		return p, fmt.Errorf("--board-deadlines: %w", err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return p, fmt.Errorf("--board-deadlines: %w", err)
+	}
+	for i, rec := range recs {
+		if i == 0 && len(rec) > 0 && rec[0] == "il" {
+			continue // the header
+		}
+		if len(rec) != 3 {
+			return p, fmt.Errorf("--board-deadlines line %d: want il,ilce,deadline", i+1)
+		}
+		t, err := time.Parse(time.RFC3339, rec[2])
+		if err != nil {
+			return p, fmt.Errorf("--board-deadlines line %d: %w", i+1, err)
+		}
+		p.Boards[review.Box{Il: rec[0], Ilce: rec[1]}] = t
+	}
+	return p, nil
 }
 
 func (c backendConfig) retention() storage.Retention {
@@ -91,6 +133,9 @@ func (c backendConfig) Validate() error {
 	}
 	if c.DBURL != "" && !strings.HasPrefix(c.DBURL, "postgres://") && !strings.HasPrefix(c.DBURL, "postgresql://") {
 		errs = append(errs, errors.New("--db must be a postgres:// URL"))
+	}
+	if c.ObjectionWindow <= 0 {
+		errs = append(errs, errors.New("--objection-window must be positive"))
 	}
 	if err := c.retention().Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("--retention-mode/--retention-days: %w", err))

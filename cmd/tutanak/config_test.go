@@ -2,10 +2,13 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tutanak/tutanak/review"
 	"github.com/tutanak/tutanak/storage"
 )
 
@@ -18,6 +21,16 @@ func parseBackend(t *testing.T, args ...string) backendConfig {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// writeTemp writes body to a new file and returns its path.
+func writeTemp(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "f.csv")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func TestBackendConfig(t *testing.T) {
@@ -50,6 +63,21 @@ func TestBackendConfig(t *testing.T) {
 		}},
 		{"every problem at once", []string{"--db", "mysql://x", "--retention-mode", "LOOSE", "--s3", "ftp://h/b"},
 			[]string{"--db must be a postgres", "retention mode", "scheme must be http"}, nil},
+		{"objection deadlines", []string{"--objection-window", "24h", "--board-deadlines", writeTemp(t, "il,ilce,deadline\nİzmir,Buca,2026-05-16T12:00:00+03:00\n")}, nil,
+			func(t *testing.T, c backendConfig) {
+				p, err := c.deadlines()
+				if err != nil {
+					t.Fatal(err)
+				}
+				counted := time.Date(2026, 5, 14, 21, 0, 0, 0, time.UTC)
+				if d := p.Deadline(review.Box{Il: "İZMİR", Ilce: "GAZİEMİR", SandikNo: "1"}, counted); !d.Equal(counted.Add(24 * time.Hour)) {
+					t.Errorf("window deadline %v", d)
+				}
+				if d := p.Deadline(review.Box{Il: "İzmir", Ilce: "Buca", SandikNo: "9"}, counted); !d.Equal(time.Date(2026, 5, 16, 9, 0, 0, 0, time.UTC)) {
+					t.Errorf("board deadline %v", d)
+				}
+			}},
+		{"bad objection window", []string{"--objection-window", "0s"}, []string{"--objection-window must be positive"}, nil},
 		{"s3 without keys or bucket", []string{"--s3", "http://127.0.0.1:9000", "--s3-access-key", "", "--s3-secret-key", ""},
 			[]string{"bucket is required", "access key"}, nil},
 	}

@@ -40,6 +40,7 @@ func commands() map[string]command {
 		"serve":         {"run the HTTP API, the web app and the OCR workers", runServe},
 		"worker":        {"run OCR workers only", runWorker},
 		"users":         {"manage users (users add …)", runUsers},
+		"official":      {"import official results (official import --form cb-2023 [--partial] FILE.csv)", runOfficial},
 		"custody":       {"check the custody log (custody verify)", runCustody},
 		"upload":        {"upload a directory of sheets with their typed figures to a server and show the verdicts", runUpload},
 		"verify-bundle": {"check an evidence bundle offline (verify-bundle FILE.zip)", runVerifyBundle},

@@ -60,7 +60,14 @@ func openBackend(ctx context.Context, cfg backendConfig, log *slog.Logger) (*bac
 		db.Close()
 		return nil, err
 	}
-	return &backend{db: db, store: store, svc: review.NewService(db, store, log)}, nil
+	policy, err := cfg.deadlines()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	svc := review.NewService(db, store, log)
+	svc.SetDeadlines(policy)
+	return &backend{db: db, store: store, svc: svc}, nil
 }
 
 // startWorkers starts the OCR workers; the returned function stops them

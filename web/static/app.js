@@ -182,3 +182,21 @@
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js');
   showPending().then(sendPending);
 })();
+
+// Live results: the server sends an event whenever a verdict, a decision or
+// an official import changes the totals; the page redraws its section from
+// a fresh copy of itself, so the charts stay server-rendered.
+(function () {
+  const live = document.querySelector('[data-live]');
+  if (!live || !('EventSource' in window)) return;
+  let first = true;
+  const events = new EventSource(live.dataset.live);
+  events.addEventListener('results', async () => {
+    if (first) { first = false; return; } // the page already shows these
+    const resp = await fetch(location.pathname, { credentials: 'same-origin' });
+    if (!resp.ok) return;
+    const doc = new DOMParser().parseFromString(await resp.text(), 'text/html');
+    const fresh = doc.querySelector('[data-live]');
+    if (fresh) live.innerHTML = fresh.innerHTML;
+  });
+})();

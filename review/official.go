@@ -1,0 +1,249 @@
+package review
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tutanak/tutanak/storage"
+)
+
+// MaxOfficialRows caps the boxes of one official import; Türkiye has about
+// 200,000 ballot boxes.
+const MaxOfficialRows = 400_000
+
+// OfficialImport is an official results file as handed in.
+type OfficialImport struct {
+	Form string
+	// Source names the file, for the history.
+	Source string
+	// Partial marks every box of the file as still being entered by the
+	// authority: shown, never compared as final.
+	Partial bool
+	// CSV has the header il,ilce,sandik_no followed by the form's field ids.
+	CSV io.Reader
+}
+
+// OfficialImportResult says what an import stored.
+type OfficialImportResult struct {
+	ID      int64  `json:"id"`
+	Form    string `json:"form"`
+	SHA256  string `json:"sha256"`
+	Boxes   int    `json:"boxes"`
+	Partial bool   `json:"partial"`
+}
+
+// ImportOfficial stores an official results CSV as a new import. Earlier
+// imports stay: a box's official figures are those of the latest import
+// that has it. Only the legal team and admins import.
+func (s *Service) ImportOfficial(ctx context.Context, u User, in OfficialImport) (OfficialImportResult, error) {
+	if !u.can(Legal, Admin) {
+		return OfficialImportResult{}, ErrForbidden
+	}
+	if in.Form == "" {
+		in.Form = "cb-2023"
+	}
+	form, err := s.form(in.Form)
+	if err != nil {
+		return OfficialImportResult{}, err
+	}
+	h := sha256.New()
+	r := csv.NewReader(io.TeeReader(in.CSV, h))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return OfficialImportResult{}, inputErr("bad_csv", "CSV başlığı okunamadı.", "The CSV header could not be read.")
+	}
+	header[0] = strings.TrimPrefix(header[0], "\ufeff") // spreadsheets add a BOM
+	if len(header) < 4 || header[0] != "il" || header[1] != "ilce" || header[2] != "sandik_no" {
+		return OfficialImportResult{}, inputErr("bad_header", "Başlık il,ilce,sandik_no ve form alanlarıyla başlamalı.",
+			"The header must be il,ilce,sandik_no followed by the form's fields.")
+	}
+	fields := header[3:]
+	for _, f := range fields {
+		if _, ok := form.Field(f); !ok {
+			return OfficialImportResult{}, inputErr("unknown_field", fmt.Sprintf("Formda %q alanı yok.", f), fmt.Sprintf("The form has no field %q.", f))
+		}
+	}
+	type row struct {
+		box    Box
+		counts map[string]int
+	}
+	var rows []row
+	seen := map[Box]bool{}
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		bad := func(tr, en string) error {
+			return inputErr("bad_row", fmt.Sprintf("Satır %d: %s", line, tr), fmt.Sprintf("Line %d: %s", line, en))
+		}
+		if err != nil {
+			return OfficialImportResult{}, bad("okunamadı.", "unreadable.")
+		}
+		if len(rec) != len(header) {
+			return OfficialImportResult{}, bad("sütun sayısı başlıkla aynı değil.", "the number of columns differs from the header.")
+		}
+		b := Box{Il: rec[0], Ilce: rec[1], SandikNo: rec[2]}.normalized()
+		if !b.complete() {
+			return OfficialImportResult{}, bad("il, ilçe ve sandık no gerekli.", "il, ilce and sandik_no are required.")
+		}
+		if seen[b] {
+			return OfficialImportResult{}, bad("sandık iki kez var.", "the box appears twice.")
+		}
+		seen[b] = true
+		counts := map[string]int{}
+		for i, f := range fields {
+			v := strings.TrimSpace(rec[3+i])
+			if v == "" {
+				// Not entered yet: absent, never zero.
+				continue
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > MaxCount {
+				return OfficialImportResult{}, bad(fmt.Sprintf("%s geçerli bir sayı değil.", f), fmt.Sprintf("%s is not a valid figure.", f))
+			}
+			counts[f] = n
+		}
+		rows = append(rows, row{box: b, counts: counts})
+		if len(rows) > MaxOfficialRows {
+			return OfficialImportResult{}, bad("dosyada çok fazla sandık var.", "the file has too many boxes.")
+		}
+	}
+	out := OfficialImportResult{Form: form.ID, SHA256: hex.EncodeToString(h.Sum(nil)), Boxes: len(rows), Partial: in.Partial}
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
+		now := s.clock()
+		out.ID, err = tx.InsertOfficialImport(ctx, storage.OfficialImport{Form: form.ID, Source: in.Source, SHA256: out.SHA256,
+			Partial: in.Partial, Boxes: len(rows), Actor: u.actor(), At: now})
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			raw, err := json.Marshal(r.counts)
+			if err != nil {
+				return fmt.Errorf("encode official figures: %w", err)
+			}
+			// A row with a blank figure is still being entered, whatever the flag.
+			partial := in.Partial || len(r.counts) < len(fields)
+			if err := tx.InsertOfficialRow(ctx, storage.OfficialRow{ImportID: out.ID, Form: form.ID, Il: r.box.Il,
+				Ilce: r.box.Ilce, SandikNo: r.box.SandikNo, Counts: raw, Partial: partial}); err != nil {
+				return err
+			}
+		}
+		detail, err := json.Marshal(map[string]any{"import_id": out.ID, "form": form.ID, "source": in.Source,
+			"boxes": len(rows), "partial": in.Partial})
+		if err != nil {
+			return fmt.Errorf("encode official import: %w", err)
+		}
+		return s.appendCustody(ctx, tx, now, u.actor(), ActionOfficialImport, "", out.SHA256, json.RawMessage(detail))
+	})
+	if err != nil {
+		return OfficialImportResult{}, err
+	}
+	s.log.InfoContext(ctx, "official import", "import_id", out.ID, "form", form.ID, "boxes", out.Boxes, "partial", in.Partial)
+	return out, nil
+}
+
+// Discrepancy is one field of one box where the official figure differs
+// from the accepted one.
+type Discrepancy struct {
+	Il       string   `json:"il"`
+	Ilce     string   `json:"ilce"`
+	SandikNo string   `json:"sandik_no"`
+	Field    string   `json:"field"`
+	Official int      `json:"official"`
+	Accepted int      `json:"accepted"`
+	SheetIDs []string `json:"sheet_ids"`
+	// Deadline is when objections about the box close.
+	Deadline *time.Time `json:"deadline,omitempty"`
+}
+
+// Discrepancies are the differences between official and accepted
+// figures, and the boxes that cannot be compared yet.
+type Discrepancies struct {
+	Form          string        `json:"form"`
+	Discrepancies []Discrepancy `json:"discrepancies"`
+	// NotPublished are accepted boxes the authority has not published:
+	// not published, never zero.
+	NotPublished []Box `json:"not_published"`
+	// Partial are boxes whose official figures are still being entered.
+	Partial []Box `json:"partial"`
+}
+
+// Discrepancies compares the current official figures with the accepted
+// ones, box by box, within the user's province.
+func (s *Service) Discrepancies(ctx context.Context, u User, form string) (Discrepancies, error) {
+	if u.Role == Observer {
+		return Discrepancies{}, ErrForbidden
+	}
+	if form == "" {
+		form = "cb-2023"
+	}
+	f, err := s.form(form)
+	if err != nil {
+		return Discrepancies{}, err
+	}
+	out := Discrepancies{Form: form, Discrepancies: []Discrepancy{}, NotPublished: []Box{}, Partial: []Box{}}
+	err = s.db.View(ctx, func(tx *storage.Tx) error {
+		boxes, err := s.boxes(ctx, tx, f, u.Province)
+		if err != nil {
+			return err
+		}
+		official, err := tx.CurrentOfficial(ctx, form, u.Province)
+		if err != nil {
+			return err
+		}
+		byBox := map[Box]storage.OfficialRow{}
+		for _, r := range official {
+			byBox[Box{Il: r.Il, Ilce: r.Ilce, SandikNo: r.SandikNo}] = r
+		}
+		for _, b := range boxes {
+			if b.State != BoxAccepted {
+				continue
+			}
+			r, ok := byBox[b.Box]
+			switch {
+			case !ok:
+				out.NotPublished = append(out.NotPublished, b.Box)
+				continue
+			case r.Partial:
+				out.Partial = append(out.Partial, b.Box)
+				continue
+			}
+			var counts map[string]int
+			if err := json.Unmarshal(r.Counts, &counts); err != nil {
+				return fmt.Errorf("decode official figures of %s/%s/%s: %w", r.Il, r.Ilce, r.SandikNo, err)
+			}
+			for _, field := range f.FieldIDs() {
+				acc, okA := b.Figures[field]
+				off, okO := counts[field]
+				if okA && okO && acc != off {
+					ids := make([]string, 0, len(b.Accepted))
+					for _, a := range b.Accepted {
+						ids = append(ids, a.SheetID)
+					}
+					out.Discrepancies = append(out.Discrepancies, Discrepancy{Il: b.Box.Il, Ilce: b.Box.Ilce,
+						SandikNo: b.Box.SandikNo, Field: field, Official: off, Accepted: acc, SheetIDs: ids, Deadline: b.Deadline})
+				}
+			}
+		}
+		// The legal team works through them by the time left to object.
+		sortByDeadline(out.Discrepancies, func(d Discrepancy) time.Time {
+			if d.Deadline == nil {
+				return time.Time{}
+			}
+			return *d.Deadline
+		})
+		return nil
+	})
+	return out, err
+}

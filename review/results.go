@@ -1,0 +1,449 @@
+package review
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/storage"
+)
+
+// BoxState is where a ballot box stands for the totals.
+type BoxState string
+
+// Box states. Only BoxAccepted boxes add to the totals.
+const (
+	// BoxAccepted: at least one sheet has accepted figures and every
+	// accepted sheet of the box agrees.
+	BoxAccepted BoxState = "accepted"
+	// BoxConflict: accepted sheets of the box (photos by different
+	// observers) disagree; a person must choose.
+	BoxConflict BoxState = "conflict"
+	// BoxFlagged: no accepted sheet, and a sheet waits for review or was
+	// objected to.
+	BoxFlagged BoxState = "flagged"
+	// BoxUnreadable: every read sheet of the box was unreadable.
+	BoxUnreadable BoxState = "unreadable"
+	// BoxMissing: the box is known (typed figures, or a sheet not yet
+	// read) but no sheet has been judged.
+	BoxMissing BoxState = "missing"
+)
+
+// Levels of the totals, from the widest.
+const (
+	LevelCountry   = "country"
+	LevelIl        = "il"
+	LevelIlce      = "ilce"
+	LevelMuhtarlik = "muhtarlik"
+	LevelSandik    = "sandik"
+)
+
+// validLevel reports whether level names a level rows can be grouped by.
+func validLevel(level string) bool {
+	switch level {
+	case LevelIl, LevelIlce, LevelMuhtarlik, LevelSandik:
+		return true
+	}
+	return false
+}
+
+// AcceptedSheet is one sheet whose figures count: verified, or flagged and
+// resolved by a lawyer without an objection.
+type AcceptedSheet struct {
+	SheetID string         `json:"sheet_id"`
+	Figures map[string]int `json:"figures"`
+}
+
+// BoxResult is one ballot box as the totals see it.
+type BoxResult struct {
+	Box       Box      `json:"box"`
+	Muhtarlik string   `json:"muhtarlik"`
+	State     BoxState `json:"state"`
+	// Figures are the accepted figures; empty unless State is accepted.
+	Figures map[string]int `json:"figures"`
+	// Accepted are the sheets with accepted figures; when more than one
+	// agree they confirm each other.
+	Accepted []AcceptedSheet `json:"accepted"`
+	// ConflictFields are the fields accepted sheets disagree on.
+	ConflictFields []string `json:"conflict_fields"`
+	// SheetIDs are every sheet of the box, oldest first.
+	SheetIDs []string `json:"sheet_ids"`
+	// Deadline is when objections about the box close; omitted when
+	// unknown (no photo and no board time).
+	Deadline *time.Time `json:"deadline,omitempty"`
+}
+
+// Confirmed reports whether more than one photo agrees on the figures.
+func (b BoxResult) Confirmed() bool { return b.State == BoxAccepted && len(b.Accepted) > 1 }
+
+// BoxCounts counts the boxes under a total by state.
+type BoxCounts struct {
+	Boxes      int `json:"boxes"`
+	Accepted   int `json:"accepted"`
+	Conflict   int `json:"conflict"`
+	Flagged    int `json:"flagged"`
+	Unreadable int `json:"unreadable"`
+	Missing    int `json:"missing"`
+}
+
+func (c *BoxCounts) add(s BoxState) {
+	c.Boxes++
+	switch s {
+	case BoxAccepted:
+		c.Accepted++
+	case BoxConflict:
+		c.Conflict++
+	case BoxFlagged:
+		c.Flagged++
+	case BoxUnreadable:
+		c.Unreadable++
+	default:
+		c.Missing++
+	}
+}
+
+// Share is the fraction (0–1) of boxes in state of a total.
+func (c BoxCounts) Share(s BoxState) float64 {
+	if c.Boxes == 0 {
+		return 0
+	}
+	n := map[BoxState]int{BoxAccepted: c.Accepted, BoxConflict: c.Conflict, BoxFlagged: c.Flagged,
+		BoxUnreadable: c.Unreadable, BoxMissing: c.Missing}[s]
+	return float64(n) / float64(c.Boxes)
+}
+
+// Total is the sum of the accepted figures of the boxes in one place, with
+// how many of its boxes count and why the others do not.
+type Total struct {
+	Il        string `json:"il,omitempty"`
+	Ilce      string `json:"ilce,omitempty"`
+	Muhtarlik string `json:"muhtarlik,omitempty"`
+	SandikNo  string `json:"sandik_no,omitempty"`
+	// Figures sums the accepted figures; fields no accepted box gave are 0.
+	Figures map[string]int `json:"figures"`
+	Counts  BoxCounts      `json:"counts"`
+	// Shares are Counts as fractions of the boxes, keyed by BoxState.
+	Shares map[BoxState]float64 `json:"shares"`
+	// State, SheetIDs and Deadline are set on sandık rows only.
+	State    BoxState   `json:"state,omitempty"`
+	SheetIDs []string   `json:"sheet_ids,omitempty"`
+	Deadline *time.Time `json:"deadline,omitempty"`
+}
+
+func (t *Total) add(b BoxResult) {
+	t.Counts.add(b.State)
+	for f, v := range b.Figures {
+		t.Figures[f] += v
+	}
+}
+
+func (t *Total) finish() {
+	t.Shares = map[BoxState]float64{}
+	for _, s := range []BoxState{BoxAccepted, BoxConflict, BoxFlagged, BoxUnreadable, BoxMissing} {
+		t.Shares[s] = t.Counts.Share(s)
+	}
+}
+
+// ResultsQuery selects totals: the form, the level of the rows and the
+// places they are limited to.
+type ResultsQuery struct {
+	Form  string
+	Level string
+	Il    string
+	Ilce  string
+}
+
+// Results are the totals of one form: the country (or the places queried)
+// and a row per place at the level asked.
+type Results struct {
+	Form  string `json:"form"`
+	Level string `json:"level"`
+	// Fields are the form's field ids in form order.
+	Fields []string `json:"fields"`
+	Total  Total    `json:"total"`
+	Rows   []Total  `json:"rows"`
+}
+
+// sheetAccepted returns the figures of a sheet that count, and whether it
+// has any: a verified sheet's typed figures (the photo's where nothing was
+// typed); a resolved flagged sheet's figures after its decisions. An
+// objection keeps the whole sheet out: the board must answer first.
+func sheetAccepted(form *ocr.Form, sh storage.Sheet, res *Result, stored []storage.Decision) (map[string]int, bool) {
+	if res == nil {
+		return nil, false
+	}
+	base := func() map[string]int {
+		out := map[string]int{}
+		for _, id := range form.FieldIDs() {
+			f := res.Fields[id]
+			switch {
+			case f.Typed != nil:
+				out[id] = *f.Typed
+			case f.Value != nil:
+				out[id] = *f.Value
+			}
+		}
+		return out
+	}
+	switch {
+	case sh.Status == string(Verified):
+		return base(), true
+	case sh.Status == string(Flagged) && sh.ReviewState == ReviewResolved:
+		d := summarize(form, sh, res, stored)
+		if d.ReviewState != ReviewResolved || len(d.Objections) > 0 {
+			return nil, false
+		}
+		out := base()
+		for _, f := range d.Flagged {
+			// A flagged field counts only by its decision, never by the
+			// figure that raised the flag.
+			delete(out, f)
+		}
+		maps.Copy(out, d.Accepted)
+		return out, true
+	}
+	return nil, false
+}
+
+// boxOf judges one box from its sheets, oldest first.
+func boxOf(box Box, muhtarlik string, sheets []storage.Sheet, accepted []AcceptedSheet) BoxResult {
+	b := BoxResult{Box: box, Muhtarlik: muhtarlik, Figures: map[string]int{}, Accepted: accepted,
+		ConflictFields: []string{}, SheetIDs: []string{}}
+	flagged, unreadable := false, false
+	for _, sh := range sheets {
+		b.SheetIDs = append(b.SheetIDs, sh.ID)
+		switch sh.Status {
+		case string(Flagged):
+			flagged = true
+		case string(Unreadable):
+			unreadable = true
+		}
+	}
+	if b.Accepted == nil {
+		b.Accepted = []AcceptedSheet{}
+	}
+	switch {
+	case len(accepted) > 0:
+		diff := map[string]bool{}
+		for _, a := range accepted[1:] {
+			for _, f := range unionKeys(accepted[0].Figures, a.Figures) {
+				v0, ok0 := accepted[0].Figures[f]
+				v1, ok1 := a.Figures[f]
+				if ok0 != ok1 || v0 != v1 {
+					diff[f] = true
+				}
+			}
+		}
+		if len(diff) > 0 {
+			b.State = BoxConflict
+			b.ConflictFields = slices.Sorted(maps.Keys(diff))
+			return b
+		}
+		b.State = BoxAccepted
+		b.Figures = maps.Clone(accepted[0].Figures)
+	case flagged:
+		b.State = BoxFlagged
+	case unreadable:
+		b.State = BoxUnreadable
+	default:
+		b.State = BoxMissing
+	}
+	return b
+}
+
+func unionKeys(a, b map[string]int) []string {
+	set := map[string]bool{}
+	for k := range a {
+		set[k] = true
+	}
+	for k := range b {
+		set[k] = true
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+// Boxes judges every box of form the user may see (one province, or all
+// for users without one), in box order. Observers see no totals: they see
+// only their own uploads.
+func (s *Service) Boxes(ctx context.Context, u User, form, il string) ([]BoxResult, error) {
+	if u.Role == Observer {
+		return nil, ErrForbidden
+	}
+	if u.Province != "" {
+		if il != "" && il != u.Province {
+			return []BoxResult{}, nil
+		}
+		il = u.Province
+	}
+	f, err := s.form(form)
+	if err != nil {
+		return nil, err
+	}
+	var out []BoxResult
+	err = s.db.View(ctx, func(tx *storage.Tx) error {
+		out, err = s.boxes(ctx, tx, f, il)
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) boxes(ctx context.Context, tx *storage.Tx, form *ocr.Form, il string) ([]BoxResult, error) {
+	sheets, err := tx.BoxSheets(ctx, form.ID, il)
+	if err != nil {
+		return nil, err
+	}
+	typed, err := tx.TypedBoxes(ctx, form.ID, il)
+	if err != nil {
+		return nil, err
+	}
+	type group struct {
+		muhtarlik string
+		sheets    []storage.Sheet
+		accepted  []AcceptedSheet
+	}
+	groups := map[Box]*group{}
+	for _, k := range typed {
+		groups[Box{Il: k.Il, Ilce: k.Ilce, SandikNo: k.SandikNo}] = &group{}
+	}
+	for _, sh := range sheets {
+		key := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+		g := groups[key]
+		if g == nil {
+			g = &group{}
+			groups[key] = g
+		}
+		g.sheets = append(g.sheets, sh)
+		if sh.Result == nil {
+			continue
+		}
+		res := new(Result)
+		if err := json.Unmarshal(sh.Result, res); err != nil {
+			return nil, fmt.Errorf("decode result of %s: %w", sh.ID, err)
+		}
+		if g.muhtarlik == "" {
+			g.muhtarlik = res.Printed["muhtarlik"]
+		}
+		var stored []storage.Decision
+		if sh.Status == string(Flagged) && sh.ReviewState == ReviewResolved {
+			if stored, err = tx.Decisions(ctx, sh.ID); err != nil {
+				return nil, err
+			}
+		}
+		if figs, ok := sheetAccepted(form, sh, res, stored); ok {
+			g.accepted = append(g.accepted, AcceptedSheet{SheetID: sh.ID, Figures: figs})
+		}
+	}
+	out := make([]BoxResult, 0, len(groups))
+	for key, g := range groups {
+		b := boxOf(key, g.muhtarlik, g.sheets, g.accepted)
+		var counted time.Time
+		if len(g.sheets) > 0 {
+			counted = g.sheets[0].CreatedAt
+		}
+		if d := s.deadlines.Deadline(key, counted); !d.IsZero() {
+			b.Deadline = &d
+		}
+		out = append(out, b)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].Box, out[j].Box
+		if a.Il != b.Il {
+			return a.Il < b.Il
+		}
+		if a.Ilce != b.Ilce {
+			return a.Ilce < b.Ilce
+		}
+		return a.SandikNo < b.SandikNo
+	})
+	return out, nil
+}
+
+// Conflicts lists the boxes whose accepted photos disagree, for review.
+func (s *Service) Conflicts(ctx context.Context, u User, form string) ([]BoxResult, error) {
+	all, err := s.Boxes(ctx, u, form, "")
+	if err != nil {
+		return nil, err
+	}
+	out := []BoxResult{}
+	for _, b := range all {
+		if b.State == BoxConflict {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+// Results adds up the accepted figures of the boxes q selects into a total
+// and a row per place at q.Level (il by default).
+func (s *Service) Results(ctx context.Context, u User, q ResultsQuery) (Results, error) {
+	if q.Form == "" {
+		q.Form = "cb-2023"
+	}
+	if q.Level == "" {
+		q.Level = LevelIl
+	}
+	if !validLevel(q.Level) {
+		return Results{}, inputErr("bad_level", fmt.Sprintf("Bilinmeyen düzey: %q (il, ilce, muhtarlik, sandik).", q.Level),
+			fmt.Sprintf("Unknown level %q (il, ilce, muhtarlik, sandik).", q.Level))
+	}
+	q.Il, q.Ilce = NormalizePlace(q.Il), NormalizePlace(q.Ilce)
+	boxes, err := s.Boxes(ctx, u, q.Form, q.Il)
+	if err != nil {
+		return Results{}, err
+	}
+	f, err := s.form(q.Form)
+	if err != nil {
+		return Results{}, err
+	}
+	out := Results{Form: q.Form, Level: q.Level, Fields: f.FieldIDs(), Total: Total{Figures: map[string]int{}}, Rows: []Total{}}
+	type place struct{ il, ilce, muhtarlik, sandikNo string }
+	rows := map[place]int{} // index in out.Rows
+	for _, b := range boxes {
+		if q.Ilce != "" && b.Box.Ilce != q.Ilce {
+			continue
+		}
+		out.Total.add(b)
+		key := place{il: b.Box.Il}
+		switch q.Level {
+		case LevelIlce:
+			key.ilce = b.Box.Ilce
+		case LevelMuhtarlik:
+			key.ilce, key.muhtarlik = b.Box.Ilce, b.Muhtarlik
+		case LevelSandik:
+			key.ilce, key.muhtarlik, key.sandikNo = b.Box.Ilce, b.Muhtarlik, b.Box.SandikNo
+		}
+		i, ok := rows[key]
+		if !ok {
+			i = len(out.Rows)
+			rows[key] = i
+			out.Rows = append(out.Rows, Total{Il: key.il, Ilce: key.ilce, Muhtarlik: key.muhtarlik,
+				SandikNo: key.sandikNo, Figures: map[string]int{}})
+		}
+		out.Rows[i].add(b)
+		if q.Level == LevelSandik {
+			out.Rows[i].State, out.Rows[i].SheetIDs, out.Rows[i].Deadline = b.State, b.SheetIDs, b.Deadline
+		}
+	}
+	out.Total.finish()
+	for i := range out.Rows {
+		out.Rows[i].finish()
+	}
+	return out, nil
+}
+
+// ChangeMark changes whenever a verdict, typed figures, a decision or an
+// official import does; live pages poll it and recompute on change.
+func (s *Service) ChangeMark(ctx context.Context) (string, error) {
+	var mark string
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
+		var err error
+		mark, err = tx.ChangeMark(ctx)
+		return err
+	})
+	return mark, err
+}
