@@ -108,24 +108,9 @@ func TestCheckNoFormInPhoto(t *testing.T) {
 // status per field, every rule, a verdict.
 func TestCheckContract(t *testing.T) {
 	dir := t.TempDir()
-	form, err := ocr.LoadForm("cb-2023")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mnist, err := synth.MNISTDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	digits, err := synth.NewMNISTDigits(mnist, synth.SplitTest)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := synth.DefaultConfig()
 	cfg.Seed, cfg.ScanShare, cfg.HardShare = 5, 0, 0
-	g, err := synth.NewGenerator(form, digits, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	form, g := testGenerator(t, cfg)
 	data, rec, err := g.Sheet(0)
 	if err != nil {
 		t.Fatal(err)
@@ -186,4 +171,26 @@ func TestCheckContract(t *testing.T) {
 			t.Errorf("debug output: %v", err)
 		}
 	}
+}
+
+// testGenerator makes cb-2023 sheets with MNIST test-split handwriting.
+func testGenerator(t *testing.T, cfg synth.Config) (*ocr.Form, *synth.Generator) {
+	t.Helper()
+	form, err := ocr.LoadForm("cb-2023")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mnist, err := synth.MNISTDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	digits, err := synth.NewMNISTDigits(mnist, synth.SplitTest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := synth.NewGenerator(form, digits, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return form, g
 }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/ocr/synth"
 )
 
@@ -24,24 +23,9 @@ const (
 )
 
 func TestEvalFloors(t *testing.T) {
-	form, err := ocr.LoadForm("cb-2023")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mnist, err := synth.MNISTDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	digits, err := synth.NewMNISTDigits(mnist, synth.SplitTest)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := synth.DefaultConfig()
 	cfg.Count, cfg.Seed, cfg.HardShare, cfg.ScanShare = 40, 31337, 0.2, 0.15
-	g, err := synth.NewGenerator(form, digits, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	form, g := testGenerator(t, cfg)
 	dir := t.TempDir()
 	recs, err := g.WriteDir(context.Background(), dir)
 	if err != nil {
