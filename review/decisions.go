@@ -355,24 +355,19 @@ func (s *Service) ReviewQueue(ctx context.Context, u User, limit int) ([]SheetVi
 	if u.Role != Admin {
 		f.Il = u.Province
 	}
-	out := []SheetView{}
+	var out []SheetView
 	err := s.db.View(ctx, func(tx *storage.Tx) error {
 		sheets, err := tx.ReviewQueue(ctx, f)
 		if err != nil {
 			return err
 		}
-		for _, sh := range sheets {
-			if !u.canSee(sh) {
-				continue
+		if out, err = s.visibleViews(ctx, tx, u, sheets); err != nil {
+			return err
+		}
+		for i := range out {
+			if d := s.deadlines.Deadline(out[i].Box, out[i].CreatedAt); !d.IsZero() {
+				out[i].Deadline = &d
 			}
-			v, err := s.view(ctx, tx, sh)
-			if err != nil {
-				return err
-			}
-			if d := s.deadlines.Deadline(v.Box, sh.CreatedAt); !d.IsZero() {
-				v.Deadline = &d
-			}
-			out = append(out, v)
 		}
 		sortByDeadline(out, func(v SheetView) time.Time {
 			if v.Deadline == nil {

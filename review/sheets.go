@@ -480,25 +480,33 @@ func (s *Service) Sheets(ctx context.Context, u User, q SheetQuery) ([]SheetView
 		}
 		f.Il = u.Province
 	}
-	out := []SheetView{}
+	var out []SheetView
 	err := s.db.View(ctx, func(tx *storage.Tx) error {
 		sheets, err := tx.Sheets(ctx, f)
 		if err != nil {
 			return err
 		}
-		for _, sh := range sheets {
-			if !u.canSee(sh) {
-				continue
-			}
-			v, err := s.view(ctx, tx, sh)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		return nil
+		out, err = s.visibleViews(ctx, tx, u, sheets)
+		return err
 	})
 	return out, err
+}
+
+// visibleViews turns the sheets u may see into views; the query already
+// narrows by scope, and canSee is the last word on it.
+func (s *Service) visibleViews(ctx context.Context, tx *storage.Tx, u User, sheets []storage.Sheet) ([]SheetView, error) {
+	out := []SheetView{}
+	for _, sh := range sheets {
+		if !u.canSee(sh) {
+			continue
+		}
+		v, err := s.view(ctx, tx, sh)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // Original returns the exact bytes of a sheet's photo.
