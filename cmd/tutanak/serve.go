@@ -90,6 +90,25 @@ func startWorkers(ctx context.Context, b *backend, cfg serveConfig, log *slog.Lo
 	}, nil
 }
 
+// startService validates cfg, opens the database and store, and starts the
+// OCR workers: what serve and worker share. The caller closes the backend
+// after stopping the workers.
+func startService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*backend, func(context.Context) error, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	b, err := openBackend(ctx, cfg.backend, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	stop, err := startWorkers(ctx, b, cfg, log)
+	if err != nil {
+		b.Close()
+		return nil, nil, err
+	}
+	return b, stop, nil
+}
+
 func runServe(ctx context.Context, e env) error {
 	var cfg serveConfig
 	fs := newFlagSet("serve", e)
@@ -98,18 +117,11 @@ func runServe(ctx context.Context, e env) error {
 		return err
 	}
 	cfg.web.TempDir = cfg.backend.tmpDir()
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	b, err := openBackend(ctx, cfg.backend, e.log)
+	b, stopWorkers, err := startService(ctx, cfg, e.log)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	stopWorkers, err := startWorkers(ctx, b, cfg, e.log)
-	if err != nil {
-		return err
-	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -146,18 +158,11 @@ func runWorker(ctx context.Context, e env) error {
 	if err := fs.Parse(e.args); err != nil {
 		return err
 	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	b, err := openBackend(ctx, cfg.backend, e.log)
+	b, stopWorkers, err := startService(ctx, cfg, e.log)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	stopWorkers, err := startWorkers(ctx, b, cfg, e.log)
-	if err != nil {
-		return err
-	}
 	e.log.InfoContext(ctx, "working", "db", b.db.Dialect(), "workers", cfg.Workers)
 	<-ctx.Done()
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
