@@ -351,31 +351,11 @@ func (s *Service) ReviewQueue(ctx context.Context, u User, limit int) ([]SheetVi
 	if !u.can(Lawyer, Legal, Admin) {
 		return nil, ErrForbidden
 	}
-	f := storage.QueueFilter{Status: string(Flagged), ReviewState: ReviewOpen, Limit: limit}
-	if u.Role != Admin {
-		f.Il = u.Province
-	}
 	var out []SheetView
 	err := s.db.View(ctx, func(tx *storage.Tx) error {
-		sheets, err := tx.ReviewQueue(ctx, f)
-		if err != nil {
-			return err
-		}
-		if out, err = s.visibleViews(ctx, tx, u, sheets); err != nil {
-			return err
-		}
-		for i := range out {
-			if d := s.deadlines.Deadline(out[i].Box, out[i].CreatedAt); !d.IsZero() {
-				out[i].Deadline = &d
-			}
-		}
-		sortByDeadline(out, func(v SheetView) time.Time {
-			if v.Deadline == nil {
-				return time.Time{}
-			}
-			return *v.Deadline
-		})
-		return nil
+		var err error
+		out, err = s.reviewQueue(ctx, tx, u, limit)
+		return err
 	})
 	return out, err
 }

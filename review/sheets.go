@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"sort"
@@ -503,6 +504,59 @@ func (s *Service) visibleViews(ctx context.Context, tx *storage.Tx, u User, shee
 		v, err := s.view(ctx, tx, sh)
 		if err != nil {
 			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// defaultQueueLimit is how many sheets the review queue shows when the
+// caller names no limit.
+const defaultQueueLimit = 100
+
+// reviewQueue lists the flagged sheets waiting for a decision that u may
+// see, the soonest objection deadline first, at most limit of them. It
+// sorts every waiting sheet before it cuts: cutting first (the database's
+// oldest uploads) would drop a recent upload whose district board closes
+// objections sooner than the others' windows. A sheet's deadline counts
+// from its own upload, a bound on its box's count.
+func (s *Service) reviewQueue(ctx context.Context, tx *storage.Tx, u User, limit int) ([]SheetView, error) {
+	if limit <= 0 {
+		limit = defaultQueueLimit
+	}
+	// Every waiting sheet; the cut comes after the sort.
+	f := storage.QueueFilter{Status: string(Flagged), ReviewState: ReviewOpen, Limit: math.MaxInt32}
+	if u.Role != Admin {
+		f.Il = u.Province
+	}
+	sheets, err := tx.ReviewQueue(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	type waiting struct {
+		sheet    storage.Sheet
+		deadline time.Time
+	}
+	list := make([]waiting, 0, len(sheets))
+	for _, sh := range sheets {
+		if !u.canSee(sh) {
+			continue
+		}
+		d := s.deadlines.Deadline(Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}, sh.CreatedAt)
+		list = append(list, waiting{sheet: sh, deadline: d})
+	}
+	// Stable: equal deadlines keep the database's order, the longest waiting first.
+	sortByDeadline(list, func(w waiting) time.Time { return w.deadline })
+	list = list[:min(limit, len(list))]
+	out := make([]SheetView, 0, len(list))
+	for _, w := range list {
+		v, err := s.view(ctx, tx, w.sheet)
+		if err != nil {
+			return nil, err
+		}
+		if !w.deadline.IsZero() {
+			d := w.deadline
+			v.Deadline = &d
 		}
 		out = append(out, v)
 	}

@@ -32,10 +32,13 @@ type Policy struct {
 	MinPinSupport float64
 }
 
-// Policy defaults.
+// Policy defaults, from `tutanak eval --sweep` on 300 holdout sheets: every
+// typed error was caught from a prior of 0.001 to 0.2 and a support of 0.005
+// to 0.2; clean sheets flagged fell from 6 to 4 of 150 as the support went
+// from 0.05 to 0.01 and the prior from 0.02 to 0.01. Lower bought nothing.
 const (
-	DefaultTypoPrior         = 0.02
-	DefaultMinSupport        = 0.05
+	DefaultTypoPrior         = 0.01
+	DefaultMinSupport        = 0.01
 	DefaultMinReadConfidence = 0.5
 	DefaultMinPinSupport     = 0.9
 )
@@ -59,6 +62,11 @@ const (
 	// rule; at -16 and below clean sheets flagged fell from 8% to 3% with
 	// every typing error still caught.
 	rulePenalty = -16.0
+	// lostOne and lostOther are the shares of digits the reader misses that
+	// are a 1 (thin, lost against a neighbour or taken for a stray stroke)
+	// and each other digit; from the holdout sheets' misread cells.
+	lostOne   = 0.4
+	lostOther = 0.6 / 9
 	// maxValue bounds the figures decoding considers.
 	maxValue = 99999
 	// topK is how many readings per field decoding considers.
@@ -273,6 +281,14 @@ func newFieldModel(id string, n ocr.Number) fieldModel {
 	}
 	fm.readable = true
 	fm.cands = beam(n.Digits, topK)
+	// The best reading with a 1 the reader may have missed, anywhere in it.
+	if top := strconv.Itoa(fm.cands[0].v); len(top) == len(n.Digits) {
+		for at := 0; at <= len(top); at++ {
+			if v, err := strconv.Atoi(top[:at] + "1" + top[at:]); err == nil && v <= maxValue && !hasCand(fm.cands, v) {
+				fm.cands = append(fm.cands, cand{v: v})
+			}
+		}
+	}
 	for i := range fm.cands {
 		fm.cands[i].ll = fm.logLik(fm.cands[i].v)
 	}
@@ -310,12 +326,25 @@ func (fm fieldModel) logLik(v int) float64 {
 			best = math.Max(best, digitsLL(ds, s))
 		}
 		return best + segPenalty
+	case len(s) == n+1:
+		// One written digit was not seen: merged into its neighbour or
+		// dropped as a stray stroke. Mostly a thin 1, so the missing digit
+		// is scored by how often that happens, the rest digit by digit.
+		best := math.Inf(-1)
+		for skip := 0; skip < len(s); skip++ {
+			lost := math.Log(lostOther)
+			if s[skip] == '1' {
+				lost = math.Log(lostOne)
+			}
+			best = math.Max(best, digitsLL(fm.digits, s[:skip]+s[skip+1:])+lost)
+		}
+		return best + segPenalty
 	default:
 		d := len(s) - n
 		if d < 0 {
 			d = -d
 		}
-		// Merged or lost digits: nothing to compare digit by digit.
+		// Several digits merged or lost: nothing to compare digit by digit.
 		return float64(d)*segPenalty + float64(len(s))*math.Log(0.1)
 	}
 }
@@ -381,6 +410,15 @@ func beam(ds []ocr.DigitProbs, k int) []cand {
 		}
 	}
 	return out
+}
+
+func hasCand(cs []cand, v int) bool {
+	for _, c := range cs {
+		if c.v == v {
+			return true
+		}
+	}
+	return false
 }
 
 func logSumExp(xs []float64) float64 {
@@ -512,44 +550,81 @@ func decode(form *ocr.Form, fields []fieldModel, typed map[string]int, pol Polic
 		}
 		return out
 	}
+	// Two fields move together only where they share a rule: elsewhere two
+	// single moves do the same.
+	var pairs [][2]int
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			for _, r := range rules {
+				in := 0
+				for _, t := range r.terms {
+					if t.i == i || t.i == j {
+						in++
+					}
+				}
+				if in == 2 {
+					pairs = append(pairs, [2]int{i, j})
+					break
+				}
+			}
+		}
+	}
+	// Steepest ascent: each round takes the single best move. Taking the first
+	// move that helps can lock in a worse explanation: a misread total "fixed"
+	// by changing the two well-read figures that sum to it, one rule at a time.
+	// A move is scored by what it changes: the moved fields and every rule.
 	best := total(cur)
-	for iter := 0; iter < 20; iter++ {
-		improved := false
+	try := make([]int, n)
+	move := make([]int, n)
+	copy(try, cur)
+	curRules := ruleScore(cur)
+	for iter := 0; iter < 4*n; iter++ {
+		gain := best
 		cands := candidates(cur)
-		try := make([]int, n)
 		for i := 0; i < n; i++ {
+			base := best - curRules - fieldScore(i, cur[i])
 			for _, v := range cands[i] {
 				if v == cur[i] {
 					continue
 				}
-				copy(try, cur)
 				try[i] = v
-				if s := total(try); s > best+1e-9 {
-					best, improved = s, true
-					copy(cur, try)
+				if s := base + fieldScore(i, v) + ruleScore(try); s > gain+1e-9 {
+					gain = s
+					copy(move, try)
 				}
 			}
+			try[i] = cur[i]
 		}
-		for i := 0; i < n; i++ {
-			for j := i + 1; j < n; j++ {
-				for _, vi := range cands[i] {
-					for _, vj := range cands[j] {
-						if vi == cur[i] || vj == cur[j] {
-							continue
-						}
-						copy(try, cur)
-						try[i], try[j] = vi, vj
-						if s := total(try); s > best+1e-9 {
-							best, improved = s, true
-							copy(cur, try)
-						}
+		for _, p := range pairs {
+			i, j := p[0], p[1]
+			base := best - curRules - fieldScore(i, cur[i]) - fieldScore(j, cur[j])
+			for _, vi := range cands[i] {
+				if vi == cur[i] {
+					continue
+				}
+				try[i] = vi
+				si := base + fieldScore(i, vi)
+				for _, vj := range cands[j] {
+					if vj == cur[j] {
+						continue
+					}
+					try[j] = vj
+					if s := si + fieldScore(j, vj) + ruleScore(try); s > gain+1e-9 {
+						gain = s
+						copy(move, try)
 					}
 				}
+				try[j] = cur[j]
 			}
+			try[i] = cur[i]
 		}
-		if !improved {
+		if gain <= best+1e-9 {
 			break
 		}
+		best = gain
+		copy(cur, move)
+		copy(try, cur)
+		curRules = ruleScore(cur)
 	}
 	return cur
 }

@@ -89,6 +89,13 @@ func TestVerify(t *testing.T) {
 			rd.Fields["gecerli_oy"] = ocr.FieldReading{Number: written(262, 0.999)} // 252 misread
 			return rd
 		}(), typed: truth, verdict: Verified},
+		{name: "misread total between two rules of well-read figures", reading: func() *ocr.Reading {
+			rd := readingOf(truth, 0.97)
+			n := written(252, 0.97)
+			n.Digits[2] = ocr.DigitProbs{0, 0.6, 0.35, 0, 0, 0, 0, 0, 0, 0.05} // 2 looks like 1
+			rd.Fields["gecerli_oy"] = ocr.FieldReading{Number: n}
+			return rd
+		}(), verdict: Flagged, code: "low_confidence", read: map[string]int{"gecerli_oy": 252, "itirazsiz_gecerli": 249, "aday_1": 104}},
 		{name: "votes moved where one figure is poorly read", reading: func() *ocr.Reading {
 			rd := readingOf(truth, 0.97)
 			rd.Fields["aday_1"] = ocr.FieldReading{Number: written(184, 0.999)} // 104 misread

@@ -8,8 +8,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image/png"
+	"maps"
 	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -182,4 +188,188 @@ func tamper(t *testing.T, db *storage.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestEndToEndOfficial is issue 6's end to end, with the reader tutanak
+// serves with (Tesseract and the digit model) on generated phone photos:
+// observers upload a handful of sheets, some verify on their own and the
+// rest are accepted through a lawyer's review; the legal team imports the
+// official results twice, first as still being entered, then final and
+// differing from the accepted figures on two boxes; the API and the
+// discrepancies page list exactly those two fields. Both stacks, four
+// sheets each: about fifteen seconds a stack.
+func TestEndToEndOfficial(t *testing.T) {
+	reader := realReader(t)
+	for _, st := range stacks() {
+		t.Run(st.name, func(t *testing.T) { endToEndOfficial(t, setupWith(t, st, web.Config{}, reader)) })
+	}
+}
+
+func endToEndOfficial(t *testing.T, a app) {
+	observer := a.token(t, "gözlemci", review.Observer, "")
+	lawyer := a.token(t, "avukat", review.Lawyer, "İzmir")
+	legal := a.token(t, "hukuk", review.Legal, "")
+	a.user(t, "hukuk-sayfa", review.Legal, "", "hukuk parola")
+
+	// Photos first, as on the night: figures are typed later, if at all.
+	photos := phonePhotos(t, 4)
+	sheets := make([]sheetJSON, len(photos))
+	for i, data := range photos {
+		var up struct{ ID string }
+		resp := a.upload(t, observer, []part{{name: "form", data: []byte("cb-2023")}, {name: "il", data: []byte("İzmir")},
+			{name: "ilce", data: []byte("Karşıyaka")}, {name: "sandik_no", data: []byte(strconv.Itoa(i + 1))},
+			{name: "image", filename: fmt.Sprintf("tutanak-%d.jpg", i+1), data: data}}, &up)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("upload %d: %d", i+1, resp.StatusCode)
+		}
+		sheets[i] = a.waitVerdict(t, observer, up.ID)
+		if sheets[i].Status == "unreadable" {
+			t.Fatalf("sheet %d unreadable: %+v", i+1, sheets[i].Reasons)
+		}
+	}
+	// The last box's figures are typed with a slip in aday_1, so at least
+	// one sheet needs a lawyer whatever the reader makes of the photos.
+	last := &sheets[len(sheets)-1]
+	typed := map[string]int{}
+	for id, f := range last.Fields {
+		if f.Read != nil {
+			typed[id] = *f.Read
+		}
+	}
+	typed["aday_1"] += 10
+	body, _ := json.Marshal(map[string]any{"counts": typed})
+	if resp := a.call(t, observer, http.MethodPut, "/api/v1/sheets/"+last.ID+"/typed", bytes.NewReader(body), "application/json", last); resp.StatusCode != http.StatusOK || last.Status != "flagged" {
+		t.Fatalf("typing slip: %d, status %s", resp.StatusCode, last.Status)
+	}
+
+	// A lawyer settles every flagged sheet by the photo.
+	reviewed := 0
+	for _, sh := range sheets {
+		t.Logf("box %s: %s", sh.Box.SandikNo, sh.Status)
+		if sh.Status != "flagged" {
+			continue
+		}
+		reviewed++
+		var dec review.Decisions
+		a.call(t, lawyer, http.MethodGet, "/api/v1/sheets/"+sh.ID+"/decisions", nil, "", &dec)
+		for _, f := range slices.Clone(dec.Undecided) {
+			in := review.DecisionInput{Field: f, Kind: review.AcceptRead, Note: "fotoğrafta açık"}
+			if sh.Fields[f].Read == nil {
+				t.Fatalf("box %s: %s flagged and not read", sh.Box.SandikNo, f)
+			}
+			body, _ := json.Marshal(in)
+			if resp := a.call(t, lawyer, http.MethodPost, "/api/v1/sheets/"+sh.ID+"/decisions", bytes.NewReader(body), "application/json", &dec); resp.StatusCode != http.StatusCreated {
+				t.Fatalf("decide %s/%s: %d", sh.Box.SandikNo, f, resp.StatusCode)
+			}
+		}
+		if dec.ReviewState != review.ReviewResolved {
+			t.Fatalf("box %s after review: %+v", sh.Box.SandikNo, dec)
+		}
+	}
+	t.Logf("%d of %d sheets went through review", reviewed, len(sheets))
+
+	// Every box now counts; its accepted figures are what the official
+	// results are checked against.
+	var res review.Results
+	q := "/api/v1/results?level=sandik&il=" + url.QueryEscape("İzmir") + "&ilce=" + url.QueryEscape("Karşıyaka")
+	if resp := a.call(t, legal, http.MethodGet, q, nil, "", &res); resp.StatusCode != http.StatusOK || len(res.Rows) != len(sheets) {
+		t.Fatalf("results: %d, %d rows", resp.StatusCode, len(res.Rows))
+	}
+	accepted := map[string]map[string]int{}
+	for _, r := range res.Rows {
+		if r.State != review.BoxAccepted {
+			t.Fatalf("box %s: %s, want accepted", r.SandikNo, r.State)
+		}
+		accepted[r.SandikNo] = r.Figures
+	}
+	if got := accepted[last.Box.SandikNo]["aday_1"]; got != typed["aday_1"]-10 {
+		t.Fatalf("reviewed box aday_1 = %d, want the photo's %d", got, typed["aday_1"]-10)
+	}
+
+	// The official file: the accepted figures, but for one field on each
+	// of two boxes (one verified on its own, the reviewed one).
+	official := map[string]map[string]int{}
+	for box, figs := range accepted {
+		official[box] = maps.Clone(figs)
+	}
+	official["1"]["aday_3"] += 7
+	official[last.Box.SandikNo]["gecersiz_oy"] += 2
+	want := []string{
+		fmt.Sprintf("1/aday_3 %d≠%d", official["1"]["aday_3"], accepted["1"]["aday_3"]),
+		fmt.Sprintf("%s/gecersiz_oy %d≠%d", last.Box.SandikNo, official[last.Box.SandikNo]["gecersiz_oy"], accepted[last.Box.SandikNo]["gecersiz_oy"]),
+	}
+	slices.Sort(want)
+	csvBody := officialCSV(res.Fields, official)
+
+	discrepancies := func() []string {
+		t.Helper()
+		var d review.Discrepancies
+		if resp := a.call(t, legal, http.MethodGet, "/api/v1/discrepancies", nil, "", &d); resp.StatusCode != http.StatusOK {
+			t.Fatalf("discrepancies: %d", resp.StatusCode)
+		}
+		got := []string{}
+		for _, x := range d.Discrepancies {
+			got = append(got, fmt.Sprintf("%s/%s %d≠%d", x.SandikNo, x.Field, x.Official, x.Accepted))
+		}
+		slices.Sort(got)
+		return got
+	}
+	b := newBrowser(t, a.url)
+	b.login("hukuk-sayfa", "hukuk parola")
+	onPage := func() []string {
+		t.Helper()
+		resp, page := b.do(http.MethodGet, "/discrepancies", nil, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("discrepancies page: %d", resp.StatusCode)
+		}
+		got := []string{}
+		for _, m := range discrepancyRow.FindAllStringSubmatch(page, -1) {
+			if m[1] != "İZMİR" || m[2] != "KARŞIYAKA" {
+				t.Fatalf("row of another place: %q", m[0])
+			}
+			got = append(got, fmt.Sprintf("%s/%s %s≠%s", m[3], m[4], m[5], m[6]))
+		}
+		slices.Sort(got)
+		return got
+	}
+
+	// Still being entered: shown as partial, never compared.
+	var imp review.OfficialImportResult
+	if resp := a.call(t, legal, http.MethodPost, "/api/v1/official?partial=1&source=ysk-ara.csv", strings.NewReader(csvBody), "text/csv", &imp); resp.StatusCode != http.StatusCreated || !imp.Partial || imp.Boxes != len(sheets) {
+		t.Fatalf("partial import: %d %+v", resp.StatusCode, imp)
+	}
+	if got := discrepancies(); len(got) != 0 {
+		t.Fatalf("discrepancies of a partial import: %v", got)
+	}
+	if got := onPage(); len(got) != 0 {
+		t.Fatalf("discrepancies page of a partial import: %v", got)
+	}
+
+	if resp := a.call(t, legal, http.MethodPost, "/api/v1/official?source=ysk.csv", strings.NewReader(csvBody), "text/csv", &imp); resp.StatusCode != http.StatusCreated || imp.Partial {
+		t.Fatalf("final import: %d %+v", resp.StatusCode, imp)
+	}
+	if got := discrepancies(); !slices.Equal(got, want) {
+		t.Fatalf("API discrepancies %v, want exactly %v", got, want)
+	}
+	if got := onPage(); !slices.Equal(got, want) {
+		t.Fatalf("page discrepancies %v, want exactly %v", got, want)
+	}
+}
+
+// discrepancyRow is one row of the discrepancies page: place, box, field,
+// official and accepted figures.
+var discrepancyRow = regexp.MustCompile(`<tr>\s*<td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>(\d+)</td><td>(\d+)</td>`)
+
+// officialCSV writes the official results file of boxes of İzmir/Karşıyaka.
+func officialCSV(fields []string, boxes map[string]map[string]int) string {
+	var sb strings.Builder
+	sb.WriteString("il,ilce,sandik_no," + strings.Join(fields, ",") + "\n")
+	for _, box := range slices.Sorted(maps.Keys(boxes)) {
+		sb.WriteString("İzmir,Karşıyaka," + box)
+		for _, f := range fields {
+			sb.WriteString("," + strconv.Itoa(boxes[box][f]))
+		}
+		sb.WriteString("\n")
+	}
+	return sb.String()
 }

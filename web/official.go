@@ -2,9 +2,11 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/review"
 )
 
@@ -16,6 +18,7 @@ const MaxOfficialCSV = 64 << 20
 // discrepancies against accepted figures.
 func (s *Server) officialRoutes(api *echo.Group) {
 	api.POST("/official", s.importOfficial)
+	api.GET("/official", s.listOfficialImports)
 	api.GET("/discrepancies", s.listDiscrepancies)
 }
 
@@ -39,4 +42,43 @@ func (s *Server) listDiscrepancies(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, d)
+}
+
+// listOfficialImports answers every import of a form, the newest first.
+func (s *Server) listOfficialImports(c echo.Context) error {
+	list, err := s.svc.OfficialImports(c.Request().Context(), currentUser(c), c.QueryParam("form"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"imports": list})
+}
+
+// officialPage is what the legal team's import page shows.
+type officialPage struct {
+	Form string
+	// Header is the CSV header the form expects.
+	Header  string
+	Imports []review.OfficialImportEntry
+}
+
+// showOfficial is the legal team's page to import official results: a
+// file and the partial flag, sent by the page's script to POST
+// /api/v1/official, and the history of every import.
+func (s *Server) showOfficial(c echo.Context) error {
+	form := c.QueryParam("form")
+	if form == "" {
+		form = "cb-2023"
+	}
+	list, err := s.svc.OfficialImports(c.Request().Context(), currentUser(c), form)
+	if err != nil {
+		return err
+	}
+	// OfficialImports has refused an unknown form already.
+	f, err := ocr.LoadForm(form)
+	if err != nil {
+		return err
+	}
+	header := append([]string{"il", "ilce", "sandik_no"}, f.FieldIDs()...)
+	return s.render(c, http.StatusOK, "official", "Resmî sonuçlar / Official results",
+		officialPage{Form: f.ID, Header: strings.Join(header, ","), Imports: list})
 }

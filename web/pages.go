@@ -144,6 +144,9 @@ func (s *Server) pageRoutes(e *echo.Echo) {
 	e.GET("/legal", s.showLegal, in)
 	e.GET("/discrepancies", s.showDiscrepancies, in)
 	e.GET("/results", s.showResultsPage, in)
+	e.GET("/results/:il", s.showResultsPage, in)
+	e.GET("/results/:il/:ilce", s.showResultsPage, in)
+	e.GET("/official", s.showOfficial, in)
 	e.POST("/legal/:id/hold", s.submitLegalHold, in)
 }
 

@@ -199,7 +199,7 @@ func TestResultsAPI(t *testing.T) {
 				// Half the boxes count; aday_1 has 104 of 252 valid votes.
 				resp, page = b.do(http.MethodGet, "/results", nil, nil)
 				if resp.StatusCode != http.StatusOK || !strings.Contains(page, `<rect class="state-accepted" x="0" y="0" width="50"`) ||
-					!strings.Contains(page, "aday_1: 104 (41.3%)") {
+					!strings.Contains(page, `<td class="num" title="aday_1">104 <b>%41.3</b></td>`) {
 					t.Fatalf("results page: %d\n%s", resp.StatusCode, page)
 				}
 

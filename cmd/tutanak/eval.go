@@ -142,18 +142,24 @@ func writeCells(dir string, form *ocr.Form, rec synth.Record, rd *ocr.Reading, p
 }
 
 func evalSheet(ctx context.Context, r *ocr.Reader, form *ocr.Form, dir string, rec synth.Record) (sheetOutcome, *ocr.Reading) {
-	o := sheetOutcome{Rec: rec}
 	data, err := os.ReadFile(filepath.Join(dir, rec.File))
 	if err != nil {
-		o.Err = err
-		return o, nil
+		return sheetOutcome{Rec: rec, Err: err}, nil
 	}
 	start := time.Now()
 	rd, err := r.Read(ctx, form, data)
 	if err != nil {
-		o.Err = err
-		return o, nil
+		return sheetOutcome{Rec: rec, Err: err}, nil
 	}
+	o := scoreSheet(form, rec, rd)
+	o.MS = float64(time.Since(start).Microseconds()) / 1000
+	return o, rd
+}
+
+// scoreSheet verifies one reading, alone and against the typed figures, and
+// compares both with the truth.
+func scoreSheet(form *ocr.Form, rec synth.Record, rd *ocr.Reading) sheetOutcome {
+	o := sheetOutcome{Rec: rec}
 	o.Reading = &ocr.Reading{FormID: rd.FormID, PageFound: rd.PageFound, Quality: rd.Quality, Printed: rd.Printed, Fields: map[string]ocr.FieldReading{}}
 	for id, fr := range rd.Fields {
 		fr.Crop = nil
@@ -161,7 +167,6 @@ func evalSheet(ctx context.Context, r *ocr.Reader, form *ocr.Form, dir string, r
 	}
 	o.Photo = review.Verify(form, rd, nil)
 	o.Checked = review.Verify(form, rd, rec.Typed.Counts)
-	o.MS = float64(time.Since(start).Microseconds()) / 1000
 	for id, want := range rec.Truth.Counts {
 		if f, ok := o.Photo.Fields[id]; ok && f.Value != nil && *f.Value == want {
 			o.FieldsRead++
@@ -178,7 +183,7 @@ func evalSheet(ctx context.Context, r *ocr.Reader, form *ocr.Form, dir string, r
 			o.PrintedOK++
 		}
 	}
-	return o, rd
+	return o
 }
 
 func summarize(form *ocr.Form, out []sheetOutcome) evalReport {
@@ -258,6 +263,7 @@ func runEval(ctx context.Context, e env) error {
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	workers := fs.Int("workers", 2, "sheets read at once")
 	cellsDir := fs.String("cells", "", "also write every handwritten cell crop and labels.json here")
+	readings := fs.String("readings", "", "keep every sheet's reading in this JSON file; when it exists, verify the readings in it instead of reading the photos again (tuning verification)")
 	sweep := fs.Bool("sweep", false, "also print errors caught and clean sheets flagged under other verification policies (for tuning on holdout sheets)")
 	var rf readerFlags
 	rf.register(fs)
@@ -278,14 +284,22 @@ func runEval(ctx context.Context, e env) error {
 	if rf.handles < *workers {
 		rf.handles = *workers
 	}
-	reader, closeReader, err := newReader(rf, false, e.log)
+	out, rep, err := loadReadings(*readings, form, recs)
 	if err != nil {
 		return err
 	}
-	defer closeReader()
-	out, rep, err := evaluate(ctx, reader, form, *dir, recs, *workers, *cellsDir)
-	if err != nil {
-		return err
+	if out == nil {
+		reader, closeReader, err := newReader(rf, false, e.log)
+		if err != nil {
+			return err
+		}
+		defer closeReader()
+		if out, rep, err = evaluate(ctx, reader, form, *dir, recs, *workers, *cellsDir); err != nil {
+			return err
+		}
+		if err := saveReadings(*readings, out); err != nil {
+			return err
+		}
 	}
 	if *table {
 		printTable(e.stdout, form, out)
@@ -305,8 +319,8 @@ func runEval(ctx context.Context, e env) error {
 func printSweep(w io.Writer, form *ocr.Form, out []sheetOutcome) {
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(tw, "\ntypo prior\tmin support\terrors caught\tclean flagged")
-	for _, prior := range []float64{0.001, 0.005, 0.02, 0.05, 0.1, 0.2} {
-		for _, support := range []float64{0.01, 0.05, 0.2} {
+	for _, prior := range []float64{0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2} {
+		for _, support := range []float64{0.005, 0.01, 0.02, 0.05, 0.2} {
 			pol := review.DefaultPolicy()
 			pol.TypoPrior, pol.MinSupport = prior, support
 			errs, caught, clean, flagged := 0, 0, 0, 0
@@ -383,4 +397,69 @@ func printReport(w io.Writer, r evalReport) {
 	fmt.Fprintf(w, "typed-error sheets flagged  %s (of %d)\n", pct(r.ErrorsCaught), r.ErrorSheets)
 	fmt.Fprintf(w, "clean sheets flagged        %s (of %d; unreadable %s)\n", pct(r.CleanFlagged), r.CleanSheets, pct(r.CleanUnreadable))
 	fmt.Fprintf(w, "ms per sheet                mean %.0f, p95 %.0f\n", r.MSMean, r.MSP95)
+}
+
+// savedReading is one sheet's reading as eval --readings keeps it.
+type savedReading struct {
+	File    string       `json:"file"`
+	MS      float64      `json:"ms"`
+	Err     string       `json:"error,omitempty"`
+	Reading *ocr.Reading `json:"reading,omitempty"`
+}
+
+// saveReadings writes every sheet's reading to path (nothing when path is empty).
+func saveReadings(path string, out []sheetOutcome) error {
+	if path == "" {
+		return nil
+	}
+	saved := make([]savedReading, len(out))
+	for i, o := range out {
+		saved[i] = savedReading{File: o.Rec.File, MS: o.MS, Reading: o.Reading}
+		if o.Err != nil {
+			saved[i].Err = o.Err.Error()
+		}
+	}
+	data, err := json.Marshal(saved)
+	if err != nil {
+		return fmt.Errorf("save readings: %w", err)
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// loadReadings verifies the readings saved at path again, so that a change to
+// verification is measured in seconds. It returns nil outcomes when path is
+// empty or does not exist yet.
+func loadReadings(path string, form *ocr.Form, recs []synth.Record) ([]sheetOutcome, evalReport, error) {
+	if path == "" {
+		return nil, evalReport{}, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, evalReport{}, nil
+	}
+	if err != nil {
+		return nil, evalReport{}, fmt.Errorf("load readings: %w", err)
+	}
+	var saved []savedReading
+	if err := json.Unmarshal(data, &saved); err != nil {
+		return nil, evalReport{}, fmt.Errorf("load readings %s: %w", path, err)
+	}
+	byFile := make(map[string]savedReading, len(saved))
+	for _, s := range saved {
+		byFile[s.File] = s
+	}
+	out := make([]sheetOutcome, len(recs))
+	for i, rec := range recs {
+		s, ok := byFile[rec.File]
+		switch {
+		case !ok:
+			return nil, evalReport{}, fmt.Errorf("load readings: %s has no reading of %s", path, rec.File)
+		case s.Err != "" || s.Reading == nil:
+			out[i] = sheetOutcome{Rec: rec, Err: errors.New(s.Err)}
+		default:
+			out[i] = scoreSheet(form, rec, s.Reading)
+		}
+		out[i].MS = s.MS
+	}
+	return out, summarize(form, out), nil
 }

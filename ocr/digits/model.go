@@ -77,11 +77,12 @@ var embeddedWeights []byte
 // Model is the trained digit classifier. It is safe for concurrent use.
 type Model struct {
 	p       []float32
+	dot     func(a, b []float32) float32
 	scratch sync.Pool
 }
 
 func newModel(p []float32) *Model {
-	m := &Model{p: p}
+	m := &Model{p: p, dot: fastDot()}
 	m.scratch.New = func() any { return new(acts) }
 	return m
 }
@@ -147,7 +148,7 @@ func (m *Model) Probs(x *[Pixels]float32) [Classes]float32 {
 // probability that it is not one digit.
 func (m *Model) classify(x *[Pixels]float32) (digits [Classes]float32, rejected float32) {
 	a := m.scratch.Get().(*acts)
-	forward(m.p, x, a)
+	forward(m.p, x, a, m.dot)
 	rejected = a.prob[reject]
 	var sum float32
 	for k := range digits {
@@ -234,7 +235,9 @@ func maxPool2(in []float32, out []float32, arg []int32, c, side int) {
 	}
 }
 
-func forward(p []float32, x *[Pixels]float32, a *acts) {
+// forward runs the network on x; vdot is the dot product to use (dot for
+// training, the CPU's fastest for inference).
+func forward(p []float32, x *[Pixels]float32, a *acts, vdot func(a, b []float32) float32) {
 	// conv1 as im2col then one dot product per channel and position.
 	for y := 0; y < s1; y++ {
 		for xx := 0; xx < s1; xx++ {
@@ -249,7 +252,7 @@ func forward(p []float32, x *[Pixels]float32, a *acts) {
 		w := w1[ch*kk : ch*kk+kk]
 		out := a.a1[ch*n1 : ch*n1+n1]
 		for pos := range out {
-			v := b1[ch] + dot(w, a.col1[pos*kk:pos*kk+kk])
+			v := b1[ch] + vdot(w, a.col1[pos*kk:pos*kk+kk])
 			out[pos] = max(v, 0)
 		}
 	}
@@ -270,7 +273,7 @@ func forward(p []float32, x *[Pixels]float32, a *acts) {
 		w := w2[ch*in2 : ch*in2+in2]
 		out := a.a2[ch*n2 : ch*n2+n2]
 		for pos := range out {
-			v := b2[ch] + dot(w, a.col2[pos*in2:pos*in2+in2])
+			v := b2[ch] + vdot(w, a.col2[pos*in2:pos*in2+in2])
 			out[pos] = max(v, 0)
 		}
 	}
@@ -278,13 +281,13 @@ func forward(p []float32, x *[Pixels]float32, a *acts) {
 
 	w3, b3 := p[offW3:offB3], p[offB3:offW4]
 	for j := 0; j < hidden; j++ {
-		a.h[j] = max(b3[j]+dot(w3[j*flat:j*flat+flat], a.p2[:]), 0)
+		a.h[j] = max(b3[j]+vdot(w3[j*flat:j*flat+flat], a.p2[:]), 0)
 	}
 	w4, b4 := p[offW4:offB4], p[offB4:nParams]
 	var logits [outputs]float32
 	top := float32(math.Inf(-1))
 	for k := 0; k < outputs; k++ {
-		logits[k] = b4[k] + dot(w4[k*hidden:k*hidden+hidden], a.h[:])
+		logits[k] = b4[k] + vdot(w4[k*hidden:k*hidden+hidden], a.h[:])
 		top = max(top, logits[k])
 	}
 	var sum float32

@@ -624,14 +624,15 @@ func (p *page) group(comps []*comp, separate func(p *page, a, b *comp) bool) ([]
 }
 
 // lineLike reports whether c looks like what is left of a printed line: long
-// and thin along the cell, or thin and tall at its sides.
+// and thin along the cell, or thin and nearly as tall as the cell at its
+// sides. A written 1 beside the side border is thin too, but shorter.
 func (p *page) lineLike(c *comp) bool {
 	cell := p.cell
 	thin := p.px(7)
 	nearSide := min(abs(c.x0-cell.Min.X), abs(c.x1-cell.Max.X)) <= p.px(lineSearch)
 	return (c.h() <= thin && c.w() >= cell.Dx()/3) ||
 		(c.w() <= thin && c.h() >= cell.Dy()*5/4) ||
-		(c.w() <= thin && c.h() >= cell.Dy()/2 && nearSide)
+		(c.w() <= thin && c.h() >= cell.Dy()*4/5 && nearSide)
 }
 
 // edgeY returns the row of the cell's top or bottom border at column x.

@@ -200,3 +200,69 @@
     if (fresh) live.innerHTML = fresh.innerHTML;
   });
 })();
+
+// Official results: the legal team's CSV goes to the API as it is, with
+// the session's CSRF token; the answer (or the API's own bilingual error)
+// shows under the form, and the history redraws from a fresh copy of the page.
+(function () {
+  const form = document.getElementById('official');
+  if (!form) return;
+  const csrf = document.body.dataset.csrf;
+  const en = document.body.dataset.lang === 'en';
+  const msg = (k) => document.getElementById('official-msg').content.querySelector('[data-k="' + k + '"]').textContent;
+  const out = document.getElementById('official-result');
+  const show = (cls, parts) => {
+    out.className = cls;
+    out.replaceChildren(...parts.map((p) => {
+      const el = document.createElement(p.tag || 'p');
+      el.textContent = p.text;
+      if (p.href) el.href = p.href;
+      if (p.cls) el.className = p.cls;
+      return el;
+    }));
+  };
+  const refreshHistory = async () => {
+    const resp = await fetch(location.pathname + location.search, { credentials: 'same-origin' });
+    if (!resp.ok) return;
+    const doc = new DOMParser().parseFromString(await resp.text(), 'text/html');
+    const fresh = doc.getElementById('official-history');
+    if (fresh) document.getElementById('official-history').replaceWith(fresh);
+  };
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const file = document.getElementById('official-file').files[0];
+    if (!file) return;
+    const partial = document.getElementById('official-partial').checked;
+    const q = new URLSearchParams({ form: form.dataset.form, source: file.name });
+    if (partial) q.set('partial', '1');
+    const button = document.getElementById('official-send');
+    button.disabled = true;
+    show('', [{ text: msg('sending') }]);
+    try {
+      let resp;
+      try {
+        resp = await fetch('/api/v1/official?' + q, { method: 'POST', body: file,
+          headers: { 'Content-Type': 'text/csv', 'X-CSRF-Token': csrf }, credentials: 'same-origin' });
+      } catch (e) {
+        show('problem', [{ text: msg('offline') }]);
+        return;
+      }
+      let body = null;
+      try { body = await resp.json(); } catch (e) { /* not JSON: the status says enough */ }
+      if (!resp.ok) {
+        const why = body && body.error ? (en ? body.error.message_en : body.error.message) : String(resp.status);
+        show('problem', [{ text: msg('error') + ': ' + why, cls: 'official-error' }]);
+        return;
+      }
+      show('ok-box', [
+        { text: msg('done') + ' ' + msg('boxes') + ': ' + body.boxes + ' · ' + msg('partial') + ': ' + msg(body.partial ? 'yes' : 'no'), cls: 'official-done' },
+        { tag: 'code', text: 'SHA-256 ' + body.sha256, cls: 'official-sha256' },
+        { tag: 'a', text: msg('discrepancies'), href: '/discrepancies' },
+      ]);
+      form.reset();
+      await refreshHistory();
+    } finally {
+      button.disabled = false;
+    }
+  });
+})();

@@ -1,0 +1,53 @@
+package review
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/tutanak/tutanak/storage"
+)
+
+// OfficialImportEntry is one past import of official results, as the
+// legal team's history shows it.
+type OfficialImportEntry struct {
+	ID      int64  `json:"id"`
+	Form    string `json:"form"`
+	Source  string `json:"source"`
+	SHA256  string `json:"sha256"`
+	Boxes   int    `json:"boxes"`
+	Partial bool   `json:"partial"`
+	// Actor is who imported, as the custody log names them.
+	Actor string    `json:"actor"`
+	At    time.Time `json:"at"`
+}
+
+// OfficialImports lists every official import of form, the newest first.
+// Imports are never erased, so this is the whole history; only those who
+// may import (the legal team and admins) see it.
+func (s *Service) OfficialImports(ctx context.Context, u User, form string) ([]OfficialImportEntry, error) {
+	if !u.can(Legal, Admin) {
+		return nil, ErrForbidden
+	}
+	if form == "" {
+		form = "cb-2023"
+	}
+	f, err := s.form(form)
+	if err != nil {
+		return nil, err
+	}
+	var list []storage.OfficialImport
+	err = s.db.View(ctx, func(tx *storage.Tx) error {
+		list, err = tx.OfficialImports(ctx, f.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OfficialImportEntry, 0, len(list))
+	for _, im := range slices.Backward(list) {
+		out = append(out, OfficialImportEntry{ID: im.ID, Form: im.Form, Source: im.Source, SHA256: im.SHA256,
+			Boxes: im.Boxes, Partial: im.Partial, Actor: im.Actor, At: im.At.UTC()})
+	}
+	return out, nil
+}
