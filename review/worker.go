@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -53,8 +54,22 @@ func isVerdict(status string) bool {
 	return false
 }
 
+// UnavailableSnooze is how long a job waits when the database or the
+// object store cannot be reached: an outage is not the sheet's fault, so
+// it costs no attempt, and the backlog drains soon after storage is back.
+const UnavailableSnooze = 5 * time.Second
+
 // Work implements river.Worker.
 func (w *OCRWorker) Work(ctx context.Context, job *river.Job[OCRArgs]) error {
+	err := w.work(ctx, job)
+	if errors.Is(err, storage.ErrUnavailable) {
+		w.svc.log.WarnContext(ctx, "storage unavailable; job snoozed", "sheet_id", job.Args.SheetID, "attempt", job.Attempt, "err", err)
+		return river.JobSnooze(UnavailableSnooze)
+	}
+	return err
+}
+
+func (w *OCRWorker) work(ctx context.Context, job *river.Job[OCRArgs]) error {
 	s := w.svc
 	id := job.Args.SheetID
 	var sh storage.Sheet

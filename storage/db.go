@@ -139,7 +139,7 @@ func (db *DB) Ping(ctx context.Context) error {
 		err = db.pool.Ping(ctx)
 	}
 	if err != nil {
-		return fmt.Errorf("ping %s: %w", db.dialect, err)
+		return markUnavailable(fmt.Errorf("ping %s: %w", db.dialect, err))
 	}
 	return nil
 }
@@ -214,8 +214,13 @@ type Tx struct {
 	pgTx  pgx.Tx
 }
 
-// InTx runs fn in a transaction, committed when fn returns nil.
+// InTx runs fn in a transaction, committed when fn returns nil. Errors
+// that say the database could not be reached carry ErrUnavailable.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return markUnavailable(db.inTx(ctx, fn))
+}
+
+func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.dialect == SQLite {
 		stx, err := db.sqlDB.BeginTx(ctx, nil)
 		if err != nil {
@@ -244,12 +249,14 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
-// View runs fn with queries outside a transaction. Jobs cannot be inserted.
+// View runs fn with queries outside a transaction. Jobs cannot be
+// inserted. Errors that say the database could not be reached carry
+// ErrUnavailable.
 func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.dialect == SQLite {
-		return fn(&Tx{db: db, q: sqliteQuerier{db.sqlDB}})
+		return markUnavailable(fn(&Tx{db: db, q: sqliteQuerier{db.sqlDB}}))
 	}
-	return fn(&Tx{db: db, q: pgQuerier{db.pool}})
+	return markUnavailable(fn(&Tx{db: db, q: pgQuerier{db.pool}}))
 }
 
 // InsertJob enqueues a River job in the transaction, so it exists exactly

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"log/slog"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -246,3 +248,115 @@ func TestS3BucketRefusesChanges(t *testing.T) {
 		t.Fatalf("locked version reads %q", b)
 	}
 }
+
+// TestS3ServesLockedVersion uses the service's own credentials the way an
+// insider could: a delete marker and a forged version on the original's
+// key. The store must go on serving, and refusing to remove, the locked
+// first version.
+func TestS3ServesLockedVersion(t *testing.T) {
+	ctx := context.Background()
+	cfg := storagetest.S3(t)
+	s, err := storage.NewS3Store(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("the sheet as photographed")
+	sum := digest(data)
+	info, _, err := s.PutOriginal(ctx, sum, int64(len(data)), "image/png", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Client()
+	tampers := []struct {
+		name string
+		do   func() error
+	}{
+		{"delete marker", func() error {
+			return c.RemoveObject(ctx, cfg.Bucket, info.Key, minio.RemoveObjectOptions{})
+		}},
+		{"forged version", func() error {
+			_, err := c.PutObject(ctx, cfg.Bucket, info.Key, strings.NewReader("forged"), 6, minio.PutObjectOptions{ContentType: "image/png"})
+			return err
+		}},
+		{"second delete marker", func() error {
+			return c.RemoveObject(ctx, cfg.Bucket, info.Key, minio.RemoveObjectOptions{})
+		}},
+	}
+	for _, tt := range tampers {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.do(); err != nil {
+				t.Logf("refused by the bucket: %v", err)
+			}
+			rc, got, err := s.OpenOriginal(ctx, sum)
+			if err != nil {
+				t.Fatalf("open after tampering: %v", err)
+			}
+			if b := readAll(t, rc); !bytes.Equal(b, data) || got.Size != int64(len(data)) || got.RetainUntil.IsZero() {
+				t.Fatalf("serves %q (%+v), want the locked original", b, got)
+			}
+			if _, existed, err := s.PutOriginal(ctx, sum, int64(len(data)), "image/png", bytes.NewReader(data)); err != nil || !existed {
+				t.Fatalf("re-upload: existed %v, %v", existed, err)
+			}
+			if err := s.RemoveOriginal(ctx, sum); !errors.Is(err, storage.ErrLocked) {
+				t.Fatalf("remove: %v, want ErrLocked", err)
+			}
+		})
+	}
+}
+
+// TestUnavailable checks that an unreachable store and database are told
+// apart from refusals, so the API can answer 503 and the worker wait.
+func TestUnavailable(t *testing.T) {
+	ctx := context.Background()
+	dead := deadAddr(t)
+	tests := []struct {
+		name string
+		call func() error
+		want bool
+	}{
+		{"s3 stat, nothing listening", func() error {
+			s, err := storage.NewS3Store(ctx, storage.S3Config{Endpoint: dead, AccessKey: "a", SecretKey: "b", Bucket: "originals"})
+			if err == nil {
+				_, err = s.StatOriginal(ctx, digest([]byte("x")))
+			}
+			return err
+		}, true},
+		{"postgres, nothing listening", func() error {
+			_, err := storage.OpenPostgres(ctx, "postgres://postgres@"+dead+"/test?sslmode=disable&connect_timeout=5", slogDiscard())
+			return err
+		}, true},
+		{"disk store, absent original", func() error {
+			s, err := storage.NewDiskStore(t.TempDir(), storage.Retention{Period: time.Hour})
+			if err != nil {
+				return err
+			}
+			_, err = s.StatOriginal(ctx, digest([]byte("x")))
+			return err
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := errors.Is(err, storage.ErrUnavailable); got != tt.want {
+				t.Fatalf("errors.Is(%v, ErrUnavailable) = %v, want %v", err, got, tt.want)
+			}
+		})
+	}
+}
+
+// deadAddr returns a loopback address nothing listens on.
+func deadAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func slogDiscard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

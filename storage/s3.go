@@ -68,7 +68,8 @@ func (c S3Config) Validate() error {
 
 // S3Store keeps originals in an object-locked S3 bucket and derived images
 // in a second bucket. It uses S3 semantics only, so any S3 service with
-// object lock works.
+// object lock works. Errors that say S3 could not be reached carry
+// ErrUnavailable.
 type S3Store struct {
 	client  *minio.Client
 	cfg     S3Config
@@ -101,10 +102,10 @@ func NewS3Store(ctx context.Context, cfg S3Config) (*S3Store, error) {
 	}
 	s := &S3Store{client: client, cfg: cfg, now: time.Now, derived: cfg.DerivedBucket}
 	if err := s.ensureBucket(ctx, cfg.Bucket, true); err != nil {
-		return nil, err
+		return nil, markUnavailable(err)
 	}
 	if err := s.ensureBucket(ctx, cfg.DerivedBucket, false); err != nil {
-		return nil, err
+		return nil, markUnavailable(err)
 	}
 	return s, nil
 }
@@ -142,14 +143,16 @@ func isNotFound(err error) bool {
 // a SHA-256 trailer that the server checks; the hash computed here while
 // streaming must match sum before the retention lock is applied, so a bad
 // upload can still be removed.
-func (s *S3Store) PutOriginal(ctx context.Context, sum string, size int64, contentType string, r io.Reader) (ObjectInfo, bool, error) {
+func (s *S3Store) PutOriginal(ctx context.Context, sum string, size int64, contentType string, r io.Reader) (_ ObjectInfo, _ bool, err error) {
+	defer func() { err = markUnavailable(err) }()
 	if err := checkSum(sum); err != nil {
 		return ObjectInfo{}, false, err
 	}
-	if info, err := s.StatOriginal(ctx, sum); err == nil {
+	if oi, err := s.lockedVersion(ctx, sum); err == nil {
+		info := s.info(sum, oi)
 		if info.RetainUntil.IsZero() {
 			// A crash between upload and lock left it unlocked: lock it now.
-			if err := s.lock(ctx, sum, ""); err != nil {
+			if err := s.lock(ctx, sum, oi.VersionID); err != nil {
 				return ObjectInfo{}, false, err
 			}
 			info, err = s.StatOriginal(ctx, sum)
@@ -207,18 +210,55 @@ func (s *S3Store) lock(ctx context.Context, sum, versionID string) error {
 }
 
 // StatOriginal implements ObjectStore.
-func (s *S3Store) StatOriginal(ctx context.Context, sum string) (ObjectInfo, error) {
+func (s *S3Store) StatOriginal(ctx context.Context, sum string) (_ ObjectInfo, err error) {
+	defer func() { err = markUnavailable(err) }()
 	if err := checkSum(sum); err != nil {
 		return ObjectInfo{}, err
 	}
-	oi, err := s.client.StatObject(ctx, s.cfg.Bucket, originalKey(sum), minio.StatObjectOptions{})
-	if isNotFound(err) {
-		return ObjectInfo{}, fmt.Errorf("original %s: %w", sum, ErrNotFound)
-	}
+	oi, err := s.lockedVersion(ctx, sum)
 	if err != nil {
-		return ObjectInfo{}, fmt.Errorf("stat original: %w", err)
+		return ObjectInfo{}, err
 	}
 	return s.info(sum, oi), nil
+}
+
+// lockedVersion describes the first version stored under an original's
+// key: the one PutOriginal wrote and locked. Object lock keeps that
+// version, but anyone allowed to write may still put a newer version on
+// the key or a delete marker over it; reading the first version means
+// neither can replace or hide the original.
+func (s *S3Store) lockedVersion(ctx context.Context, sum string) (minio.ObjectInfo, error) {
+	key := originalKey(sum)
+	var first minio.ObjectInfo
+	found := false
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the listing goroutine on an early return
+	// Versions of a key are listed newest first.
+	for v := range s.client.ListObjects(ctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: key, WithVersions: true}) {
+		if v.Err != nil {
+			if isNotFound(v.Err) {
+				break
+			}
+			return minio.ObjectInfo{}, fmt.Errorf("list versions of original: %w", v.Err)
+		}
+		if v.Key != key || v.IsDeleteMarker {
+			continue
+		}
+		if !found || !v.LastModified.After(first.LastModified) {
+			first, found = v, true
+		}
+	}
+	if !found {
+		return minio.ObjectInfo{}, fmt.Errorf("original %s: %w", sum, ErrNotFound)
+	}
+	oi, err := s.client.StatObject(ctx, s.cfg.Bucket, key, minio.StatObjectOptions{VersionID: first.VersionID})
+	if isNotFound(err) {
+		return minio.ObjectInfo{}, fmt.Errorf("original %s: %w", sum, ErrNotFound)
+	}
+	if err != nil {
+		return minio.ObjectInfo{}, fmt.Errorf("stat original: %w", err)
+	}
+	return oi, nil
 }
 
 func (s *S3Store) info(sum string, oi minio.ObjectInfo) ObjectInfo {
@@ -232,31 +272,33 @@ func (s *S3Store) info(sum string, oi minio.ObjectInfo) ObjectInfo {
 }
 
 // OpenOriginal implements ObjectStore.
-func (s *S3Store) OpenOriginal(ctx context.Context, sum string) (io.ReadCloser, ObjectInfo, error) {
-	info, err := s.StatOriginal(ctx, sum)
+func (s *S3Store) OpenOriginal(ctx context.Context, sum string) (_ io.ReadCloser, _ ObjectInfo, err error) {
+	defer func() { err = markUnavailable(err) }()
+	if err := checkSum(sum); err != nil {
+		return nil, ObjectInfo{}, err
+	}
+	oi, err := s.lockedVersion(ctx, sum)
 	if err != nil {
 		return nil, ObjectInfo{}, err
 	}
-	obj, err := s.client.GetObject(ctx, s.cfg.Bucket, originalKey(sum), minio.GetObjectOptions{})
+	obj, err := s.client.GetObject(ctx, s.cfg.Bucket, originalKey(sum), minio.GetObjectOptions{VersionID: oi.VersionID})
 	if err != nil {
 		return nil, ObjectInfo{}, fmt.Errorf("get original: %w", err)
 	}
-	return obj, info, nil
+	return obj, s.info(sum, oi), nil
 }
 
 // RemoveOriginal implements ObjectStore. It deletes the stored version
 // itself (a plain delete would only add a delete marker) and lets S3's
 // object lock refuse it.
-func (s *S3Store) RemoveOriginal(ctx context.Context, sum string) error {
+func (s *S3Store) RemoveOriginal(ctx context.Context, sum string) (err error) {
+	defer func() { err = markUnavailable(err) }()
 	if err := checkSum(sum); err != nil {
 		return err
 	}
-	oi, err := s.client.StatObject(ctx, s.cfg.Bucket, originalKey(sum), minio.StatObjectOptions{})
-	if isNotFound(err) {
-		return fmt.Errorf("original %s: %w", sum, ErrNotFound)
-	}
+	oi, err := s.lockedVersion(ctx, sum)
 	if err != nil {
-		return fmt.Errorf("stat original: %w", err)
+		return err
 	}
 	err = s.client.RemoveObject(ctx, s.cfg.Bucket, originalKey(sum), minio.RemoveObjectOptions{VersionID: oi.VersionID})
 	if err != nil {
@@ -271,15 +313,20 @@ func (s *S3Store) RemoveOriginal(ctx context.Context, sum string) error {
 }
 
 // SetLegalHold implements ObjectStore.
-func (s *S3Store) SetLegalHold(ctx context.Context, sum string, on bool) error {
-	if _, err := s.StatOriginal(ctx, sum); err != nil {
+func (s *S3Store) SetLegalHold(ctx context.Context, sum string, on bool) (err error) {
+	defer func() { err = markUnavailable(err) }()
+	if err := checkSum(sum); err != nil {
+		return err
+	}
+	oi, err := s.lockedVersion(ctx, sum)
+	if err != nil {
 		return err
 	}
 	status := minio.LegalHoldDisabled
 	if on {
 		status = minio.LegalHoldEnabled
 	}
-	err := s.client.PutObjectLegalHold(ctx, s.cfg.Bucket, originalKey(sum), minio.PutObjectLegalHoldOptions{Status: &status})
+	err = s.client.PutObjectLegalHold(ctx, s.cfg.Bucket, originalKey(sum), minio.PutObjectLegalHoldOptions{Status: &status, VersionID: oi.VersionID})
 	if err != nil {
 		return fmt.Errorf("set legal hold: %w", err)
 	}
@@ -287,11 +334,12 @@ func (s *S3Store) SetLegalHold(ctx context.Context, sum string, on bool) error {
 }
 
 // PutDerived implements ObjectStore.
-func (s *S3Store) PutDerived(ctx context.Context, key, contentType string, data []byte) error {
+func (s *S3Store) PutDerived(ctx context.Context, key, contentType string, data []byte) (err error) {
+	defer func() { err = markUnavailable(err) }()
 	if err := checkDerivedKey(key); err != nil {
 		return err
 	}
-	_, err := s.client.PutObject(ctx, s.derived, key, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{
+	_, err = s.client.PutObject(ctx, s.derived, key, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{
 		ContentType: contentType,
 		PartSize:    s.cfg.PartSize,
 	})
@@ -302,7 +350,8 @@ func (s *S3Store) PutDerived(ctx context.Context, key, contentType string, data 
 }
 
 // OpenDerived implements ObjectStore.
-func (s *S3Store) OpenDerived(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error) {
+func (s *S3Store) OpenDerived(ctx context.Context, key string) (_ io.ReadCloser, _ ObjectInfo, err error) {
+	defer func() { err = markUnavailable(err) }()
 	if err := checkDerivedKey(key); err != nil {
 		return nil, ObjectInfo{}, fmt.Errorf("%w: %w", err, ErrNotFound)
 	}
@@ -321,7 +370,8 @@ func (s *S3Store) OpenDerived(ctx context.Context, key string) (io.ReadCloser, O
 }
 
 // Check implements ObjectStore: the originals' bucket must answer.
-func (s *S3Store) Check(ctx context.Context) error {
+func (s *S3Store) Check(ctx context.Context) (err error) {
+	defer func() { err = markUnavailable(err) }()
 	if _, err := s.client.BucketExists(ctx, s.cfg.Bucket); err != nil {
 		return fmt.Errorf("s3 not reachable: %w", err)
 	}

@@ -3,12 +3,20 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/tutanak/tutanak/review"
+	"github.com/tutanak/tutanak/storage"
 )
+
+// RetryAfter is what a 503 tells clients to wait before trying again:
+// long enough not to hammer a store that is coming back, short enough for
+// an observer's phone to finish its upload the same minute.
+const RetryAfter = 5 * time.Second
 
 // Error is an API error: a status, a stable code, a message safe to show
 // (Turkish, with English) and the cause, which only goes to the log.
@@ -60,6 +68,10 @@ func toAPIError(err error) *Error {
 		return apiError(http.StatusForbidden, "forbidden", "Bu işlem için yetkiniz yok.", "You are not allowed to do this.", err)
 	case errors.Is(err, review.ErrNotFound):
 		return apiError(http.StatusNotFound, "not_found", "Bulunamadı.", "Not found.", err)
+	case errors.Is(err, storage.ErrUnavailable):
+		return apiError(http.StatusServiceUnavailable, "unavailable",
+			"Hizmet geçici olarak kullanılamıyor; lütfen biraz sonra yeniden deneyin.",
+			"The service is temporarily unavailable; please try again shortly.", err)
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusNotFound:
@@ -90,6 +102,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if c.Response().Committed {
 		return
+	}
+	if ae.Status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(RetryAfter/time.Second)))
 	}
 	if isPage(c) {
 		s.renderError(c, ae)

@@ -44,6 +44,7 @@ func commands() map[string]command {
 		"custody":       {"check the custody log (custody verify)", runCustody},
 		"upload":        {"upload a directory of sheets with their typed figures to a server and show the verdicts", runUpload},
 		"verify-bundle": {"check an evidence bundle offline (verify-bundle FILE.zip)", runVerifyBundle},
+		"loadgen":       {"load test a running server on this machine: uploads, drain, reconcile; one JSON line", runLoadgen},
 	}
 }
 
