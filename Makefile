@@ -9,7 +9,7 @@ BIN      := bin/tutanak
 DEMO_DIR ?= demo
 FORM     ?= cb-2023
 
-.PHONY: help demo test build deps deps-test vet bench eval train-digits clean
+.PHONY: help demo test build deps deps-test vet bench eval train-digits fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-14s %s\n", $$1, $$2}'
@@ -32,6 +32,10 @@ test: deps-test ## run all tests (starts PostgreSQL if it is down)
 	@$(GO) test -count=1 -timeout 40m ./...
 	@echo "== the service packages again under the race detector"
 	@$(GO) test -count=1 -race -timeout 30m ./storage/... ./review/... ./web/...
+	@scripts/fuzz.sh
+
+fuzz: deps ## run every fuzz target for a few seconds
+	@scripts/fuzz.sh
 
 bench: deps ## run the benchmarks (see BENCHMARKS.md)
 	@$(GO) test -run '^$$' -bench . -benchtime 10x ./ocr/...

@@ -28,6 +28,11 @@ const (
 	BundleExport   = "export.json"
 )
 
+// maxBundleBytes caps what VerifyBundle reads, so that a zip bomb cannot
+// take the memory of whoever checks it: a bundle holds one photo of at most
+// ocr.DefaultMaxBytes, PNG crops and small JSON and PDF files.
+const maxBundleBytes = 8 * ocr.DefaultMaxBytes
+
 // ErrBadBundle: the evidence bundle does not verify.
 var ErrBadBundle = errors.New("evidence bundle does not verify")
 
@@ -377,6 +382,16 @@ func VerifyBundle(r io.ReaderAt, size int64) (BundleReport, error) {
 	if err != nil {
 		return rep, fmt.Errorf("%w: not a zip: %w", ErrBadBundle, err)
 	}
+	// A few kilobytes of deflate can hold gigabytes: refuse by the sizes
+	// the zip declares, before reading any.
+	var declared uint64
+	for _, f := range zr.File {
+		declared += min(f.UncompressedSize64, maxBundleBytes+1)
+	}
+	if declared > maxBundleBytes {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("the files claim %d bytes, more than a bundle holds (%d)", declared, maxBundleBytes))
+		return rep, fmt.Errorf("%w: too large", ErrBadBundle)
+	}
 	contents := map[string][]byte{}
 	for _, f := range zr.File {
 		rc, err := f.Open()
@@ -384,7 +399,9 @@ func VerifyBundle(r io.ReaderAt, size int64) (BundleReport, error) {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", f.Name, err))
 			continue
 		}
-		data, err := io.ReadAll(rc) // checks the zip CRC-32 at the end
+		// The zip reader reads no more than the declared size and checks
+		// the CRC-32 at the end.
+		data, err := io.ReadAll(rc)
 		rc.Close()
 		if err != nil {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", f.Name, err))
@@ -435,6 +452,12 @@ func VerifyBundle(r io.ReaderAt, size int64) (BundleReport, error) {
 	} else if err := json.Unmarshal(raw, &exp); err != nil {
 		problem("%s: %v", BundleExport, err)
 	} else {
+		// The chain hash covers the entry's fields, not the file's bytes
+		// (JSON keys match in any case, spaces are free): only the
+		// encoding the export wrote is intact.
+		if canon, err := indentJSON(exp); err != nil || !bytes.Equal(canon, raw) {
+			problem("%s: not the bytes of the export entry", BundleExport)
+		}
 		checkEntry(&rep, exp)
 		if exp.Action != ActionExport || exp.SheetID != man.SheetID {
 			problem("%s: not the export of sheet %s", BundleExport, man.SheetID)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/storage"
 )
 
@@ -55,71 +56,12 @@ func (s *Service) ImportOfficial(ctx context.Context, u User, in OfficialImport)
 	if err != nil {
 		return OfficialImportResult{}, err
 	}
-	h := sha256.New()
-	r := csv.NewReader(io.TeeReader(in.CSV, h))
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
+	parsed, err := parseOfficialCSV(form, in.CSV, MaxOfficialRows)
 	if err != nil {
-		return OfficialImportResult{}, inputErr("bad_csv", "CSV başlığı okunamadı.", "The CSV header could not be read.")
+		return OfficialImportResult{}, err
 	}
-	header[0] = strings.TrimPrefix(header[0], "\ufeff") // spreadsheets add a BOM
-	if len(header) < 4 || header[0] != "il" || header[1] != "ilce" || header[2] != "sandik_no" {
-		return OfficialImportResult{}, inputErr("bad_header", "Başlık il,ilce,sandik_no ve form alanlarıyla başlamalı.",
-			"The header must be il,ilce,sandik_no followed by the form's fields.")
-	}
-	fields := header[3:]
-	for _, f := range fields {
-		if _, ok := form.Field(f); !ok {
-			return OfficialImportResult{}, inputErr("unknown_field", fmt.Sprintf("Formda %q alanı yok.", f), fmt.Sprintf("The form has no field %q.", f))
-		}
-	}
-	type row struct {
-		box    Box
-		counts map[string]int
-	}
-	var rows []row
-	seen := map[Box]bool{}
-	for line := 2; ; line++ {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		bad := func(tr, en string) error {
-			return inputErr("bad_row", fmt.Sprintf("Satır %d: %s", line, tr), fmt.Sprintf("Line %d: %s", line, en))
-		}
-		if err != nil {
-			return OfficialImportResult{}, bad("okunamadı.", "unreadable.")
-		}
-		if len(rec) != len(header) {
-			return OfficialImportResult{}, bad("sütun sayısı başlıkla aynı değil.", "the number of columns differs from the header.")
-		}
-		b := Box{Il: rec[0], Ilce: rec[1], SandikNo: rec[2]}.normalized()
-		if !b.complete() {
-			return OfficialImportResult{}, bad("il, ilçe ve sandık no gerekli.", "il, ilce and sandik_no are required.")
-		}
-		if seen[b] {
-			return OfficialImportResult{}, bad("sandık iki kez var.", "the box appears twice.")
-		}
-		seen[b] = true
-		counts := map[string]int{}
-		for i, f := range fields {
-			v := strings.TrimSpace(rec[3+i])
-			if v == "" {
-				// Not entered yet: absent, never zero.
-				continue
-			}
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 || n > MaxCount {
-				return OfficialImportResult{}, bad(fmt.Sprintf("%s geçerli bir sayı değil.", f), fmt.Sprintf("%s is not a valid figure.", f))
-			}
-			counts[f] = n
-		}
-		rows = append(rows, row{box: b, counts: counts})
-		if len(rows) > MaxOfficialRows {
-			return OfficialImportResult{}, bad("dosyada çok fazla sandık var.", "the file has too many boxes.")
-		}
-	}
-	out := OfficialImportResult{Form: form.ID, SHA256: hex.EncodeToString(h.Sum(nil)), Boxes: len(rows), Partial: in.Partial}
+	rows, fields := parsed.rows, parsed.fields
+	out := OfficialImportResult{Form: form.ID, SHA256: parsed.sha256, Boxes: len(rows), Partial: in.Partial}
 	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
 		now := s.clock()
 		out.ID, err = tx.InsertOfficialImport(ctx, storage.OfficialImport{Form: form.ID, Source: in.Source, SHA256: out.SHA256,
@@ -151,6 +93,96 @@ func (s *Service) ImportOfficial(ctx context.Context, u User, in OfficialImport)
 	}
 	s.log.InfoContext(ctx, "official import", "import_id", out.ID, "form", form.ID, "boxes", out.Boxes, "partial", in.Partial)
 	return out, nil
+}
+
+// officialRow is one box of an official results file: a figure left blank
+// (still being entered) is absent from counts, never zero.
+type officialRow struct {
+	box    Box
+	counts map[string]int
+}
+
+// officialCSV is an official results file parsed and checked against its form.
+type officialCSV struct {
+	// fields are the form's field ids in the file's column order.
+	fields []string
+	rows   []officialRow
+	// sha256 is the hex SHA-256 of every byte read, for the history.
+	sha256 string
+}
+
+// parseOfficialCSV reads an official results CSV for form, refusing more than
+// maxRows boxes. It stores nothing, so that it can be fuzzed alone; every
+// refusal is an *InputError.
+func parseOfficialCSV(form *ocr.Form, in io.Reader, maxRows int) (officialCSV, error) {
+	h := sha256.New()
+	r := csv.NewReader(io.TeeReader(in, h))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return officialCSV{}, inputErr("bad_csv", "CSV başlığı okunamadı.", "The CSV header could not be read.")
+	}
+	header[0] = strings.TrimPrefix(header[0], "\ufeff") // spreadsheets add a BOM
+	if len(header) < 4 || header[0] != "il" || header[1] != "ilce" || header[2] != "sandik_no" {
+		return officialCSV{}, inputErr("bad_header", "Başlık il,ilce,sandik_no ve form alanlarıyla başlamalı.",
+			"The header must be il,ilce,sandik_no followed by the form's fields.")
+	}
+	fields := header[3:]
+	columns := make(map[string]bool, len(fields))
+	for _, f := range fields {
+		if _, ok := form.Field(f); !ok {
+			return officialCSV{}, inputErr("unknown_field", fmt.Sprintf("Formda %q alanı yok.", f), fmt.Sprintf("The form has no field %q.", f))
+		}
+		// A second column for a field would silently overwrite the first
+		// and mark every box partial.
+		if columns[f] {
+			return officialCSV{}, inputErr("duplicate_field", fmt.Sprintf("%q sütunu iki kez var.", f), fmt.Sprintf("The column %q appears twice.", f))
+		}
+		columns[f] = true
+	}
+	var rows []officialRow
+	seen := map[Box]bool{}
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		bad := func(tr, en string) error {
+			return inputErr("bad_row", fmt.Sprintf("Satır %d: %s", line, tr), fmt.Sprintf("Line %d: %s", line, en))
+		}
+		if err != nil {
+			return officialCSV{}, bad("okunamadı.", "unreadable.")
+		}
+		if len(rec) != len(header) {
+			return officialCSV{}, bad("sütun sayısı başlıkla aynı değil.", "the number of columns differs from the header.")
+		}
+		b := Box{Il: rec[0], Ilce: rec[1], SandikNo: rec[2]}.normalized()
+		if !b.complete() {
+			return officialCSV{}, bad("il, ilçe ve sandık no gerekli.", "il, ilce and sandik_no are required.")
+		}
+		if seen[b] {
+			return officialCSV{}, bad("sandık iki kez var.", "the box appears twice.")
+		}
+		seen[b] = true
+		counts := map[string]int{}
+		for i, f := range fields {
+			v := strings.TrimSpace(rec[3+i])
+			if v == "" {
+				// Not entered yet: absent, never zero.
+				continue
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > MaxCount {
+				return officialCSV{}, bad(fmt.Sprintf("%s geçerli bir sayı değil.", f), fmt.Sprintf("%s is not a valid figure.", f))
+			}
+			counts[f] = n
+		}
+		rows = append(rows, officialRow{box: b, counts: counts})
+		if len(rows) > maxRows {
+			return officialCSV{}, bad("dosyada çok fazla sandık var.", "the file has too many boxes.")
+		}
+	}
+	return officialCSV{fields: fields, rows: rows, sha256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // Discrepancy is one field of one box where the official figure differs

@@ -55,74 +55,11 @@ func (s *Server) doUpload(c echo.Context) error {
 	// for a stalled client forever.
 	req.Body = &idleDeadlineReader{r: body, rc: rc, idle: s.cfg.IdleReadTimeout}
 
-	mr, err := req.MultipartReader()
+	in, err := s.readUpload(req)
 	if err != nil {
-		return errBadUpload("not_multipart", "İstek multipart/form-data olmalı.", "The request must be multipart/form-data.", err)
+		return err
 	}
-	var (
-		photo  *review.Photo
-		fields = map[string]string{}
-	)
-	defer func() {
-		if photo != nil {
-			os.Remove(photo.Path)
-		}
-	}()
-	for parts := 0; ; parts++ {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return readError(err)
-		}
-		if parts >= s.cfg.MaxParts {
-			return errBadUpload("too_many_parts", "İstekte çok fazla parça var.", "The request has too many parts.", nil)
-		}
-		name := p.FormName()
-		switch name {
-		case "image":
-			if photo != nil {
-				return errBadUpload("duplicate_part", "Birden fazla fotoğraf gönderildi.", "More than one image was sent.", nil)
-			}
-			photo, err = s.spool(p)
-			if err != nil {
-				return err
-			}
-		case "form", "il", "ilce", "sandik_no", "typed":
-			if _, dup := fields[name]; dup {
-				return errBadUpload("duplicate_part", fmt.Sprintf("%q iki kez gönderildi.", name), fmt.Sprintf("%q was sent twice.", name), nil)
-			}
-			v, err := io.ReadAll(io.LimitReader(p, s.cfg.MaxFieldBytes+1))
-			if err != nil {
-				return readError(err)
-			}
-			if int64(len(v)) > s.cfg.MaxFieldBytes {
-				return errBadUpload("part_too_large", fmt.Sprintf("%q alanı çok uzun.", name), fmt.Sprintf("The %q part is too long.", name), nil)
-			}
-			fields[name] = string(v)
-		default:
-			return errBadUpload("unknown_part", fmt.Sprintf("Bilinmeyen alan: %q.", name), fmt.Sprintf("Unknown part %q.", name), nil)
-		}
-		p.Close()
-	}
-	if photo == nil {
-		return errBadUpload("no_image", "Fotoğraf (image) eksik.", "The image part is missing.", nil)
-	}
-	if fields["form"] == "" {
-		return errBadUpload("no_form", "Form (form) eksik.", "The form part is missing.", nil)
-	}
-	in := review.Upload{Photo: *photo, Form: fields["form"],
-		Box: review.Box{Il: fields["il"], Ilce: fields["ilce"], SandikNo: fields["sandik_no"]}}
-	if t, ok := fields["typed"]; ok {
-		var tb typedBody
-		if err := json.Unmarshal([]byte(t), &tb); err != nil || tb.Counts == nil {
-			return errBadUpload("bad_typed", `"typed" {"counts":{…}} biçiminde JSON olmalı.`, `"typed" must be JSON like {"counts":{…}}.`, err)
-		}
-		if len(tb.Counts) > 0 {
-			in.Typed = tb.Counts // no figures at all is the same as no "typed" part
-		}
-	}
+	defer os.Remove(in.Photo.Path)
 	res, err := s.svc.Upload(ctx, currentUser(c), in)
 	if err != nil {
 		return err
@@ -134,6 +71,91 @@ func (s *Server) doUpload(c echo.Context) error {
 	}
 	s.metrics.uploads.WithLabelValues(outcome).Inc()
 	return c.JSON(status, res)
+}
+
+// readUpload reads a multipart upload into what the service takes: the photo
+// spooled to a temporary file, removed again on error, and the other parts.
+// It touches neither the store nor the database, so that it can be fuzzed
+// alone. Refused input is an *Error; only a failing temporary file is not.
+func (s *Server) readUpload(req *http.Request) (in review.Upload, err error) {
+	mr, err := req.MultipartReader()
+	if err != nil {
+		return review.Upload{}, errBadUpload("not_multipart", "İstek multipart/form-data olmalı.", "The request must be multipart/form-data.", err)
+	}
+	var (
+		photo  *review.Photo
+		fields = map[string]string{}
+	)
+	defer func() {
+		if err != nil && photo != nil {
+			os.Remove(photo.Path)
+		}
+	}()
+	for parts := 0; ; parts++ {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return review.Upload{}, readError(err)
+		}
+		if parts >= s.cfg.MaxParts {
+			return review.Upload{}, errBadUpload("too_many_parts", "İstekte çok fazla parça var.", "The request has too many parts.", nil)
+		}
+		name := p.FormName()
+		switch name {
+		case "image":
+			if photo != nil {
+				return review.Upload{}, errBadUpload("duplicate_part", "Birden fazla fotoğraf gönderildi.", "More than one image was sent.", nil)
+			}
+			photo, err = s.spool(p)
+			if err != nil {
+				return review.Upload{}, err
+			}
+		case "form", "il", "ilce", "sandik_no", "typed":
+			if _, dup := fields[name]; dup {
+				return review.Upload{}, errBadUpload("duplicate_part", fmt.Sprintf("%q iki kez gönderildi.", name), fmt.Sprintf("%q was sent twice.", name), nil)
+			}
+			v, err := io.ReadAll(io.LimitReader(p, s.cfg.MaxFieldBytes+1))
+			if err != nil {
+				return review.Upload{}, readError(err)
+			}
+			if int64(len(v)) > s.cfg.MaxFieldBytes {
+				return review.Upload{}, errBadUpload("part_too_large", fmt.Sprintf("%q alanı çok uzun.", name), fmt.Sprintf("The %q part is too long.", name), nil)
+			}
+			fields[name] = string(v)
+		default:
+			return review.Upload{}, errBadUpload("unknown_part", fmt.Sprintf("Bilinmeyen alan: %q.", name), fmt.Sprintf("Unknown part %q.", name), nil)
+		}
+		p.Close()
+	}
+	if photo == nil {
+		return review.Upload{}, errBadUpload("no_image", "Fotoğraf (image) eksik.", "The image part is missing.", nil)
+	}
+	if fields["form"] == "" {
+		return review.Upload{}, errBadUpload("no_form", "Form (form) eksik.", "The form part is missing.", nil)
+	}
+	in = review.Upload{Photo: *photo, Form: fields["form"],
+		Box: review.Box{Il: fields["il"], Ilce: fields["ilce"], SandikNo: fields["sandik_no"]}}
+	if t, ok := fields["typed"]; ok {
+		if in.Typed, err = parseTyped(t); err != nil {
+			return review.Upload{}, err
+		}
+	}
+	return in, nil
+}
+
+// parseTyped decodes the "typed" part, {"counts":{…}}. No figures at all is
+// the same as no "typed" part: nil. The service checks them against the form.
+func parseTyped(t string) (map[string]int, error) {
+	var tb typedBody
+	if err := json.Unmarshal([]byte(t), &tb); err != nil || tb.Counts == nil {
+		return nil, errBadUpload("bad_typed", `"typed" {"counts":{…}} biçiminde JSON olmalı.`, `"typed" must be JSON like {"counts":{…}}.`, err)
+	}
+	if len(tb.Counts) == 0 {
+		return nil, nil
+	}
+	return tb.Counts, nil
 }
 
 // readError turns a failed body read into the client's fault it usually is.

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every fuzz target of the module for a while each, one at a time, and
+# fails if any fails. A failing input lands in testdata/fuzz/<FuzzName>/ next
+# to its package: check it in once the bug is fixed.
+# Usage: scripts/fuzz.sh [FUZZTIME]   (default 5s, or $FUZZTIME)
+# FUZZPARALLEL sets the workers per target (default 1: CI machines are
+# shared); FUZZMINIMIZETIME bounds the minimising of each new input (default
+# 100x: large seeds such as an evidence bundle otherwise take the whole time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fuzztime=${1:-${FUZZTIME:-5s}}
+parallel=${FUZZPARALLEL:-1}
+minimize=${FUZZMINIMIZETIME:-100x}
+GO=${GO:-go}
+export OMP_THREAD_LIMIT=${OMP_THREAD_LIMIT:-1}
+
+# Every "func FuzzX(f *testing.F)" in a test file, as "dir name".
+targets=$(grep -rEo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\(f \*testing\.F\)' . |
+  sed -E 's#^\./(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*)\(.*#\1 \2#' | sort -u)
+if [ -z "$targets" ]; then
+  echo "fuzz: no fuzz targets found" >&2
+  exit 1
+fi
+
+failed=()
+while read -r dir name; do
+  echo "== fuzz $name ./$dir ($fuzztime)"
+  if ! $GO test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" \
+    -parallel "$parallel" "./$dir"; then
+    failed+=("$name (./$dir)")
+  fi
+done <<<"$targets"
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "fuzz: every target passed"
