@@ -360,3 +360,35 @@ func deadAddr(t *testing.T) string {
 }
 
 func slogDiscard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestS3RefusesPlantedOriginal: bytes put under an original's key before
+// the real upload (by anyone with write access) must not be adopted and
+// locked as the original.
+func TestS3RefusesPlantedOriginal(t *testing.T) {
+	ctx := context.Background()
+	cfg := storagetest.S3(t)
+	s, err := storage.NewS3Store(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("the sheet as photographed, uploaded second")
+	sum := digest(data)
+	key := sum[:2] + "/" + sum // where the store keeps originals
+	if _, err := s.Client().PutObject(ctx, cfg.Bucket, key, strings.NewReader("planted"), 7, minio.PutObjectOptions{ContentType: "image/png"}); err != nil {
+		t.Fatal(err)
+	}
+	info, existed, err := s.PutOriginal(ctx, sum, int64(len(data)), "image/png", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if existed || info.Key != key || info.RetainUntil.IsZero() {
+		t.Fatalf("put: existed %v, %+v; want a new locked original at %s", existed, info, key)
+	}
+	rc, _, err := s.OpenOriginal(ctx, sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := readAll(t, rc); !bytes.Equal(b, data) {
+		t.Fatalf("serves %q, want the uploaded original", b)
+	}
+}

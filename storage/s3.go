@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -148,18 +149,37 @@ func (s *S3Store) PutOriginal(ctx context.Context, sum string, size int64, conte
 	if err := checkSum(sum); err != nil {
 		return ObjectInfo{}, false, err
 	}
-	if oi, err := s.lockedVersion(ctx, sum); err == nil {
+	for attempt := 0; ; attempt++ {
+		oi, err := s.lockedVersion(ctx, sum)
+		if errors.Is(err, ErrNotFound) {
+			break
+		}
+		if attempt == 3 {
+			return ObjectInfo{}, false, fmt.Errorf("original %s: foreign objects keep appearing under its key: %w", sum, ErrDigestMismatch)
+		}
+		if err != nil {
+			return ObjectInfo{}, false, err
+		}
 		info := s.info(sum, oi)
-		if info.RetainUntil.IsZero() {
-			// A crash between upload and lock left it unlocked: lock it now.
+		if !info.RetainUntil.IsZero() {
+			return info, true, nil
+		}
+		// Unlocked: a crash between upload and lock, or bytes someone with
+		// write access put there first. Lock it only if it is this original.
+		got, err := s.versionSum(ctx, originalKey(sum), oi.VersionID)
+		if err != nil {
+			return ObjectInfo{}, false, err
+		}
+		if got == sum {
 			if err := s.lock(ctx, sum, oi.VersionID); err != nil {
 				return ObjectInfo{}, false, err
 			}
 			info, err = s.StatOriginal(ctx, sum)
+			return info, true, err
 		}
-		return info, true, err
-	} else if !errors.Is(err, ErrNotFound) {
-		return ObjectInfo{}, false, err
+		if err := s.client.RemoveObject(ctx, s.cfg.Bucket, originalKey(sum), minio.RemoveObjectOptions{VersionID: oi.VersionID}); err != nil {
+			return ObjectInfo{}, false, fmt.Errorf("remove foreign object under original %s: %w", sum, err)
+		}
 	}
 	key := originalKey(sum)
 	hr := newHashingReader(r)
@@ -189,6 +209,20 @@ func (s *S3Store) PutOriginal(ctx context.Context, sum string, size int64, conte
 	}
 	info, err := s.StatOriginal(ctx, sum)
 	return info, false, err
+}
+
+// versionSum hashes one stored version of an object under originals/.
+func (s *S3Store) versionSum(ctx context.Context, key, versionID string) (string, error) {
+	obj, err := s.client.GetObject(ctx, s.cfg.Bucket, key, minio.GetObjectOptions{VersionID: versionID})
+	if err != nil {
+		return "", fmt.Errorf("read stored original: %w", err)
+	}
+	defer obj.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, obj); err != nil {
+		return "", fmt.Errorf("hash stored original: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func (s *S3Store) lock(ctx context.Context, sum, versionID string) error {

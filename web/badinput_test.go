@@ -68,6 +68,7 @@ func TestBadInput(t *testing.T) {
 		{"field too long", observer, []part{form, {name: "il", data: bytes.Repeat([]byte("İ"), 1000)}, img(good)}, "", http.StatusBadRequest, "part_too_large"},
 		{"typed not json", observer, []part{form, {name: "typed", data: []byte("{")}, img(good)}, "", http.StatusBadRequest, "bad_typed"},
 		{"typed unknown field", observer, []part{form, {name: "typed", data: []byte(`{"counts":{"nope":1}}`)}, img(good)}, "", http.StatusBadRequest, "unknown_field"},
+		{"typed null", observer, []part{form, {name: "typed", data: []byte(`{"counts":{"aday_1":null}}`)}, img(good)}, "", http.StatusBadRequest, "bad_typed"},
 		{"typed negative", observer, []part{form, {name: "typed", data: []byte(`{"counts":{"aday_1":-4}}`)}, img(good)}, "", http.StatusBadRequest, "bad_count"},
 		{"lawyer cannot upload", lawyer, []part{form, img(good)}, "", http.StatusForbidden, "forbidden"},
 		{"observer of another province", a.token(t, "ankara-gözlemci", review.Observer, "Ankara"),

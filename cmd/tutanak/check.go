@@ -130,19 +130,29 @@ func readTyped(path string, form *ocr.Form) (map[string]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	var tf typedFile
+	// Pointers tell a null from a 0: a figure nobody typed is left out.
+	var tf struct {
+		Counts map[string]*int `json:"counts"`
+	}
 	if err := json.Unmarshal(data, &tf); err != nil {
 		return nil, fmt.Errorf("typed figures %s: %w", path, err)
 	}
-	for id, v := range tf.Counts {
-		if _, ok := form.Field(id); !ok {
-			return nil, fmt.Errorf("typed figures %s: unknown field %q", path, id)
-		}
-		if v < 0 {
-			return nil, fmt.Errorf("typed figures %s: %s is negative", path, id)
-		}
+	if tf.Counts == nil {
+		return nil, nil
 	}
-	return tf.Counts, nil
+	counts := make(map[string]int, len(tf.Counts))
+	for id, v := range tf.Counts {
+		switch _, ok := form.Field(id); {
+		case !ok:
+			return nil, fmt.Errorf("typed figures %s: unknown field %q", path, id)
+		case v == nil:
+			return nil, fmt.Errorf("typed figures %s: %s is null", path, id)
+		case *v < 0 || *v > review.MaxCount:
+			return nil, fmt.Errorf("typed figures %s: %s is %d, not a count (0–%d)", path, id, *v, review.MaxCount)
+		}
+		counts[id] = *v
+	}
+	return counts, nil
 }
 
 func writeDebug(dir string, form *ocr.Form, rd *ocr.Reading, res review.Result) error {

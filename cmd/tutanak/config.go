@@ -163,6 +163,10 @@ type serveConfig struct {
 	Listen string
 	// Workers is how many sheets are read at once. Defaults to storage.DefaultWorkers.
 	Workers int
+	// RescueAfter is when the job of a worker that died mid-sheet is run
+	// again by another. Defaults to storage.DefaultRescueAfter; at least
+	// storage.DefaultJobTimeout, or a slow sheet would be read twice.
+	RescueAfter time.Duration
 	// ShutdownTimeout bounds a graceful shutdown. Defaults to 30s.
 	ShutdownTimeout time.Duration
 	web             web.Config
@@ -171,6 +175,7 @@ type serveConfig struct {
 func (c *serveConfig) register(fs *flag.FlagSet, withHTTP bool) {
 	c.backend.register(fs)
 	fs.IntVar(&c.Workers, "workers", storage.DefaultWorkers, "OCR jobs run at once")
+	fs.DurationVar(&c.RescueAfter, "rescue-after", storage.DefaultRescueAfter, "rerun the job of a worker that died mid-sheet after this long")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "how long a graceful shutdown may take")
 	if !withHTTP {
 		return
@@ -188,6 +193,9 @@ func (c serveConfig) Validate() error {
 	errs := []error{c.backend.Validate(), c.web.Validate()}
 	if c.Workers < 1 {
 		errs = append(errs, errors.New("--workers must be at least 1"))
+	}
+	if c.RescueAfter < storage.DefaultJobTimeout {
+		errs = append(errs, fmt.Errorf("--rescue-after must be at least the job timeout (%s)", storage.DefaultJobTimeout))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("--shutdown-timeout must be positive"))

@@ -99,3 +99,36 @@ func TestBackendConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestServeConfig(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"defaults", nil, ""},
+		{"rescue after an hour", []string{"--rescue-after", "1h"}, ""},
+		{"rescue before a job may time out", []string{"--rescue-after", "1m"}, "--rescue-after must be at least"},
+		{"no workers", []string{"--workers", "0"}, "--workers must be at least 1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var cfg serveConfig
+			fs := newFlagSet("test", env{stderr: io.Discard})
+			cfg.register(fs, true)
+			if err := fs.Parse(c.args); err != nil {
+				t.Fatal(err)
+			}
+			err := cfg.Validate()
+			switch {
+			case c.wantErr == "" && err != nil:
+				t.Fatalf("Validate: %v", err)
+			case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
+				t.Fatalf("Validate = %v, want %q", err, c.wantErr)
+			}
+			if c.wantErr == "" && len(c.args) == 0 && cfg.RescueAfter != storage.DefaultRescueAfter {
+				t.Errorf("rescue after %s by default, want %s", cfg.RescueAfter, storage.DefaultRescueAfter)
+			}
+		})
+	}
+}

@@ -79,7 +79,7 @@ func startWorkers(ctx context.Context, b *backend, cfg serveConfig, log *slog.Lo
 	}
 	workers := river.NewWorkers()
 	review.NewOCRWorker(b.svc, reader).Register(workers)
-	q, err := b.db.StartWorkers(ctx, workers, storage.QueueConfig{Workers: cfg.Workers})
+	q, err := b.db.StartWorkers(ctx, workers, storage.QueueConfig{Workers: cfg.Workers, RescueAfter: cfg.RescueAfter})
 	if err != nil {
 		closeReader()
 		return nil, err
