@@ -11,14 +11,15 @@ import (
 
 // Floors of the reader and verifier on a fresh generated corpus of 40 sheets
 // (MNIST test-split handwriting). They sit just below what was measured when
-// they were set (fields 99.5% ordinary, 100% hard; every typed error caught;
-// no clean sheet flagged; headers 97.5%), so a regression fails CI. They are
+// they were last set (fields 99.8% ordinary, 100% hard; every typed error
+// caught; no clean sheet of 20 flagged; headers 97.5%), so a regression
+// fails CI: one more clean sheet flagged is allowed, two are not. They are
 // floors, not the targets: README gives both, measured on a larger corpus.
 const (
 	floorFieldsOrdinary = 0.99
-	floorFieldsHard     = 0.97
+	floorFieldsHard     = 0.98
 	floorErrorsCaught   = 1.0 // a missed typing error is the worst outcome
-	ceilCleanFlagged    = 0.10
+	ceilCleanFlagged    = 0.05
 	floorHeader         = 0.95
 )
 

@@ -30,7 +30,7 @@ const browser = await chromium.launchPersistentContext(userDataDir, {
   headless: true,
   args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
 });
-browser.setDefaultTimeout(30_000);
+browser.setDefaultTimeout(120_000); // bounds a hang; the reader under -race is slow
 
 try {
   const page = await browser.newPage();

@@ -14,7 +14,9 @@ const env = (k) => {
 };
 const base = env('BASE_URL');
 const shots = env('SCREENSHOTS');
-const timeout = 20_000;
+// Waits for the real reader, which under the race detector on a shared CI
+// machine can take a minute a sheet: they bound a hang, they time nothing.
+const timeout = 120_000;
 
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tutanak-chromium-'));
 const browser = await chromium.launchPersistentContext(userDataDir, {
