@@ -22,9 +22,9 @@ import (
 // photos with the real reader (Tesseract and the digit model): data entry, capture
 // → flagged → a lawyer's decisions by keyboard → evidence bundle download,
 // offline capture sent when the network returns, and a lawyer of another
-// province denied the sheet. Screenshots go to docs/screenshots. It fails,
-// never skips, without Chromium or the npm packages (`make test` installs
-// both through scripts/deps.sh).
+// province denied the sheet. With UPDATE_SCREENSHOTS=1 its screenshots
+// replace docs/screenshots. It fails, never skips, without Chromium or the
+// npm packages (`make test` installs both through scripts/deps.sh).
 func TestBrowser(t *testing.T) {
 	for _, need := range []string{"/usr/bin/chromium", "../tests/browser/node_modules/playwright-core/package.json"} {
 		if _, err := os.Stat(need); err != nil {
@@ -61,12 +61,14 @@ func TestBrowser(t *testing.T) {
 	if err := os.WriteFile(offline, photos[1], 0o600); err != nil {
 		t.Fatal(err)
 	}
-	shots, err := filepath.Abs("../docs/screenshots")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
+	// Screenshots refresh docs/screenshots only when asked, so that a test
+	// run leaves the checkout as it found it.
+	shots := t.TempDir()
+	if os.Getenv("UPDATE_SCREENSHOTS") != "" {
+		var err error
+		if shots, err = filepath.Abs("../docs/screenshots"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	bundle := filepath.Join(dir, "evidence.zip")
 	sheetOut := filepath.Join(dir, "sheet-id")
