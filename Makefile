@@ -38,7 +38,8 @@ fuzz: deps ## run every fuzz target for a few seconds
 	@scripts/fuzz.sh
 
 bench: deps ## run the benchmarks (see BENCHMARKS.md)
-	@$(GO) test -run '^$$' -bench . -benchtime 10x ./ocr/...
+	@$(GO) test -run '^$$' -bench . -benchtime 10x ./ocr/... ./review/...
+	@$(GO) test -run '^$$' -bench Upload -benchtime 200x ./web
 
 eval: build ## evaluate the reader on a fresh generated corpus (see README)
 	@rm -rf $(DEMO_DIR)/eval

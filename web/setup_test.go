@@ -59,12 +59,12 @@ func (decodingReader) Read(ctx context.Context, form *ocr.Form, data []byte) (*o
 
 type stack struct {
 	name string
-	open func(t *testing.T, log *slog.Logger) (*storage.DB, storage.ObjectStore)
+	open func(t testing.TB, log *slog.Logger) (*storage.DB, storage.ObjectStore)
 }
 
 func stacks() []stack {
 	return []stack{
-		{"sqlite+disk", func(t *testing.T, log *slog.Logger) (*storage.DB, storage.ObjectStore) {
+		{"sqlite+disk", func(t testing.TB, log *slog.Logger) (*storage.DB, storage.ObjectStore) {
 			dir := t.TempDir()
 			db, err := storage.OpenSQLite(context.Background(), filepath.Join(dir, "tutanak.db"), log)
 			if err != nil {
@@ -76,7 +76,7 @@ func stacks() []stack {
 			}
 			return db, store
 		}},
-		{"postgres+minio", func(t *testing.T, log *slog.Logger) (*storage.DB, storage.ObjectStore) {
+		{"postgres+minio", func(t testing.TB, log *slog.Logger) (*storage.DB, storage.ObjectStore) {
 			db, err := storage.OpenPostgres(context.Background(), storagetest.PostgresURL(t), log)
 			if err != nil {
 				t.Fatal(err)
@@ -100,12 +100,12 @@ type app struct {
 // setup starts the whole service on a real listener: database, store,
 // workers and the HTTP server with its production timeouts. Its OCR workers
 // use decodingReader; setupWith takes the reader.
-func setup(t *testing.T, st stack, cfg web.Config) app {
+func setup(t testing.TB, st stack, cfg web.Config) app {
 	t.Helper()
 	return setupWith(t, st, cfg, decodingReader{})
 }
 
-func setupWith(t *testing.T, st stack, cfg web.Config, reader review.SheetReader) app {
+func setupWith(t testing.TB, st stack, cfg web.Config, reader review.SheetReader) app {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, store := st.open(t, log)
@@ -136,7 +136,7 @@ func setupWith(t *testing.T, st stack, cfg web.Config, reader review.SheetReader
 	return app{url: "http://" + ln.Addr().String(), svc: svc, db: db, store: store}
 }
 
-func (a app) token(t *testing.T, name string, role review.Role, province string) string {
+func (a app) token(t testing.TB, name string, role review.Role, province string) string {
 	t.Helper()
 	_, token, err := a.svc.CreateUser(context.Background(), review.NewUser{Name: name, Role: role, Province: province})
 	if err != nil {
@@ -150,7 +150,7 @@ type part struct {
 	data           []byte
 }
 
-func multipartBody(t *testing.T, parts []part) (*bytes.Buffer, string) {
+func multipartBody(t testing.TB, parts []part) (*bytes.Buffer, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
@@ -172,7 +172,7 @@ func multipartBody(t *testing.T, parts []part) (*bytes.Buffer, string) {
 }
 
 // call sends a request and decodes a JSON answer into out (when not nil).
-func (a app) call(t *testing.T, token, method, path string, body io.Reader, ctype string, out any) *http.Response {
+func (a app) call(t testing.TB, token, method, path string, body io.Reader, ctype string, out any) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, a.url+path, body)
 	if err != nil {
@@ -203,7 +203,7 @@ func (a app) call(t *testing.T, token, method, path string, body io.Reader, ctyp
 	return resp
 }
 
-func (a app) upload(t *testing.T, token string, parts []part, out any) *http.Response {
+func (a app) upload(t testing.TB, token string, parts []part, out any) *http.Response {
 	t.Helper()
 	body, ctype := multipartBody(t, parts)
 	return a.call(t, token, http.MethodPost, "/api/v1/sheets", body, ctype, out)
@@ -260,7 +260,7 @@ type sample struct {
 func samples(t *testing.T, max int) []sample {
 	t.Helper()
 	out := []sample{drawnSample(t)}
-	dir := "/work/shared/samples/cb-2023"
+	dir := "../../shared/samples/cb-2023" // beside the checkout, when it is there
 	raw, err := os.ReadFile(filepath.Join(dir, "truth.json"))
 	if errors.Is(err, os.ErrNotExist) {
 		return out
