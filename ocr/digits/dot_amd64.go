@@ -8,12 +8,21 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func dotAVX2(a, b []float32) float32
 
-// fastDot returns the fastest dot product this CPU runs. Its sums round
-// differently from dot's, so training keeps dot: the weights file stays
-// reproducible bit for bit on any machine.
-func fastDot() func(a, b []float32) float32 {
+// axpyAVX2 is axpy with AVX2 and FMA. The caller guarantees len(y) >= len(x).
+//
+//go:noescape
+func axpyAVX2(alpha float32, x, y []float32)
+
+// fastKernels returns the fastest vector kernels this CPU runs. Their sums
+// round differently from the plain ones, so training keeps plainKernels:
+// the weights file stays reproducible bit for bit on any machine.
+func fastKernels() kernels {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		return func(a, b []float32) float32 { return dotAVX2(a, b[:len(a)]) }
+		return kernels{
+			dot:  func(a, b []float32) float32 { return dotAVX2(a, b[:len(a)]) },
+			axpy: func(alpha float32, x, y []float32) { axpyAVX2(alpha, x, y[:len(x)]) },
+			rows: true,
+		}
 	}
-	return dot
+	return plainKernels()
 }

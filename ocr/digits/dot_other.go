@@ -2,5 +2,5 @@
 
 package digits
 
-// fastDot returns dot: only amd64 has a vector version.
-func fastDot() func(a, b []float32) float32 { return dot }
+// fastKernels returns the plain kernels: only amd64 has vector ones.
+func fastKernels() kernels { return plainKernels() }

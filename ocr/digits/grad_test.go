@@ -20,7 +20,7 @@ func TestGradient(t *testing.T) {
 	const label = 7
 	a := new(acts)
 	gr := &grads{g: make([]float32, nParams)}
-	forward(p, &x, a, dot)
+	forward(p, &x, a, plainKernels())
 	backward(p, a, label, gr)
 
 	// pattern captures which relus fire and which pool inputs win: finite
@@ -31,7 +31,7 @@ func TestGradient(t *testing.T) {
 		h    [hidden]bool
 	}
 	loss := func() (float64, pattern) {
-		forward(p, &x, a, dot)
+		forward(p, &x, a, plainKernels())
 		var pt pattern
 		pt.arg1, pt.arg2 = a.arg1, a.arg2
 		for j, v := range a.h {

@@ -77,12 +77,25 @@ var embeddedWeights []byte
 // Model is the trained digit classifier. It is safe for concurrent use.
 type Model struct {
 	p       []float32
-	dot     func(a, b []float32) float32
+	k       kernels
 	scratch sync.Pool
 }
 
+// kernels are the vector operations forward runs on.
+type kernels struct {
+	dot  func(a, b []float32) float32
+	axpy func(alpha float32, x, y []float32)
+	// rows runs the first convolution as one axpy per weight over every
+	// position, which vector units do fast; otherwise one short dot
+	// product per channel and position, as training always did.
+	rows bool
+}
+
+// plainKernels are portable Go, used for training on every machine.
+func plainKernels() kernels { return kernels{dot: dot, axpy: axpy} }
+
 func newModel(p []float32) *Model {
-	m := &Model{p: p, dot: fastDot()}
+	m := &Model{p: p, k: fastKernels()}
 	m.scratch.New = func() any { return new(acts) }
 	return m
 }
@@ -148,7 +161,7 @@ func (m *Model) Probs(x *[Pixels]float32) [Classes]float32 {
 // probability that it is not one digit.
 func (m *Model) classify(x *[Pixels]float32) (digits [Classes]float32, rejected float32) {
 	a := m.scratch.Get().(*acts)
-	forward(m.p, x, a, m.dot)
+	forward(m.p, x, a, m.k)
 	rejected = a.prob[reject]
 	var sum float32
 	for k := range digits {
@@ -235,25 +248,51 @@ func maxPool2(in []float32, out []float32, arg []int32, c, side int) {
 	}
 }
 
-// forward runs the network on x; vdot is the dot product to use (dot for
+// forward runs the network on x with the given kernels (plainKernels for
 // training, the CPU's fastest for inference).
-func forward(p []float32, x *[Pixels]float32, a *acts, vdot func(a, b []float32) float32) {
-	// conv1 as im2col then one dot product per channel and position.
-	for y := 0; y < s1; y++ {
-		for xx := 0; xx < s1; xx++ {
-			c := a.col1[(y*s1+xx)*kk:]
-			for ky := 0; ky < kern; ky++ {
-				copy(c[ky*kern:ky*kern+kern], x[(y+ky)*Side+xx:])
+func forward(p []float32, x *[Pixels]float32, a *acts, k kernels) {
+	vdot := k.dot
+	w1, b1 := p[offW1:offB1], p[offB1:offW2]
+	if k.rows {
+		// conv1 as kk shifted copies of the image (col1 holds them, one row
+		// of n1 per tap), each added into every channel with its weight.
+		for ky := 0; ky < kern; ky++ {
+			for kx := 0; kx < kern; kx++ {
+				row := a.col1[(ky*kern+kx)*n1 : (ky*kern+kx+1)*n1]
+				for y := 0; y < s1; y++ {
+					copy(row[y*s1:(y+1)*s1], x[(y+ky)*Side+kx:])
+				}
 			}
 		}
-	}
-	w1, b1 := p[offW1:offB1], p[offB1:offW2]
-	for ch := 0; ch < c1; ch++ {
-		w := w1[ch*kk : ch*kk+kk]
-		out := a.a1[ch*n1 : ch*n1+n1]
-		for pos := range out {
-			v := b1[ch] + vdot(w, a.col1[pos*kk:pos*kk+kk])
-			out[pos] = max(v, 0)
+		for ch := 0; ch < c1; ch++ {
+			out := a.a1[ch*n1 : ch*n1+n1]
+			for pos := range out {
+				out[pos] = b1[ch]
+			}
+			for t := 0; t < kk; t++ {
+				k.axpy(w1[ch*kk+t], a.col1[t*n1:(t+1)*n1], out)
+			}
+			for pos, v := range out {
+				out[pos] = max(v, 0)
+			}
+		}
+	} else {
+		// conv1 as im2col then one dot product per channel and position.
+		for y := 0; y < s1; y++ {
+			for xx := 0; xx < s1; xx++ {
+				c := a.col1[(y*s1+xx)*kk:]
+				for ky := 0; ky < kern; ky++ {
+					copy(c[ky*kern:ky*kern+kern], x[(y+ky)*Side+xx:])
+				}
+			}
+		}
+		for ch := 0; ch < c1; ch++ {
+			w := w1[ch*kk : ch*kk+kk]
+			out := a.a1[ch*n1 : ch*n1+n1]
+			for pos := range out {
+				v := b1[ch] + vdot(w, a.col1[pos*kk:pos*kk+kk])
+				out[pos] = max(v, 0)
+			}
 		}
 	}
 	maxPool2(a.a1[:], a.p1[:], a.arg1[:], c1, s1)

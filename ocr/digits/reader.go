@@ -184,14 +184,38 @@ func (p *page) binarise() {
 	// chosen without them, since a dark line would pull Otsu's split above a
 	// faint blue pen.
 	p.threshold(float32(max(otsu(&hist)/2, minContrast)))
-	lines := p.findLines()
+	on := p.lineMask(p.findLines())
 	hist = [256]int{}
 	for i, c := range p.con {
-		if !p.onLine(lines, i) {
+		if !on[i] {
 			hist[min(int(c), 255)]++
 		}
 	}
 	p.threshold(float32(max(otsu(&hist), minContrast)))
+}
+
+// lineMask marks the pixels on the lines, with a margin for blur: walked
+// along each line rather than asking of every pixel whether a line is near.
+func (p *page) lineMask(lines []line) []bool {
+	on := make([]bool, p.w*p.h)
+	for _, l := range lines {
+		n, across := p.w, p.h
+		if !l.horizontal {
+			n, across = p.h, p.w
+		}
+		m := l.thick/2 + 2
+		for t := 0; t < n; t++ {
+			c := l.at(t)
+			for s := max(c-m, 0); s <= min(c+m, across-1); s++ {
+				if l.horizontal {
+					on[s*p.w+t] = true
+				} else {
+					on[t*p.w+s] = true
+				}
+			}
+		}
+	}
+	return on
 }
 
 func (p *page) threshold(t float32) {
@@ -201,21 +225,6 @@ func (p *page) threshold(t float32) {
 	for i, c := range p.con {
 		p.ink[i] = c >= t
 	}
-}
-
-// onLine reports whether pixel i lies on one of the lines, with a margin for blur.
-func (p *page) onLine(lines []line, i int) bool {
-	x, y := i%p.w, i/p.w
-	for _, l := range lines {
-		t, s := x, y
-		if !l.horizontal {
-			t, s = y, x
-		}
-		if abs(s-l.at(t)) <= l.thick/2+2 {
-			return true
-		}
-	}
-	return false
 }
 
 // paperLevel estimates the paper's grey level at every pixel from a bright
@@ -232,8 +241,7 @@ func (p *page) paperLevel() []float32 {
 			for y := j * side; y < min((j+1)*side, p.h); y++ {
 				vals = append(vals, p.grey[y*p.w+i*side:y*p.w+min((i+1)*side, p.w)]...)
 			}
-			slices.Sort(vals)
-			lv[j*bx+i] = vals[int(bgPercentile*float64(len(vals)-1))]
+			lv[j*bx+i] = nth(vals, int(bgPercentile*float64(len(vals)-1)))
 		}
 	}
 	// A block covered by a heavy stroke reads too dark; let the brighter
@@ -275,6 +283,39 @@ func (p *page) paperLevel() []float32 {
 		}
 	}
 	return out
+}
+
+// nth returns the k-th smallest of vs (what sorting would put at k),
+// reordering vs: a selection, since a full sort of every block cost more
+// than the rest of the reader.
+func nth(vs []float32, k int) float32 {
+	lo, hi := 0, len(vs)-1
+	for lo < hi {
+		pivot := vs[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for vs[i] < pivot {
+				i++
+			}
+			for vs[j] > pivot {
+				j--
+			}
+			if i <= j {
+				vs[i], vs[j] = vs[j], vs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return vs[k]
+		}
+	}
+	return vs[k]
 }
 
 // otsu returns the threshold that best separates the histogram in two classes.
@@ -365,17 +406,26 @@ func (p *page) findLine(horizontal bool, pos, lo, hi int) (line, bool) {
 	mid := (lo + hi) / 2
 	search := p.px(lineSearch)
 	best, bestCover := line{}, 0.0
+	// The pixel at (t, s) is ink[t*along+s*across]; rise[t] is the slope's
+	// part of line.at, so that s is computed exactly as at computes it.
+	along, across, span := 1, p.w, p.h
+	if !horizontal {
+		along, across, span = p.w, 1, p.w
+	}
+	rise := make([]float64, hi-lo)
 	for slope := -lineMaxSlope; slope <= lineMaxSlope+1e-9; slope += 0.005 {
+		for t := lo; t < hi; t++ {
+			rise[t-lo] = slope * float64(t-mid)
+		}
 		for c := pos - search; c <= pos+search; c++ {
-			l := line{horizontal: horizontal, pos: float64(c), slope: slope, mid: mid}
 			n := 0
 			for t := lo; t < hi; t++ {
-				if p.inkAt(horizontal, t, l.at(t)) {
+				if s := int(math.Round(float64(c) + rise[t-lo])); s >= 0 && s < span && t >= 0 && p.ink[t*along+s*across] {
 					n++
 				}
 			}
 			if cover := float64(n) / float64(hi-lo); cover > bestCover {
-				best, bestCover = l, cover
+				best, bestCover = line{horizontal: horizontal, pos: float64(c), slope: slope, mid: mid}, cover
 			}
 		}
 	}

@@ -176,7 +176,7 @@ func trainOn(ctx context.Context, cfg TrainConfig, train, val *Set, log *slog.Lo
 						} else {
 							x = base
 						}
-						forward(m.p, &x, a, dot)
+						forward(m.p, &x, a, plainKernels())
 						backward(m.p, a, label, gr)
 					}
 				}(workers[w], wacts[w], batch[lo:hi])
