@@ -60,11 +60,13 @@ try {
   const resp = await fetch(base + '/api/v1/sheets', { method: 'POST', body: form, headers: { Authorization: 'Bearer ' + env('TOKEN') } });
   if (resp.status !== 201) throw new Error(`upload: ${resp.status} ${await resp.text()}`);
 
-  // The verdict arrives as an event and the page redraws itself.
+  // The upload and then the verdict arrive as events and the page redraws
+  // itself each time: the box first counts as waiting, then as accepted.
   await page.waitForFunction(() => document.querySelector('#boxes')?.textContent.trim() === '1');
-  await page.waitForSelector('.legend .state-accepted');
-  const accepted = await page.textContent('.legend .state-accepted');
-  if (!accepted.includes('1 (100%)')) throw new Error(`accepted legend: ${accepted}`);
+  await page.waitForFunction(() => (document.querySelector('.legend .state-accepted')?.textContent || '').includes('1 (100%)'))
+    .catch(async (err) => {
+      throw new Error(`accepted legend: ${await page.textContent('.legend .state-accepted').catch(() => 'none')} (${err.message})`);
+    });
   if (!(await page.evaluate(() => window.notReloaded === true))) throw new Error('the page was reloaded');
   console.log('step: the new verdict shows without a reload');
   await shot(page, 'results.png');
