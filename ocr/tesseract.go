@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"log/slog"
 	"strings"
 	"unicode"
 
@@ -16,12 +17,15 @@ import (
 // safe for concurrent use, so it keeps a pool of them.
 type Tesseract struct {
 	pool chan *tessPair
+	// layout locates gosseract's handle and image for the leak-free read;
+	// nil reads through gosseract's Text.
+	layout *clientLayout
 }
 
 // tessPair is one handle for free text and one restricted to digits: switching
 // a handle's whitelist back and forth would cost a re-initialisation.
 type tessPair struct {
-	text, digits *gosseract.Client
+	text, digits *tessHandle
 }
 
 // TesseractConfig configures the printed-text reader.
@@ -30,6 +34,12 @@ type TesseractConfig struct {
 	Language string
 	// Handles is how many reads may run at once. Defaults to 1.
 	Handles int
+	// GosseractText reads through gosseract's Text, which leaks the text's C
+	// memory on every read (issue 7). Only for measuring that leak.
+	GosseractText bool
+	// Logger receives the warning when the leak-free read is unavailable.
+	// Defaults to discarding.
+	Logger *slog.Logger
 }
 
 // Defaults for TesseractConfig.
@@ -46,27 +56,47 @@ func NewTesseract(cfg TesseractConfig) (*Tesseract, error) {
 	if cfg.Handles <= 0 {
 		cfg.Handles = DefaultTesseractHandles
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	t := &Tesseract{pool: make(chan *tessPair, cfg.Handles)}
+	if !cfg.GosseractText {
+		layout, err := gosseractLayout()
+		if err != nil {
+			// A gosseract upgrade moved the fields: reads still work, and leak.
+			cfg.Logger.Warn("tesseract: leak-free text read unavailable, using gosseract's Text", "err", err)
+		} else {
+			t.layout = &layout
+		}
+	}
+	blank := encodePNG(image.NewGray(image.Rect(0, 0, 64, 32)))
 	for i := 0; i < cfg.Handles; i++ {
-		p := &tessPair{text: gosseract.NewClient(), digits: gosseract.NewClient()}
-		for _, c := range []*gosseract.Client{p.text, p.digits} {
-			if err := c.SetLanguage(cfg.Language); err != nil {
-				t.pool <- p
+		p := &tessPair{text: &tessHandle{c: gosseract.NewClient()}, digits: &tessHandle{c: gosseract.NewClient()}}
+		t.pool <- p
+		for _, h := range []*tessHandle{p.text, p.digits} {
+			if err := h.c.SetLanguage(cfg.Language); err != nil {
 				t.Close()
 				return nil, fmt.Errorf("tesseract language: %w", err)
 			}
 			// gosseract's SetPageSegMode before the lazy Init is lost when Init
 			// recreates the engine; variables are applied after Init.
-			_ = c.SetVariable("tessedit_pageseg_mode", "7") // a single text line
-			_ = c.DisableOutput()                           // Tesseract's diagnostics go to stderr otherwise
+			_ = h.c.SetVariable("tessedit_pageseg_mode", "7") // a single text line
+			_ = h.c.DisableOutput()                           // Tesseract's diagnostics go to stderr otherwise
 		}
-		_ = p.digits.SetWhitelist("0123456789")
-		t.pool <- p
-	}
-	// Initialise once now, so that a missing language pack fails at start, not on the first sheet.
-	if _, err := t.ReadLine(context.Background(), image.NewGray(image.Rect(0, 0, 64, 32)), false); err != nil {
-		t.Close()
-		return nil, fmt.Errorf("tesseract start: %w", err)
+		_ = p.digits.c.SetWhitelist("0123456789")
+		// Initialise every handle now, through gosseract: a missing language
+		// pack fails at start, not on the first sheet, and every later read
+		// can take the leak-free path.
+		for _, h := range []*tessHandle{p.text, p.digits} {
+			if err := h.c.SetImageFromBytes(blank); err != nil {
+				t.Close()
+				return nil, fmt.Errorf("tesseract start: %w", err)
+			}
+			if _, err := h.text(t.layout); err != nil {
+				t.Close()
+				return nil, fmt.Errorf("tesseract start: %w", err)
+			}
+		}
 	}
 	return t, nil
 }
@@ -76,8 +106,8 @@ func (t *Tesseract) Close() {
 	for {
 		select {
 		case p := <-t.pool:
-			p.text.Close()
-			p.digits.Close()
+			p.text.c.Close()
+			p.digits.c.Close()
 		default:
 			return
 		}
@@ -93,14 +123,14 @@ func (t *Tesseract) ReadLine(ctx context.Context, img *image.Gray, digitsOnly bo
 		return "", ctx.Err()
 	}
 	defer func() { t.pool <- p }()
-	c := p.text
+	h := p.text
 	if digitsOnly {
-		c = p.digits
+		h = p.digits
 	}
-	if err := c.SetImageFromBytes(encodePNG(img)); err != nil {
+	if err := h.c.SetImageFromBytes(encodePNG(img)); err != nil {
 		return "", fmt.Errorf("tesseract image: %w", err)
 	}
-	s, err := c.Text()
+	s, err := h.text(t.layout)
 	if err != nil {
 		return "", fmt.Errorf("tesseract text: %w", err)
 	}

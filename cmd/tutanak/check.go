@@ -36,7 +36,7 @@ func (rf *readerFlags) register(fs interface {
 
 // newReader builds the reader and returns a function that frees it.
 func newReader(rf readerFlags, keepPage bool, log *slog.Logger) (*ocr.Reader, func(), error) {
-	tess, err := ocr.NewTesseract(ocr.TesseractConfig{Handles: rf.handles})
+	tess, err := ocr.NewTesseract(ocr.TesseractConfig{Handles: rf.handles, Logger: log})
 	if err != nil {
 		return nil, nil, err
 	}

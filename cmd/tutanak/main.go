@@ -45,6 +45,7 @@ func commands() map[string]command {
 		"upload":        {"upload a directory of sheets with their typed figures to a server and show the verdicts", runUpload},
 		"verify-bundle": {"check an evidence bundle offline (verify-bundle FILE.zip)", runVerifyBundle},
 		"loadgen":       {"load test a running server on this machine: uploads, drain, reconcile; one JSON line", runLoadgen},
+		"soak":          {"run many checks in one process over a generated corpus and report memory (RSS)", runSoak},
 	}
 }
 

@@ -1,0 +1,113 @@
+package ocr
+
+/*
+#cgo LDFLAGS: -ltesseract -llept
+#include <malloc.h>
+#include <stdlib.h>
+#include <tesseract/capi.h>
+
+// tutanak_tess_text does what gosseract's Client.Text does on a handle that is
+// already initialised (tessbridge.cpp SetPixImage, then UTF8Text): set the
+// image, raise a resolution below 70 DPI to 70, recognise. The caller frees
+// the result with TessDeleteText, which gosseract never does.
+static char* tutanak_tess_text(void* api, void* pix) {
+	TessBaseAPI* h = (TessBaseAPI*)api;
+	TessBaseAPISetImage2(h, (struct Pix*)pix);
+	if (TessBaseAPIGetSourceYResolution(h) < 70) {
+		TessBaseAPISetSourceResolution(h, 70);
+	}
+	return TessBaseAPIGetUTF8Text(h);
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"unsafe"
+
+	"github.com/otiai10/gosseract/v2"
+)
+
+// errNoTessImage is returned by the leak-free read when the client holds no
+// image (Leptonica could not decode the bytes given to SetImageFromBytes).
+var errNoTessImage = errors.New("no image set")
+
+// clientLayout is where gosseract.Client keeps its TessBaseAPI handle and its
+// Pix image. gosseract's Text never frees the string Tesseract returns (about
+// 0.3 KB of heap a call once fragmentation is counted, issue 7), so the reader
+// calls Tesseract on gosseract's own handle and image and frees the string
+// itself; the fields are unexported, hence found by reflection.
+type clientLayout struct {
+	apiOff, pixOff uintptr
+}
+
+// gosseractLayout finds clientLayout in this build's gosseract.Client. It fails
+// when an upgrade renamed the fields or changed them from C pointers; the
+// reader then falls back to gosseract's Text.
+func gosseractLayout() (clientLayout, error) {
+	t := reflect.TypeFor[gosseract.Client]()
+	offset := func(name string) (uintptr, error) {
+		f, ok := t.FieldByName(name)
+		if !ok || len(f.Index) != 1 {
+			return 0, fmt.Errorf("gosseract.Client has no field %s", name)
+		}
+		if k := f.Type.Kind(); (k != reflect.UnsafePointer && k != reflect.Pointer) || f.Type.Size() != unsafe.Sizeof(uintptr(0)) {
+			return 0, fmt.Errorf("gosseract.Client.%s is %s, not a C pointer", name, f.Type)
+		}
+		return f.Offset, nil
+	}
+	api, err := offset("api")
+	if err != nil {
+		return clientLayout{}, err
+	}
+	pix, err := offset("pixImage")
+	if err != nil {
+		return clientLayout{}, err
+	}
+	return clientLayout{apiOff: api, pixOff: pix}, nil
+}
+
+// tessHandle is one gosseract client and whether it has been initialised.
+// gosseract initialises lazily in its first Text (language, variables), so
+// the first read of each handle goes through gosseract; nothing asks it to
+// re-initialise afterwards (the language is set once, at construction).
+type tessHandle struct {
+	c     *gosseract.Client
+	ready bool
+}
+
+// text reads the handle's current image. layout nil means gosseract's Text
+// (which leaks); otherwise, once the handle is ready, the leak-free read.
+func (h *tessHandle) text(layout *clientLayout) (string, error) {
+	if layout == nil || !h.ready {
+		s, err := h.c.Text()
+		if err != nil {
+			return "", err
+		}
+		h.ready = true
+		return s, nil
+	}
+	base := unsafe.Pointer(h.c)
+	api := *(*unsafe.Pointer)(unsafe.Add(base, layout.apiOff))
+	pix := *(*unsafe.Pointer)(unsafe.Add(base, layout.pixOff))
+	if api == nil || pix == nil {
+		return "", errNoTessImage
+	}
+	p := C.tutanak_tess_text(api, pix)
+	defer C.TessDeleteText(p)
+	s := C.GoString(p)
+	if h.c.Trim {
+		s = strings.Trim(s, "\n")
+	}
+	return s, nil
+}
+
+// cHeapBytes is the C heap in use (glibc's mallinfo2, all arenas), for the
+// memory test: RSS moves in pages and with fragmentation, this in bytes.
+func cHeapBytes() uint64 {
+	m := C.mallinfo2()
+	return uint64(m.uordblks) + uint64(m.hblkhd)
+}
