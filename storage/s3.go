@@ -3,7 +3,6 @@ package storage
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -218,11 +217,11 @@ func (s *S3Store) versionSum(ctx context.Context, key, versionID string) (string
 		return "", fmt.Errorf("read stored original: %w", err)
 	}
 	defer obj.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, obj); err != nil {
+	hr := newHashingReader(obj)
+	if _, err := io.Copy(io.Discard, hr); err != nil {
 		return "", fmt.Errorf("hash stored original: %w", err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hr.sum(), nil
 }
 
 func (s *S3Store) lock(ctx context.Context, sum, versionID string) error {
