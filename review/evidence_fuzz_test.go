@@ -5,23 +5,16 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tutanak/tutanak/review"
-	"github.com/tutanak/tutanak/storage"
 )
 
 // bundleSeed is a real evidence bundle, the fuzzers' reference: checked in so
@@ -34,88 +27,19 @@ var updateBundleSeed = flag.Bool("update-bundle-seed", false, "rewrite "+bundleS
 func exportBundle(t *testing.T) []byte {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := storage.OpenSQLite(ctx, filepath.Join(dir, "t.db"), log)
+	e := open(t, backends()[0], 0)
+	obs := e.user(t, "gözlemci", review.Observer, "")
+	legal := e.user(t, "hukuk", review.Legal, "")
+	res, err := e.svc.Upload(ctx, obs, review.Upload{Form: "cb-2023", Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "7"},
+		Photo: e.photo(t, []byte("a photographed sheet")), Typed: map[string]int{"aday_1": 84, "aday_2": 4}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	store, err := storage.NewDiskStore(filepath.Join(dir, "objects"), storage.Retention{Period: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := review.NewService(db, store, log)
-	obs, _, err := svc.CreateUser(ctx, review.NewUser{Name: "gözlemci", Role: review.Observer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	legal, _, err := svc.CreateUser(ctx, review.NewUser{Name: "hukuk", Role: review.Legal})
-	if err != nil {
-		t.Fatal(err)
-	}
-	photo := []byte("a photographed sheet")
-	sum := sha256.Sum256(photo)
-	spool := filepath.Join(dir, "photo")
-	if err := os.WriteFile(spool, photo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	res, err := svc.Upload(ctx, obs, review.Upload{Form: "cb-2023", Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "7"},
-		Photo: review.Photo{Path: spool, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(photo)), ContentType: "image/png"},
-		Typed: map[string]int{"aday_1": 84, "aday_2": 4}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := svc.Evidence(ctx, legal, res.ID)
+	b, err := e.svc.Evidence(ctx, legal, res.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b.Data
-}
-
-// bundleFiles returns a zip's file names in order and their contents.
-func bundleFiles(t testing.TB, data []byte) ([]string, map[string][]byte) {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	files := map[string][]byte{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, f.Name)
-		files[f.Name] = b
-	}
-	return names, files
-}
-
-// zipFiles writes files as a valid zip, as someone editing a bundle would.
-func zipFiles(t testing.TB, names []string, files map[string][]byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, n := range names {
-		w, err := zw.Create(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(files[n]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // readBundleSeed returns the checked-in bundle, which must verify.
@@ -140,8 +64,8 @@ func TestBundleSeed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want, _ := bundleFiles(t, fresh)
-	got, _ := bundleFiles(t, readBundleSeed(t))
+	want, _ := unzip(t, fresh)
+	got, _ := unzip(t, readBundleSeed(t))
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s has %v, a fresh export %v: rerun with -update-bundle-seed", bundleSeed, got, want)
 	}
@@ -150,7 +74,7 @@ func TestBundleSeed(t *testing.T) {
 // TestVerifyBundleRefusesZipBomb checks that files claiming more than a
 // bundle can hold are refused by their declared sizes, before any is read.
 func TestVerifyBundleRefusesZipBomb(t *testing.T) {
-	names, files := bundleFiles(t, readBundleSeed(t))
+	names, files := unzip(t, readBundleSeed(t))
 	tests := []struct {
 		name  string
 		sizes []uint64
@@ -217,7 +141,7 @@ func TestVerifyBundleRefusesZipBomb(t *testing.T) {
 // only when every file in it is byte for byte the reference's.
 func FuzzVerifyBundle(f *testing.F) {
 	ref := readBundleSeed(f)
-	refNames, refFiles := bundleFiles(f, ref)
+	refNames, refFiles := unzip(f, ref)
 	f.Add(ref)
 	f.Add(ref[:len(ref)-10])
 	f.Add([]byte{})
@@ -261,7 +185,7 @@ func FuzzVerifyBundle(f *testing.F) {
 		if err != nil {
 			return
 		}
-		names, files := bundleFiles(t, data)
+		names, files := unzip(t, data)
 		if len(names) != len(refNames) {
 			t.Fatalf("intact with files %v, the reference has %v", names, refNames)
 		}
@@ -279,7 +203,7 @@ func FuzzVerifyBundle(f *testing.F) {
 // must verify.
 func FuzzVerifyBundleEdit(f *testing.F) {
 	ref := readBundleSeed(f)
-	names, files := bundleFiles(f, ref)
+	names, files := unzip(f, ref)
 	for i := range names {
 		f.Add(uint8(i), uint32(5), byte(0x20), []byte(nil), false)
 		f.Add(uint8(i), uint32(2), byte(0), []byte(" "), false)
@@ -310,7 +234,7 @@ func FuzzVerifyBundleEdit(f *testing.F) {
 			changed = true
 		}
 		edited[name] = data
-		rep, err := verify(zipFiles(t, order, edited))
+		rep, err := verify(rezip(t, order, edited))
 		switch {
 		case changed && err == nil:
 			t.Fatalf("%s changed, yet the bundle verifies:\n%s", name, data)

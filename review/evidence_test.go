@@ -17,7 +17,7 @@ import (
 )
 
 // unzip returns a bundle's files in order.
-func unzip(t *testing.T, data []byte) ([]string, map[string][]byte) {
+func unzip(t testing.TB, data []byte) ([]string, map[string][]byte) {
 	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -42,7 +42,7 @@ func unzip(t *testing.T, data []byte) ([]string, map[string][]byte) {
 }
 
 // rezip writes files back as a valid zip, as someone editing a bundle would.
-func rezip(t *testing.T, names []string, files map[string][]byte) []byte {
+func rezip(t testing.TB, names []string, files map[string][]byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -51,7 +51,9 @@ func rezip(t *testing.T, names []string, files map[string][]byte) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(files[n])
+		if _, err := w.Write(files[n]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)

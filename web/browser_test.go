@@ -26,15 +26,6 @@ import (
 // replace docs/screenshots. It fails, never skips, without Chromium or the
 // npm packages (`make test` installs both through scripts/deps.sh).
 func TestBrowser(t *testing.T) {
-	for _, need := range []string{"/usr/bin/chromium", "../tests/browser/node_modules/playwright-core/package.json"} {
-		if _, err := os.Stat(need); err != nil {
-			t.Fatalf("%s: %v (run scripts/deps.sh test)", need, err)
-		}
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node: %v (run scripts/deps.sh test)", err)
-	}
 	a := setupWith(t, stacks()[0], web.Config{}, realReader(t))
 	for _, u := range []struct {
 		name     string
@@ -73,15 +64,8 @@ func TestBrowser(t *testing.T) {
 	bundle := filepath.Join(dir, "evidence.zip")
 	sheetOut := filepath.Join(dir, "sheet-id")
 
-	cmd := exec.Command(node, "flows.mjs")
-	cmd.Dir = "../tests/browser"
-	cmd.Env = append(os.Environ(), "BASE_URL="+strings.Replace(a.url, "127.0.0.1", "localhost", 1), "PHOTO="+photo, "OFFLINE_PHOTO="+offline,
+	runBrowserScript(t, "flows.mjs", a.url, "PHOTO="+photo, "OFFLINE_PHOTO="+offline,
 		"BUNDLE_OUT="+bundle, "SHEET_OUT="+sheetOut, "SCREENSHOTS="+shots)
-	out, err := cmd.CombinedOutput()
-	t.Logf("flows.mjs:\n%s", out)
-	if err != nil {
-		t.Fatalf("browser flows: %v", err)
-	}
 
 	id, err := os.ReadFile(sheetOut)
 	if err != nil {
@@ -106,6 +90,33 @@ func TestBrowser(t *testing.T) {
 	v, err := a.svc.Sheet(t.Context(), review.User{Role: review.Admin}, string(id))
 	if err != nil || !v.LegalHold {
 		t.Fatalf("legal hold from the page: %v", err)
+	}
+}
+
+// runBrowserScript runs tests/browser/script under Node (playwright-core
+// driving Debian's Chromium) against the server at baseURL, with env added
+// to its environment. It fails, never skips, without Chromium, Node or the
+// npm packages (`make test` installs them through scripts/deps.sh).
+func runBrowserScript(t *testing.T, script, baseURL string, env ...string) {
+	t.Helper()
+	for _, need := range []string{"/usr/bin/chromium", "../tests/browser/node_modules/playwright-core/package.json"} {
+		if _, err := os.Stat(need); err != nil {
+			t.Fatalf("%s: %v (run scripts/deps.sh test)", need, err)
+		}
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("node: %v (run scripts/deps.sh test)", err)
+	}
+	cmd := exec.Command(node, script)
+	cmd.Dir = "../tests/browser"
+	// localhost, not 127.0.0.1: the capture page's service worker needs a
+	// secure context, which Chromium grants localhost.
+	cmd.Env = append(append(os.Environ(), "BASE_URL="+strings.Replace(baseURL, "127.0.0.1", "localhost", 1)), env...)
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s:\n%s", script, out)
+	if err != nil {
+		t.Fatalf("%s in the browser: %v", script, err)
 	}
 }
 
