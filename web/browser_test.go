@@ -140,6 +140,13 @@ func realReader(t *testing.T) review.SheetReader {
 // MNIST test-split handwriting.
 func phonePhotos(t *testing.T, n int) [][]byte {
 	t.Helper()
+	return photosOfSize(t, n, [2]int{1536, 2048}, 1631)
+}
+
+// photosOfSize are n generated phone photos of size width×height, the same
+// for the same seed.
+func photosOfSize(t testing.TB, n int, size [2]int, seed int64) [][]byte {
+	t.Helper()
 	form, err := ocr.LoadForm("cb-2023")
 	if err != nil {
 		t.Fatal(err)
@@ -153,8 +160,8 @@ func phonePhotos(t *testing.T, n int) [][]byte {
 		t.Fatal(err)
 	}
 	cfg := synth.DefaultConfig()
-	cfg.Seed, cfg.ScanShare, cfg.HardShare = 1631, 0, 0
-	cfg.Sizes = [][2]int{{1536, 2048}}
+	cfg.Seed, cfg.ScanShare, cfg.HardShare = seed, 0, 0
+	cfg.Sizes = [][2]int{size}
 	g, err := synth.NewGenerator(form, hand, cfg)
 	if err != nil {
 		t.Fatal(err)

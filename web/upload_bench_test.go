@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tutanak/tutanak/ocr"
-	"github.com/tutanak/tutanak/ocr/synth"
 	"github.com/tutanak/tutanak/review"
 	"github.com/tutanak/tutanak/web"
 )
@@ -23,7 +21,7 @@ import (
 //
 //	go test ./web -run '^$' -bench Upload -benchtime 200x
 func BenchmarkUpload(b *testing.B) {
-	photo := twelveMegapixelPhoto(b)
+	photo := photosOfSize(b, 1, [2]int{3000, 4000}, 12)[0] // 12 megapixels, 3.6 MB
 	for _, st := range stacks() {
 		b.Run(st.name, func(b *testing.B) {
 			a := setup(b, st, web.Config{})
@@ -51,35 +49,6 @@ func BenchmarkUpload(b *testing.B) {
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "uploads/s")
 		})
 	}
-}
-
-// twelveMegapixelPhoto is one generated 3000×4000 phone photo of a sheet.
-func twelveMegapixelPhoto(b *testing.B) []byte {
-	b.Helper()
-	form, err := ocr.LoadForm("cb-2023")
-	if err != nil {
-		b.Fatal(err)
-	}
-	dir, err := synth.MNISTDir()
-	if err != nil {
-		b.Fatal(err)
-	}
-	hand, err := synth.NewMNISTDigits(dir, synth.SplitTest)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := synth.DefaultConfig()
-	cfg.Seed, cfg.ScanShare, cfg.HardShare = 12, 0, 0
-	cfg.Sizes = [][2]int{{3000, 4000}}
-	g, err := synth.NewGenerator(form, hand, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	data, _, err := g.Sheet(0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return data
 }
 
 // withComment returns the JPEG with a comment segment naming upload n after
