@@ -25,10 +25,23 @@ fi
 failed=()
 while read -r dir name; do
   echo "== fuzz $name ./$dir ($fuzztime)"
-  if ! $GO test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" \
-    -parallel "$parallel" "./$dir"; then
+  # Go's fuzzer can end a run with "context deadline exceeded" when the time
+  # runs out in the middle of an input; it found nothing (a real failure
+  # writes its input under testdata/fuzz), so such a run is tried once more.
+  for try in 1 2; do
+    if out=$($GO test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" \
+      -parallel "$parallel" "./$dir" 2>&1); then
+      echo "$out"
+      break
+    fi
+    echo "$out"
+    if [ "$try" = 1 ] && grep -q "context deadline exceeded" <<<"$out" && ! grep -q "Failing input written" <<<"$out"; then
+      echo "fuzz: $name stopped mid-input at the deadline, running it again"
+      continue
+    fi
     failed+=("$name (./$dir)")
-  fi
+    break
+  done
 done <<<"$targets"
 
 if [ ${#failed[@]} -gt 0 ]; then
