@@ -141,15 +141,12 @@ func FuzzCheckTyped(f *testing.F) {
 		f.Add(s)
 	}
 	form := loadFuzzForm(f)
-	var s *Service // checkTyped uses nothing of the service
 	f.Fuzz(func(t *testing.T, body string) {
-		var tb struct {
-			Counts map[string]int `json:"counts"`
-		}
+		var tb TypedFigures
 		if json.Unmarshal([]byte(body), &tb) != nil {
 			return
 		}
-		err := s.checkTyped(form, tb.Counts)
+		err := CheckTyped(form, tb.Counts)
 		var unknown, bad bool
 		for id, v := range tb.Counts {
 			_, ok := form.Field(id)

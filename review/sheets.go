@@ -24,10 +24,6 @@ const (
 	StatusProcessing = "processing"
 )
 
-// MaxCount is the largest figure accepted for a field: no ballot box has
-// more voters.
-const MaxCount = 100_000
-
 // Box identifies a ballot box.
 type Box struct {
 	Il       string `json:"il"`
@@ -83,18 +79,6 @@ func (OCRArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-func (s *Service) checkTyped(form *ocr.Form, typed map[string]int) error {
-	for id, v := range typed {
-		if _, ok := form.Field(id); !ok {
-			return inputErr("unknown_field", fmt.Sprintf("Formda %q alanı yok.", id), fmt.Sprintf("The form has no field %q.", id))
-		}
-		if v < 0 || v > MaxCount {
-			return inputErr("bad_count", fmt.Sprintf("%s için %d geçersiz.", id, v), fmt.Sprintf("%d is not a valid count for %s.", v, id))
-		}
-	}
-	return nil
-}
-
 // Upload stores an original and its sheet record and queues the reading.
 // It answers only once both are durable. The same bytes again return the
 // existing sheet (Created false); typed figures sent with them are applied.
@@ -111,7 +95,7 @@ func (s *Service) Upload(ctx context.Context, u User, in Upload) (UploadResult, 
 		return UploadResult{}, fmt.Errorf("upload for %s by a user of %s: %w", box.Il, u.Province, ErrForbidden)
 	}
 	if in.Typed != nil {
-		if err := s.checkTyped(form, in.Typed); err != nil {
+		if err := CheckTyped(form, in.Typed); err != nil {
 			return UploadResult{}, err
 		}
 	}
@@ -229,7 +213,7 @@ func (s *Service) SetTyped(ctx context.Context, u User, id string, typed map[str
 		if err != nil {
 			return err
 		}
-		if err := s.checkTyped(form, typed); err != nil {
+		if err := CheckTyped(form, typed); err != nil {
 			return err
 		}
 		now := s.clock()
@@ -278,7 +262,7 @@ func (s *Service) SetBoxTyped(ctx context.Context, u User, in BoxTyped) ([]strin
 	if in.Counts == nil {
 		return nil, inputErr("no_counts", "Sayılar eksik.", "The counts are missing.")
 	}
-	if err := s.checkTyped(form, in.Counts); err != nil {
+	if err := CheckTyped(form, in.Counts); err != nil {
 		return nil, err
 	}
 	counts, _ := json.Marshal(in.Counts)

@@ -199,38 +199,102 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 	return res
 }
 
-// pinnedByRule finds an equality rule that holds on the typed figures and
-// whose every other figure the photo supports well: then the typed figure of
-// field is what the photo's other figures imply. A typing error that keeps an
-// equality true must change two of its figures, and then neither is pinned.
+// pinnedByRule finds rules that fix the typed figure of field from other
+// figures the photo supports well: then it is what those figures imply.
+// Either an equality that holds on the typed figures, or two inequalities
+// that hold it from both sides (envelopes at least the votes counted and at
+// most the voters: when those two are equal, so are the envelopes). A typing
+// error that keeps an equality true, or stays within such bounds, must
+// change two figures, and then neither is pinned. It returns the rules' text.
 func pinnedByRule(form *ocr.Form, fields []fieldModel, typed map[string]int, field string, pol Policy) (string, bool) {
 	model := make(map[string]fieldModel, len(fields))
 	for _, fm := range fields {
 		model[fm.id] = fm
 	}
-	for _, r := range form.Rules {
-		if r.Op != ocr.OpEq {
-			continue
-		}
-		if holds, ok := r.Holds(typed); !ok || !holds {
-			continue
-		}
-		in, others := false, true
+	// supported reports whether every figure of r but field was typed and
+	// is well supported by the photo, and returns field's coefficient in r.
+	supported := func(r ocr.Rule) (coef int, ok bool) {
 		for _, t := range r.Terms {
 			if t.Field == field {
-				in = true
+				coef += t.Coef
 				continue
 			}
+			v, typedToo := typed[t.Field]
 			fm := model[t.Field]
-			if !fm.readable || fm.posterior(typed[t.Field]) < pol.MinPinSupport {
-				others = false
+			if !typedToo || !fm.readable || fm.posterior(v) < pol.MinPinSupport {
+				return 0, false
 			}
 		}
-		if in && others {
+		return coef, coef != 0
+	}
+	v, ok := typed[field]
+	if !ok {
+		return "", false
+	}
+	var lower, upper *bound
+	for _, r := range form.Rules {
+		coef, ok := supported(r)
+		if !ok {
+			continue
+		}
+		if holds, _ := r.Holds(typed); !holds {
+			continue
+		}
+		if r.Op == ocr.OpEq {
 			return r.Text, true
 		}
+		// rest is the rule's slack without field: coef·v + rest op 0.
+		rest := r.Const
+		for _, t := range r.Terms {
+			if t.Field != field {
+				rest += t.Coef * typed[t.Field]
+			}
+		}
+		lo, hi, ok := ruleBounds(coef, rest, r.Op)
+		if !ok {
+			continue
+		}
+		if lo != nil && (lower == nil || *lo > lower.v) {
+			lower = &bound{*lo, r.Text}
+		}
+		if hi != nil && (upper == nil || *hi < upper.v) {
+			upper = &bound{*hi, r.Text}
+		}
+	}
+	if lower != nil && upper != nil && lower.v == v && upper.v == v {
+		return lower.rule + "; " + upper.rule, true
 	}
 	return "", false
+}
+
+// bound is a limit on a field's value and the rule that sets it.
+type bound struct {
+	v    int
+	rule string
+}
+
+// ruleBounds solves coef·v + rest op 0 for v: the least or greatest value
+// it allows (nil where unbounded); ok is false when no integer solves it
+// exactly enough to bound (a coefficient other than ±1).
+func ruleBounds(coef, rest int, op ocr.Op) (lo, hi *int, ok bool) {
+	if coef != 1 && coef != -1 {
+		return nil, nil, false
+	}
+	// With coef ±1: v op' -rest·coef, where op' flips for coef -1.
+	x := -rest * coef
+	switch {
+	case op == ocr.OpLe && coef > 0, op == ocr.OpGe && coef < 0:
+		return nil, &x, true
+	case op == ocr.OpGe && coef > 0, op == ocr.OpLe && coef < 0:
+		return &x, nil, true
+	case op == ocr.OpLt && coef > 0, op == ocr.OpGt && coef < 0:
+		y := x - 1
+		return nil, &y, true
+	case op == ocr.OpGt && coef > 0, op == ocr.OpLt && coef < 0:
+		y := x + 1
+		return &y, nil, true
+	}
+	return nil, nil, false
 }
 
 // equalityThrough names an equality rule with field in it that holds on values.
@@ -281,10 +345,19 @@ func newFieldModel(id string, n ocr.Number) fieldModel {
 	}
 	fm.readable = true
 	fm.cands = beam(n.Digits, topK)
-	// The best reading with a 1 the reader may have missed, anywhere in it.
+	// The best reading with a 1 the reader may have missed, anywhere in it,
+	// and, from three digits up, with a digit it may have made of a stray
+	// mark or a broken stroke: then the form's rules can bring the written
+	// figure back. A two-digit reading cut to one digit would fit the sums
+	// too easily (10 as 0), balancing a rule with the wrong field.
 	if top := strconv.Itoa(fm.cands[0].v); len(top) == len(n.Digits) {
 		for at := 0; at <= len(top); at++ {
 			if v, err := strconv.Atoi(top[:at] + "1" + top[at:]); err == nil && v <= maxValue && !hasCand(fm.cands, v) {
+				fm.cands = append(fm.cands, cand{v: v})
+			}
+		}
+		for at := 0; at < len(top) && len(top) > 2; at++ {
+			if v, err := strconv.Atoi(top[:at] + top[at+1:]); err == nil && !hasCand(fm.cands, v) {
 				fm.cands = append(fm.cands, cand{v: v})
 			}
 		}

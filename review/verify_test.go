@@ -101,6 +101,23 @@ func TestVerify(t *testing.T) {
 			rd.Fields["aday_1"] = ocr.FieldReading{Number: written(184, 0.999)} // 104 misread
 			return rd
 		}(), typed: with(truth, "aday_1", 114, "aday_3", 123), verdict: Flagged, mismatch: []string{"aday_1", "aday_3"}},
+		{name: "stray mark read as an extra digit, the rules bring the figure back", reading: func() *ocr.Reading {
+			rd := readingOf(truth, 0.98)
+			rd.Fields["sandiktan_cikan_zarf"] = ocr.FieldReading{Number: written(2600, 0.999)} // 260 with a stray 0
+			return rd
+		}(), typed: truth, verdict: Verified, read: map[string]int{"sandiktan_cikan_zarf": 260}},
+		{name: "misread envelopes held from both sides by well-read figures", reading: func() *ocr.Reading {
+			rd := readingOf(truth, 0.98)
+			rd.Fields["sandiktan_cikan_zarf"] = ocr.FieldReading{Number: written(26, 0.999)} // the 0 lost
+			return rd
+		}(), typed: truth, verdict: Verified},
+		{name: "misread envelopes between bounds that differ", reading: func() *ocr.Reading {
+			rd := readingOf(with(truth, "gecersiz_oy", 7, "sandiktan_cikan_zarf", 259), 0.98)
+			rd.Fields["sandiktan_cikan_zarf"] = ocr.FieldReading{Number: written(25, 0.999)} // the 9 lost
+			return rd
+		}(), typed: with(truth, "gecersiz_oy", 7, "sandiktan_cikan_zarf", 259), verdict: Flagged, mismatch: []string{"sandiktan_cikan_zarf"}},
+		{name: "mistyped envelopes are not held by the bounds", reading: readingOf(truth, 0.98),
+			typed: with(truth, "sandiktan_cikan_zarf", 206), verdict: Flagged, mismatch: []string{"sandiktan_cikan_zarf"}},
 		{name: "field unreadable", reading: func() *ocr.Reading {
 			rd := readingOf(truth, 0.98)
 			rd.Fields["aday_2"] = ocr.FieldReading{}
@@ -152,6 +169,10 @@ func TestVerify(t *testing.T) {
 			}
 			if tt.name == "poorly read figure pinned by a rule of well-read figures" && res.Fields["gecerli_oy"].VerifiedBy == "" {
 				t.Error("gecerli_oy verified without naming the rule that vouches for it")
+			}
+			if by := res.Fields["sandiktan_cikan_zarf"].VerifiedBy; tt.name == "misread envelopes held from both sides by well-read figures" &&
+				by != "gecerli_oy + gecersiz_oy <= sandiktan_cikan_zarf; sandiktan_cikan_zarf <= oy_kullanan_toplam" {
+				t.Errorf("sandiktan_cikan_zarf verified by %q, want both rules that hold it", by)
 			}
 			if tt.verdict == Flagged {
 				for _, r := range res.Reasons {

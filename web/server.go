@@ -275,38 +275,8 @@ func decodeJSON(c echo.Context, v any) error {
 	return nil
 }
 
-// typedBody is the JSON of typed figures: {"counts": {"field": n, …}}.
-type typedBody struct {
-	Counts typedCounts `json:"counts"`
-}
-
-// typedCounts are typed figures by field id. A null is refused rather than
-// read as 0: a figure nobody typed is left out, never typed as zero.
-type typedCounts map[string]int
-
-// UnmarshalJSON refuses null figures.
-func (t *typedCounts) UnmarshalJSON(data []byte) error {
-	var raw map[string]*int
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return err
-	}
-	if raw == nil {
-		*t = nil
-		return nil
-	}
-	out := make(typedCounts, len(raw))
-	for id, v := range raw {
-		if v == nil {
-			return fmt.Errorf("typed figure %q is null", id)
-		}
-		out[id] = *v
-	}
-	*t = out
-	return nil
-}
-
 func (s *Server) putSheetTyped(c echo.Context) error {
-	var body typedBody
+	var body review.TypedFigures
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}

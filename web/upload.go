@@ -148,7 +148,7 @@ func (s *Server) readUpload(req *http.Request) (in review.Upload, err error) {
 // parseTyped decodes the "typed" part, {"counts":{…}}. No figures at all is
 // the same as no "typed" part: nil. The service checks them against the form.
 func parseTyped(t string) (map[string]int, error) {
-	var tb typedBody
+	var tb review.TypedFigures
 	if err := json.Unmarshal([]byte(t), &tb); err != nil || tb.Counts == nil {
 		return nil, errBadUpload("bad_typed", `"typed" {"counts":{…}} biçiminde JSON olmalı.`, `"typed" must be JSON like {"counts":{…}}.`, err)
 	}

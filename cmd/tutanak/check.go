@@ -130,29 +130,17 @@ func readTyped(path string, form *ocr.Form) (map[string]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Pointers tell a null from a 0: a figure nobody typed is left out.
-	var tf struct {
-		Counts map[string]*int `json:"counts"`
-	}
+	var tf review.TypedFigures
 	if err := json.Unmarshal(data, &tf); err != nil {
+		return nil, fmt.Errorf("typed figures %s: %w", path, err)
+	}
+	if err := review.CheckTyped(form, tf.Counts); err != nil {
 		return nil, fmt.Errorf("typed figures %s: %w", path, err)
 	}
 	if tf.Counts == nil {
 		return nil, nil
 	}
-	counts := make(map[string]int, len(tf.Counts))
-	for id, v := range tf.Counts {
-		switch _, ok := form.Field(id); {
-		case !ok:
-			return nil, fmt.Errorf("typed figures %s: unknown field %q", path, id)
-		case v == nil:
-			return nil, fmt.Errorf("typed figures %s: %s is null", path, id)
-		case *v < 0 || *v > review.MaxCount:
-			return nil, fmt.Errorf("typed figures %s: %s is %d, not a count (0–%d)", path, id, *v, review.MaxCount)
-		}
-		counts[id] = *v
-	}
-	return counts, nil
+	return tf.Counts, nil
 }
 
 func writeDebug(dir string, form *ocr.Form, rd *ocr.Reading, res review.Result) error {

@@ -37,7 +37,11 @@ func TestLineMask(t *testing.T) {
 		{horizontal: false, pos: 3, slope: 0.1, mid: 20, thick: 4},
 		{horizontal: false, pos: 88, slope: 0, mid: 20, thick: 1},
 	}
-	on := p.lineMask(lines)
+	var borders [4]border
+	for i, l := range lines {
+		borders[i] = border{line: l, ok: true}
+	}
+	on := p.lineMask(borders)
 	for i := range on {
 		x, y := i%p.w, i/p.w
 		want := false

@@ -24,6 +24,7 @@ const (
 	minContrast    = 28   // grey levels below the paper that can count as ink
 	lineSearch     = 10   // px either side of a printed line's expected place
 	lineMaxSlope   = 0.03 // rise per px; the page is rectified, lines are near level
+	lineNear       = 3    // px either side of a border found before, searched again
 	lineMinCover   = 0.45 // share of a line's length that must be ink
 	alongLine      = 16   // px of a stroke lying on a line before it is kept whole
 	speckArea      = 14   // px; smaller components are noise
@@ -151,6 +152,10 @@ type page struct {
 	// top and bottom are the cell's printed borders where found.
 	top, bottom       line
 	hasTop, hasBottom bool
+	// borders are the ones binarise found at its first, lower threshold;
+	// linesAbove says the final threshold is not lower than that one.
+	borders    [4]border
+	linesAbove bool
 }
 
 func newPage(crop *image.Gray, cell image.Rectangle) *page {
@@ -183,22 +188,30 @@ func (p *page) binarise() {
 	// A first, low threshold finds the printed lines; the real one is then
 	// chosen without them, since a dark line would pull Otsu's split above a
 	// faint blue pen.
-	p.threshold(float32(max(otsu(&hist)/2, minContrast)))
-	on := p.lineMask(p.findLines())
+	low := float32(max(otsu(&hist)/2, minContrast))
+	p.threshold(low)
+	p.borders = p.findLines(nil)
+	on := p.lineMask(p.borders)
 	hist = [256]int{}
 	for i, c := range p.con {
 		if !on[i] {
 			hist[min(int(c), 255)]++
 		}
 	}
-	p.threshold(float32(max(otsu(&hist), minContrast)))
+	t := float32(max(otsu(&hist), minContrast))
+	p.threshold(t)
+	p.linesAbove = t >= low
 }
 
 // lineMask marks the pixels on the lines, with a margin for blur: walked
 // along each line rather than asking of every pixel whether a line is near.
-func (p *page) lineMask(lines []line) []bool {
+func (p *page) lineMask(borders [4]border) []bool {
 	on := make([]bool, p.w*p.h)
-	for _, l := range lines {
+	for _, b := range borders {
+		if !b.ok {
+			continue
+		}
+		l := b.line
 		n, across := p.w, p.h
 		if !l.horizontal {
 			n, across = p.h, p.w
@@ -359,30 +372,55 @@ func (l line) at(t int) int { return int(math.Round(l.pos + l.slope*float64(t-l.
 // removeLines erases the cell's printed borders. Where a stroke crosses a line
 // the line's pixels stay, so the stroke is not cut in two.
 func (p *page) removeLines() {
-	for _, l := range p.findLines() {
-		p.eraseLine(l)
+	var near *[4]border
+	if p.linesAbove {
+		near = &p.borders
+	}
+	b := p.findLines(near)
+	for _, bd := range b {
+		if bd.ok {
+			p.eraseLine(bd.line)
+		}
 	}
 }
 
-// findLines finds the cell's printed borders in the current ink.
-func (p *page) findLines() []line {
-	var lines []line
+// border is one of the cell's printed borders, where found.
+type border struct {
+	line
+	ok bool
+}
+
+// findLines finds the cell's printed borders in the current ink: top,
+// bottom, left, right. With near, the borders binarise found at a lower
+// threshold, each border is looked for only within lineNear of where it
+// was, and one not found then is not looked for: a higher threshold only
+// takes ink away, so no line gains cover. Every slope is tried again, since
+// at the low threshold a thick line covers several equally well.
+func (p *page) findLines(near *[4]border) [4]border {
 	lo, hi := max(0, p.cell.Min.X-p.px(15)), min(p.w, p.cell.Max.X+p.px(15))
-	p.hasTop, p.hasBottom = false, false
-	if l, ok := p.findLine(true, p.cell.Min.Y, lo, hi); ok {
-		p.top, p.hasTop = l, true
-		lines = append(lines, l)
-	}
-	if l, ok := p.findLine(true, p.cell.Max.Y-1, lo, hi); ok {
-		p.bottom, p.hasBottom = l, true
-		lines = append(lines, l)
-	}
-	for _, x := range []int{p.cell.Min.X, p.cell.Max.X - 1} {
-		if l, ok := p.findLine(false, x, 0, p.h); ok {
-			lines = append(lines, l)
+	search := p.px(lineSearch)
+	var out [4]border
+	for i, at := range [4]struct {
+		horizontal bool
+		pos        int
+	}{{true, p.cell.Min.Y}, {true, p.cell.Max.Y - 1}, {false, p.cell.Min.X}, {false, p.cell.Max.X - 1}} {
+		c0, c1 := at.pos-search, at.pos+search
+		if near != nil {
+			if !near[i].ok {
+				continue
+			}
+			c := int(math.Round(near[i].pos))
+			c0, c1 = max(c0, c-p.px(lineNear)), min(c1, c+p.px(lineNear))
 		}
+		a, b := lo, hi
+		if !at.horizontal {
+			a, b = 0, p.h
+		}
+		out[i].line, out[i].ok = p.findLine(at.horizontal, a, b, c0, c1)
 	}
-	return lines
+	p.top, p.hasTop = out[0].line, out[0].ok
+	p.bottom, p.hasBottom = out[1].line, out[1].ok
+	return out
 }
 
 // at reports ink at (t, s) where t runs along a line and s across it.
@@ -397,14 +435,13 @@ func (p *page) inkAt(horizontal bool, t, s int) bool {
 	return p.ink[y*p.w+x]
 }
 
-// findLine searches for the straightest, most inked line within lineSearch of
-// pos, running along t from lo to hi.
-func (p *page) findLine(horizontal bool, pos, lo, hi int) (line, bool) {
+// findLine searches for the straightest, most inked line running along t
+// from lo to hi, at a position from c0 to c1 across.
+func (p *page) findLine(horizontal bool, lo, hi, c0, c1 int) (line, bool) {
 	if hi-lo < 8 {
 		return line{}, false
 	}
 	mid := (lo + hi) / 2
-	search := p.px(lineSearch)
 	best, bestCover := line{}, 0.0
 	// The pixel at (t, s) is ink[t*along+s*across]; rise[t] is the slope's
 	// part of line.at, so that s is computed exactly as at computes it.
@@ -417,7 +454,7 @@ func (p *page) findLine(horizontal bool, pos, lo, hi int) (line, bool) {
 		for t := lo; t < hi; t++ {
 			rise[t-lo] = slope * float64(t-mid)
 		}
-		for c := pos - search; c <= pos+search; c++ {
+		for c := c0; c <= c1; c++ {
 			n := 0
 			for t := lo; t < hi; t++ {
 				if s := int(math.Round(float64(c) + rise[t-lo])); s >= 0 && s < span && t >= 0 && p.ink[t*along+s*across] {
