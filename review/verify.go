@@ -3,6 +3,7 @@ package review
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -329,6 +330,8 @@ type fieldModel struct {
 	seg      float64
 	// cands are the most likely values with their log-likelihoods, best first.
 	cands []cand
+	// spare are further values decoding may try.
+	spare []int
 	// logZ normalises likelihoods into a posterior over the candidates.
 	logZ float64
 }
@@ -345,19 +348,11 @@ func newFieldModel(id string, n ocr.Number) fieldModel {
 	}
 	fm.readable = true
 	fm.cands = beam(n.Digits, topK)
-	// The best reading with a 1 the reader may have missed, anywhere in it,
-	// and, from three digits up, with a digit it may have made of a stray
-	// mark or a broken stroke: then the form's rules can bring the written
-	// figure back. A two-digit reading cut to one digit would fit the sums
-	// too easily (10 as 0), balancing a rule with the wrong field.
-	if top := strconv.Itoa(fm.cands[0].v); len(top) == len(n.Digits) {
+	// The best reading with a 1 the reader may have missed, anywhere in it.
+	top := strconv.Itoa(fm.cands[0].v)
+	if len(top) == len(n.Digits) {
 		for at := 0; at <= len(top); at++ {
 			if v, err := strconv.Atoi(top[:at] + "1" + top[at:]); err == nil && v <= maxValue && !hasCand(fm.cands, v) {
-				fm.cands = append(fm.cands, cand{v: v})
-			}
-		}
-		for at := 0; at < len(top) && len(top) > 2; at++ {
-			if v, err := strconv.Atoi(top[:at] + top[at+1:]); err == nil && !hasCand(fm.cands, v) {
 				fm.cands = append(fm.cands, cand{v: v})
 			}
 		}
@@ -371,6 +366,19 @@ func newFieldModel(id string, n ocr.Number) fieldModel {
 		lls[i] = c.ll
 	}
 	fm.logZ = logSumExp(lls)
+	// From three digits up, the best reading without a digit the reader may
+	// have made of a stray mark or a broken stroke, for decoding only: the
+	// form's rules can bring the written figure back, but the posterior
+	// stays over the readings above, so these do not water down the support
+	// of the figures read well. A two-digit reading cut to one digit would
+	// fit the sums too easily (10 as 0), balancing a rule with the wrong field.
+	if len(top) == len(n.Digits) && len(top) > 2 {
+		for at := range len(top) {
+			if v, err := strconv.Atoi(top[:at] + top[at+1:]); err == nil && !hasCand(fm.cands, v) && !slices.Contains(fm.spare, v) {
+				fm.spare = append(fm.spare, v)
+			}
+		}
+	}
 	return fm
 }
 
@@ -595,6 +603,9 @@ func decode(form *ocr.Form, fields []fieldModel, typed map[string]int, pol Polic
 			set := map[int]bool{}
 			for _, c := range f.cands {
 				set[c.v] = true
+			}
+			for _, v := range f.spare {
+				set[v] = true
 			}
 			if hasTyped[i] {
 				set[typedAt[i]] = true
