@@ -1,7 +1,9 @@
 package ocr_test
 
 import (
+	"bytes"
 	"context"
+	"image/jpeg"
 	"io"
 	"log/slog"
 	"testing"
@@ -61,4 +63,35 @@ func benchPhoto(b testing.TB, form *ocr.Form) ([]byte, map[string]int) {
 		b.Fatal(err)
 	}
 	return data, rec.Typed.Counts
+}
+
+// BenchmarkDecodeJPEG times decoding the photo of BenchmarkReadStages alone:
+// libjpeg-turbo to grey at full size (the yardstick for the whole
+// check: within twice this), at half size (what the reader does), and Go's
+// image/jpeg, on the same machine in the same run.
+func BenchmarkDecodeJPEG(b *testing.B) {
+	form, err := ocr.LoadForm("cb-2023")
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, _ := benchPhoto(b, form)
+	for _, bc := range []struct {
+		name     string
+		minWidth int
+	}{{"turbo-full", 1 << 30}, {"turbo-half", 1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := ocr.DecodeJPEGGray(data, bc.minWidth); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("image-jpeg", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

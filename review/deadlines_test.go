@@ -18,7 +18,7 @@ import (
 func TestDeadlines(t *testing.T) {
 	ctx := context.Background()
 	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
+		t.Run(b.Name, func(t *testing.T) {
 			e := setup(t, b, 0)
 			board := time.Now().UTC().Add(2 * time.Hour).Truncate(time.Second)
 			e.svc.SetDeadlines(review.DeadlinePolicy{AfterCount: 24 * time.Hour,

@@ -14,7 +14,7 @@ func intp(v int) *int { return &v }
 func TestDecisions(t *testing.T) {
 	ctx := context.Background()
 	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
+		t.Run(b.Name, func(t *testing.T) {
 			e := setup(t, b, 0)
 			obs := e.user(t, "gözlemci", review.Observer, "")
 			izmir := e.user(t, "avukat-izmir", review.Lawyer, "İzmir")

@@ -68,7 +68,7 @@ func verify(data []byte) (review.BundleReport, error) {
 func TestEvidence(t *testing.T) {
 	ctx := context.Background()
 	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
+		t.Run(b.Name, func(t *testing.T) {
 			e := setup(t, b, 0)
 			obs := e.user(t, "gözlemci", review.Observer, "")
 			lawyer := e.user(t, "avukat-izmir", review.Lawyer, "İzmir")

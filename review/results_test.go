@@ -52,7 +52,7 @@ func (e env) sheetOf(t *testing.T, u review.User, ilce, sandik string, read, typ
 func TestResults(t *testing.T) {
 	ctx := context.Background()
 	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
+		t.Run(b.Name, func(t *testing.T) {
 			e := setup(t, b, 0)
 			obs := e.user(t, "gözlemci", review.Observer, "")
 			entry := e.user(t, "veri", review.Entry, "")

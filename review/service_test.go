@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,37 +75,11 @@ type env struct {
 	dir    string
 }
 
-type backend struct {
-	name string
-	open func(t *testing.T, log *slog.Logger) (*storage.DB, storage.ObjectStore)
-}
+// backend is a database and store pair the service runs on.
+type backend = storagetest.Backend
 
-func backends() []backend {
-	return []backend{
-		{"sqlite+disk", func(t *testing.T, log *slog.Logger) (*storage.DB, storage.ObjectStore) {
-			db, err := storage.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "t.db"), log)
-			if err != nil {
-				t.Fatal(err)
-			}
-			store, err := storage.NewDiskStore(t.TempDir(), storage.Retention{Period: time.Hour})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return db, store
-		}},
-		{"postgres+s3", func(t *testing.T, log *slog.Logger) (*storage.DB, storage.ObjectStore) {
-			db, err := storage.OpenPostgres(context.Background(), storagetest.PostgresURL(t), log)
-			if err != nil {
-				t.Fatal(err)
-			}
-			store, err := storage.NewS3Store(context.Background(), storagetest.S3(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return db, store
-		}},
-	}
-}
+// backends are every pair the service is built for.
+func backends() []backend { return storagetest.Backends() }
 
 func setup(t *testing.T, b backend, failures int32) env {
 	t.Helper()
@@ -119,7 +92,7 @@ func setup(t *testing.T, b backend, failures int32) env {
 func open(t *testing.T, b backend, failures int32) env {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, store := b.open(t, log)
+	db, store := b.Open(t, log)
 	t.Cleanup(func() { db.Close() })
 	svc := review.NewService(db, store, log)
 	reader := &fakeReader{values: map[string]int{"aday_1": 84, "aday_2": 3}, printed: map[string]string{
@@ -192,7 +165,7 @@ func waitVerdict(t *testing.T, svc *review.Service, u review.User, id string) re
 func TestService(t *testing.T) {
 	ctx := context.Background()
 	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
+		t.Run(b.Name, func(t *testing.T) {
 			t.Run("UploadReadVerdictIdempotent", func(t *testing.T) {
 				e := setup(t, b, 0)
 				obs := e.user(t, "gözlemci", review.Observer, "")

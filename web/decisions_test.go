@@ -16,7 +16,7 @@ import (
 // the queue, decisions and their refusals, then the evidence bundle.
 func TestDecisions(t *testing.T) {
 	for _, st := range stacks() {
-		t.Run(st.name, func(t *testing.T) {
+		t.Run(st.Name, func(t *testing.T) {
 			a := setup(t, st, web.Config{})
 			observer := a.token(t, "gözlemci", review.Observer, "")
 			izmir := a.token(t, "avukat-izmir", review.Lawyer, "İzmir")

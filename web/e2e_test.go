@@ -30,7 +30,7 @@ import (
 func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	for _, st := range stacks() {
-		t.Run(st.name, func(t *testing.T) {
+		t.Run(st.Name, func(t *testing.T) {
 			a := setup(t, st, web.Config{})
 			observer := a.token(t, "gözlemci", review.Observer, "")
 			other := a.token(t, "başka-gözlemci", review.Observer, "")
@@ -201,7 +201,7 @@ func tamper(t *testing.T, db *storage.DB) {
 func TestEndToEndOfficial(t *testing.T) {
 	reader := realReader(t)
 	for _, st := range stacks() {
-		t.Run(st.name, func(t *testing.T) { endToEndOfficial(t, setupWith(t, st, web.Config{}, reader)) })
+		t.Run(st.Name, func(t *testing.T) { endToEndOfficial(t, setupWith(t, st, web.Config{}, reader)) })
 	}
 }
 

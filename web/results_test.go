@@ -97,7 +97,7 @@ func (a app) uploadBox(t *testing.T, token string, n int, ilce, sandik string, t
 func TestResultsAPI(t *testing.T) {
 	right := correctFigures()
 	for _, st := range stacks() {
-		t.Run(st.name, func(t *testing.T) {
+		t.Run(st.Name, func(t *testing.T) {
 			a := setupWith(t, st, web.Config{}, figuresReader{values: right})
 			observer := a.token(t, "gözlemci", review.Observer, "")
 			legal := a.token(t, "hukuk", review.Legal, "")

@@ -57,38 +57,11 @@ func (decodingReader) Read(ctx context.Context, form *ocr.Form, data []byte) (*o
 		Printed: map[string]string{}, Fields: fields, Page: g, PageScale: 1}, nil
 }
 
-type stack struct {
-	name string
-	open func(t testing.TB, log *slog.Logger) (*storage.DB, storage.ObjectStore)
-}
+// stack is a database and store pair the service runs on.
+type stack = storagetest.Backend
 
-func stacks() []stack {
-	return []stack{
-		{"sqlite+disk", func(t testing.TB, log *slog.Logger) (*storage.DB, storage.ObjectStore) {
-			dir := t.TempDir()
-			db, err := storage.OpenSQLite(context.Background(), filepath.Join(dir, "tutanak.db"), log)
-			if err != nil {
-				t.Fatal(err)
-			}
-			store, err := storage.NewDiskStore(filepath.Join(dir, "objects"), storage.Retention{Period: time.Hour})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return db, store
-		}},
-		{"postgres+minio", func(t testing.TB, log *slog.Logger) (*storage.DB, storage.ObjectStore) {
-			db, err := storage.OpenPostgres(context.Background(), storagetest.PostgresURL(t), log)
-			if err != nil {
-				t.Fatal(err)
-			}
-			store, err := storage.NewS3Store(context.Background(), storagetest.S3(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return db, store
-		}},
-	}
-}
+// stacks are every pair the service is built for.
+func stacks() []stack { return storagetest.Backends() }
 
 type app struct {
 	url   string
@@ -108,7 +81,7 @@ func setup(t testing.TB, st stack, cfg web.Config) app {
 func setupWith(t testing.TB, st stack, cfg web.Config, reader review.SheetReader) app {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, store := st.open(t, log)
+	db, store := st.Open(t, log)
 	svc := review.NewService(db, store, log)
 	workers := river.NewWorkers()
 	review.NewOCRWorker(svc, reader).Register(workers)

@@ -23,7 +23,7 @@ import (
 func BenchmarkUpload(b *testing.B) {
 	photo := photosOfSize(b, 1, [2]int{3000, 4000}, 12)[0] // 12 megapixels, 3.6 MB
 	for _, st := range stacks() {
-		b.Run(st.name, func(b *testing.B) {
+		b.Run(st.Name, func(b *testing.B) {
 			a := setup(b, st, web.Config{})
 			observer := a.token(b, "gözlemci", review.Observer, "İZMİR")
 			var seq atomic.Int64

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -241,4 +242,42 @@ func PostgresURL(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// Backend is a database and an object store the service runs on.
+type Backend struct {
+	Name string
+	// Open returns a new, empty database and store for t. The caller closes
+	// the database.
+	Open func(t testing.TB, log *slog.Logger) (*storage.DB, storage.ObjectStore)
+}
+
+// Backends are the two the service is built for: SQLite with the local disk
+// store, and PostgreSQL with MinIO. The service's tests run on both.
+func Backends() []Backend {
+	return []Backend{
+		{"sqlite+disk", func(t testing.TB, log *slog.Logger) (*storage.DB, storage.ObjectStore) {
+			dir := t.TempDir()
+			db, err := storage.OpenSQLite(context.Background(), filepath.Join(dir, "tutanak.db"), log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			store, err := storage.NewDiskStore(filepath.Join(dir, "objects"), storage.Retention{Period: time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return db, store
+		}},
+		{"postgres+minio", func(t testing.TB, log *slog.Logger) (*storage.DB, storage.ObjectStore) {
+			db, err := storage.OpenPostgres(context.Background(), PostgresURL(t), log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			store, err := storage.NewS3Store(context.Background(), S3(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return db, store
+		}},
+	}
 }

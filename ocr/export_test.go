@@ -1,0 +1,4 @@
+package ocr
+
+// DecodeJPEGGray lets the external benchmarks time libjpeg-turbo alone.
+var DecodeJPEGGray = decodeJPEGGray
