@@ -5,7 +5,7 @@ package digits
 
 import (
 	"bytes"
-	_ "embed"
+	"embed"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -68,15 +68,27 @@ const weightsMagic = "TDG2"
 var ErrBadWeights = errors.New("bad digit weights")
 
 // The weights are trained by internal/train; `go generate ./ocr/digits`
-// reproduces weights.bin bit for bit on a 2-worker run with the defaults.
+// reproduces both files bit for bit on 2-worker runs with the defaults.
+// They differ only in the seed.
 //
-//go:generate go run ./internal/train -out weights.bin
-//go:embed weights.bin
-var embeddedWeights []byte
+//go:generate go run ./internal/train -out weights.bin -seed 1
+//go:generate go run ./internal/train -out weights-2.bin -seed 2
+//go:embed weights.bin weights-2.bin
+var embeddedWeights embed.FS
 
-// Model is the trained digit classifier. It is safe for concurrent use.
+// embeddedNets are the weight files Load reads, in order.
+var embeddedNets = []string{"weights.bin", "weights-2.bin"}
+
+// Model is the trained digit classifier: one network, or several trained
+// alike from different seeds whose outputs are averaged. It is safe for
+// concurrent use.
 type Model struct {
-	p       []float32
+	// p is the first network's parameters, the one training updates.
+	p []float32
+	// more are the other networks of an ensemble. Independently trained
+	// networks seldom make the same mistake, so their average is wrong
+	// less often than either.
+	more    [][]float32
 	k       kernels
 	scratch sync.Pool
 }
@@ -100,14 +112,40 @@ func newModel(p []float32) *Model {
 	return m
 }
 
-// Load returns the model whose weights are embedded in the package.
+// Load returns the model whose weights are embedded in the package: the
+// ensemble of every embedded network.
 func Load() (*Model, error) {
-	m, err := ReadModel(bytes.NewReader(embeddedWeights))
-	if err != nil {
-		return nil, fmt.Errorf("load embedded digit model: %w", err)
+	nets := make([]*Model, 0, len(embeddedNets))
+	for _, name := range embeddedNets {
+		b, err := embeddedWeights.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("load embedded digit model: %w", err)
+		}
+		m, err := ReadModel(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("load embedded digit model %s: %w", name, err)
+		}
+		nets = append(nets, m)
 	}
-	return m, nil
+	return Ensemble(nets...)
 }
+
+// Ensemble returns a model averaging the outputs of the given models.
+func Ensemble(ms ...*Model) (*Model, error) {
+	if len(ms) == 0 {
+		return nil, fmt.Errorf("empty ensemble: %w", ErrBadWeights)
+	}
+	e := newModel(ms[0].p)
+	e.more = append(e.more, ms[0].more...)
+	for _, m := range ms[1:] {
+		e.more = append(e.more, m.p)
+		e.more = append(e.more, m.more...)
+	}
+	return e, nil
+}
+
+// Size is the number of networks whose outputs the model averages.
+func (m *Model) Size() int { return 1 + len(m.more) }
 
 // ReadModel reads weights written by WriteTo.
 func ReadModel(r io.Reader) (*Model, error) {
@@ -135,8 +173,16 @@ func ReadModel(r io.Reader) (*Model, error) {
 	return newModel(p), nil
 }
 
-// WriteTo writes the weights as a small header and float32 little-endian values.
+// ErrEnsemble is returned when writing a model of several networks: a
+// weights file holds one.
+var ErrEnsemble = errors.New("digit model is an ensemble")
+
+// WriteTo writes the weights as a small header and float32 little-endian
+// values. Only a single network can be written.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
+	if len(m.more) > 0 {
+		return 0, fmt.Errorf("write digit weights: %w", ErrEnsemble)
+	}
 	buf := make([]byte, 8+4*len(m.p))
 	copy(buf, weightsMagic)
 	binary.LittleEndian.PutUint32(buf[4:], uint32(len(m.p)))
@@ -162,13 +208,20 @@ func (m *Model) Probs(x *[Pixels]float32) [Classes]float32 {
 func (m *Model) classify(x *[Pixels]float32) (digits [Classes]float32, rejected float32) {
 	a := m.scratch.Get().(*acts)
 	forward(m.p, x, a, m.k)
-	rejected = a.prob[reject]
-	var sum float32
-	for k := range digits {
-		digits[k] = a.prob[k]
-		sum += a.prob[k]
+	prob := a.prob
+	for _, p := range m.more {
+		forward(p, x, a, m.k)
+		for k := range prob {
+			prob[k] += a.prob[k]
+		}
 	}
 	m.scratch.Put(a)
+	rejected = prob[reject] / float32(m.Size())
+	var sum float32
+	for k := range digits {
+		digits[k] = prob[k]
+		sum += prob[k]
+	}
 	if sum <= 0 {
 		return digits, 1
 	}
