@@ -275,8 +275,8 @@ type bound struct {
 }
 
 // ruleBounds solves coef·v + rest op 0 for v: the least or greatest value
-// it allows (nil where unbounded); ok is false when no integer solves it
-// exactly enough to bound (a coefficient other than ±1).
+// it allows (nil on the unbounded side). ok is false for a coefficient other
+// than ±1, which no rule of the forms has; those rules pin nothing.
 func ruleBounds(coef, rest int, op ocr.Op) (lo, hi *int, ok bool) {
 	if coef != 1 && coef != -1 {
 		return nil, nil, false
