@@ -4,58 +4,40 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
-	"log/slog"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/tutanak/tutanak/review"
-	"github.com/tutanak/tutanak/storage"
 )
 
-// TestVerifyBundle exports a bundle from a real service and checks that
-// `tutanak verify-bundle` accepts it and refuses it with any byte changed.
+// bundleFixture is a real evidence bundle exported by the review package's
+// tests (go test ./review -run TestBundleSeed -update-bundle-seed).
+const bundleFixture = "../../review/testdata/evidence-bundle.zip"
+
+// TestVerifyBundle checks that `tutanak verify-bundle` accepts a real bundle
+// and refuses it with any byte changed.
 func TestVerifyBundle(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := storage.OpenSQLite(ctx, filepath.Join(dir, "t.db"), log)
+	data, err := os.ReadFile(bundleFixture)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	store, err := storage.NewDiskStore(filepath.Join(dir, "objects"), storage.Retention{Period: time.Hour})
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := review.NewService(db, store, log)
-	obs, _, err := svc.CreateUser(ctx, review.NewUser{Name: "gözlemci", Role: review.Observer})
+	var manifest struct {
+		SheetID string `json:"sheet_id"`
+	}
+	f, err := zr.Open("manifest.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	legal, _, err := svc.CreateUser(ctx, review.NewUser{Name: "hukuk", Role: review.Legal})
-	if err != nil {
-		t.Fatal(err)
-	}
-	photo := []byte("a photographed sheet")
-	sum := sha256.Sum256(photo)
-	spool := filepath.Join(dir, "photo")
-	if err := os.WriteFile(spool, photo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	res, err := svc.Upload(ctx, obs, review.Upload{Form: "cb-2023", Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "7"},
-		Photo: review.Photo{Path: spool, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(photo)), ContentType: "image/png"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := svc.Evidence(ctx, legal, res.ID)
-	if err != nil {
-		t.Fatal(err)
+	err = json.NewDecoder(f).Decode(&manifest)
+	f.Close()
+	if err != nil || manifest.SheetID == "" {
+		t.Fatalf("manifest: %+v, %v", manifest, err)
 	}
 
 	cases := []struct {
@@ -64,7 +46,7 @@ func TestVerifyBundle(t *testing.T) {
 		exit   int
 		output string
 	}{
-		{"intact", func(b []byte) []byte { return b }, 0, "bundle intact: sheet " + res.ID},
+		{"intact", func(b []byte) []byte { return b }, 0, "bundle intact: sheet " + manifest.SheetID},
 		{"one byte of the original changed", func(b []byte) []byte {
 			c := append([]byte(nil), b...)
 			c[dataOffset(t, b, "original.png")] ^= 0x20
@@ -80,7 +62,7 @@ func TestVerifyBundle(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "bundle.zip")
-			if err := os.WriteFile(path, c.edit(b.Data), 0o600); err != nil {
+			if err := os.WriteFile(path, c.edit(data), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			var out, errb bytes.Buffer

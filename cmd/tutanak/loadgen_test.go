@@ -10,9 +10,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
-	"io"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -21,23 +19,11 @@ import (
 func TestLoadgenSQLite(t *testing.T) {
 	flags := []string{"--data", t.TempDir()}
 	token := runOK(t, append([]string{"users", "add", "--name", "yük", "--role", "observer"}, flags...))
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var serveLog bytes.Buffer
-	go func() {
-		done <- run(ctx, append([]string{"serve", "--listen", addr}, flags...), io.Discard, &lockedWriter{w: &serveLog})
-	}()
-	stop := sync.OnceValue(func() int {
-		cancel()
-		return <-done
-	})
-	defer stop()
-	waitReady(t, "http://"+addr, done)
+	base, stop, serveLog := serveInProcess(t, flags)
 
 	const n = 12
 	var out, errb bytes.Buffer
-	args := []string{"loadgen", "--server", "http://" + addr, "--token", token, "--n", fmt.Sprint(n),
+	args := []string{"loadgen", "--server", base, "--token", token, "--n", fmt.Sprint(n),
 		"--pool", "3", "--size", "1200x1600", "--concurrency", "4", "--rate", "50", "--drain", "3m"}
 	code := run(context.Background(), args, &out, &errb)
 	rep := parseLoadReport(t, out.String())

@@ -48,20 +48,7 @@ func TestServiceEndToEnd(t *testing.T) {
 			if !strings.HasPrefix(token, "tt_") {
 				t.Fatalf("last line %q is not a token", token)
 			}
-			addr := freeAddr(t)
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan int, 1)
-			var serveLog bytes.Buffer
-			go func() {
-				done <- run(ctx, append([]string{"serve", "--listen", addr}, flags...), io.Discard, &lockedWriter{w: &serveLog})
-			}()
-			stop := sync.OnceValue(func() int {
-				cancel()
-				return <-done
-			})
-			defer stop()
-			base := "http://" + addr
-			waitReady(t, base, done)
+			base, stop, serveLog := serveInProcess(t, flags)
 
 			photo, typed := samplePhoto(t)
 			var up struct{ ID, Status string }
@@ -122,13 +109,41 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func waitReady(t *testing.T, base string, done chan int) {
+// serveInProcess runs `tutanak serve` with flags in this process on a free
+// loopback port and waits until it is ready. stop shuts it down gracefully
+// and returns its exit code; the test's cleanup calls it too. The log is
+// for failure messages, read after stop.
+func serveInProcess(t *testing.T, flags []string) (base string, stop func() int, log *bytes.Buffer) {
+	t.Helper()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	log = new(bytes.Buffer)
+	var code int
+	exited := make(chan struct{})
+	go func() {
+		code = run(ctx, append([]string{"serve", "--listen", addr}, flags...), io.Discard, &lockedWriter{w: log})
+		close(exited)
+	}()
+	stop = sync.OnceValue(func() int {
+		cancel()
+		<-exited
+		return code
+	})
+	t.Cleanup(func() { stop() })
+	base = "http://" + addr
+	waitReady(t, base, exited, &code)
+	return base, stop, log
+}
+
+// waitReady polls /readyz until it answers 200, failing the test when serve
+// exits first or takes a minute.
+func waitReady(t *testing.T, base string, exited <-chan struct{}, code *int) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d before it was ready", code)
+		case <-exited:
+			t.Fatalf("serve exited %d before it was ready", *code)
 		default:
 		}
 		resp, err := http.Get(base + "/readyz")
