@@ -134,6 +134,21 @@ func TestBadInput(t *testing.T) {
 			t.Fatalf("got %d %+v", resp.StatusCode, e)
 		}
 	})
+
+	// A figure sent as null is refused, never read as 0, on both routes
+	// that take typed figures as JSON.
+	t.Run("NullTypedFigure", func(t *testing.T) {
+		for _, c := range []struct{ path, body string }{
+			{"/api/v1/sheets/sh_missing/typed", `{"counts":{"aday_1":null}}`},
+			{"/api/v1/typed", `{"form":"cb-2023","il":"İzmir","ilce":"Gaziemir","sandik_no":"7","counts":{"aday_1":null}}`},
+		} {
+			var e errJSON
+			resp := a.call(t, admin, http.MethodPut, c.path, strings.NewReader(c.body), "application/json", &e)
+			if resp.StatusCode != http.StatusBadRequest || e.Error.Code != "bad_json" {
+				t.Fatalf("%s: got %d %+v", c.path, resp.StatusCode, e)
+			}
+		}
+	})
 }
 
 // TestSlowClients checks the connection limits: headers must come in time,

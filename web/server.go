@@ -289,11 +289,11 @@ func (s *Server) putSheetTyped(c echo.Context) error {
 
 // boxTypedBody is typed figures by box identity.
 type boxTypedBody struct {
-	Form     string         `json:"form"`
-	Il       string         `json:"il"`
-	Ilce     string         `json:"ilce"`
-	SandikNo string         `json:"sandik_no"`
-	Counts   map[string]int `json:"counts"`
+	Form     string             `json:"form"`
+	Il       string             `json:"il"`
+	Ilce     string             `json:"ilce"`
+	SandikNo string             `json:"sandik_no"`
+	Counts   review.TypedCounts `json:"counts"`
 }
 
 func (s *Server) putBoxTyped(c echo.Context) error {

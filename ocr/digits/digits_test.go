@@ -62,7 +62,7 @@ func TestWeightsRoundTrip(t *testing.T) {
 		t.Fatalf("writing the ensemble: %v, want ErrEnsemble", err)
 	}
 	var buf bytes.Buffer
-	for _, name := range embeddedNets {
+	for _, name := range embeddedNets() {
 		want, err := embeddedWeights.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)

@@ -77,7 +77,7 @@ var ErrBadWeights = errors.New("bad digit weights")
 var embeddedWeights embed.FS
 
 // embeddedNets are the weight files Load reads, in order.
-var embeddedNets = []string{"weights.bin", "weights-2.bin"}
+func embeddedNets() []string { return []string{"weights.bin", "weights-2.bin"} }
 
 // Model is the trained digit classifier: one network, or several trained
 // alike from different seeds whose outputs are averaged. It is safe for
@@ -115,8 +115,8 @@ func newModel(p []float32) *Model {
 // Load returns the model whose weights are embedded in the package: the
 // ensemble of every embedded network.
 func Load() (*Model, error) {
-	nets := make([]*Model, 0, len(embeddedNets))
-	for _, name := range embeddedNets {
+	var nets []*Model
+	for _, name := range embeddedNets() {
 		b, err := embeddedWeights.ReadFile(name)
 		if err != nil {
 			return nil, fmt.Errorf("load embedded digit model: %w", err)
