@@ -116,12 +116,14 @@ func TestTesseractTextMemory(t *testing.T) {
 	defer runtime.UnlockOSThread()
 	img := printedLine(t, "ANKARA")
 	ctx := context.Background()
-	measure := func(tess *Tesseract) (text string, rss, heap int64) {
+	warmUp := func(tess *Tesseract) {
 		for range memWarmUp {
 			if _, err := tess.ReadLine(ctx, img, false); err != nil {
 				t.Fatal(err)
 			}
 		}
+	}
+	measure := func(tess *Tesseract) (text string, rss, heap int64) {
 		rss0, heap0 := settledRSS(t), cHeapBytes()
 		for range memCalls {
 			s, err := tess.ReadLine(ctx, img, false)
@@ -134,8 +136,20 @@ func TestTesseractTextMemory(t *testing.T) {
 	}
 	// The leak-free read first, so that it does not start on a heap the
 	// leaking path has filled with holes.
-	textC, rssC, heapC := measure(newTestTesseract(t, false))
-	textL, rssL, heapL := measure(newTestTesseract(t, true))
+	contained := newTestTesseract(t, false)
+	warmUp(contained)
+	textC, rssC, heapC := measure(contained)
+	if rssC >= rssBound {
+		// On a busy machine the runtime may start OS threads during the
+		// reads, each with stack and malloc arena pages: a one-off step
+		// (seen once in CI: 600 KB). A leak grows every window, so the
+		// bound holds if it holds for the next 3000 reads.
+		t.Logf("leak-free read grew RSS by %d B; measuring the next %d reads", rssC, memCalls)
+		_, rssC, _ = measure(contained)
+	}
+	leaky := newTestTesseract(t, true)
+	warmUp(leaky)
+	textL, rssL, heapL := measure(leaky)
 	t.Logf("%d reads of %q: leak-free: RSS %+d B (%+.1f B/read), C heap %+d B (%+.2f B/read); gosseract Text: RSS %+d B (%+.1f B/read), C heap %+d B (%+.2f B/read)",
 		memCalls, textC, rssC, float64(rssC)/memCalls, heapC, float64(heapC)/memCalls,
 		rssL, float64(rssL)/memCalls, heapL, float64(heapL)/memCalls)
