@@ -298,33 +298,42 @@ func otsu(g *image.Gray) uint8 {
 func largestComponent(g *image.Gray, t uint8) []bool {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
 	labels := make([]int32, w*h)
-	var stack []int
+	// The fill keeps (x, y) pairs rather than indices: no division per pixel.
+	var stack []int32
 	bestLabel, bestSize := int32(0), 0
 	next := int32(0)
+	bright := func(x, y int) bool { return g.Pix[y*g.Stride+x] > t }
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			i := y*w + x
-			if labels[i] != 0 || g.Pix[y*g.Stride+x] <= t {
+			if labels[i] != 0 || !bright(x, y) {
 				continue
 			}
 			next++
 			size := 0
 			labels[i] = next
-			stack = append(stack[:0], i)
+			stack = append(stack[:0], int32(x), int32(y))
 			for len(stack) > 0 {
-				p := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
+				n := len(stack)
+				px, py := int(stack[n-2]), int(stack[n-1])
+				stack = stack[:n-2]
 				size++
-				px, py := p%w, p/w
-				for _, q := range [4][2]int{{px - 1, py}, {px + 1, py}, {px, py - 1}, {px, py + 1}} {
-					if q[0] < 0 || q[1] < 0 || q[0] >= w || q[1] >= h {
-						continue
-					}
-					j := q[1]*w + q[0]
-					if labels[j] == 0 && g.Pix[q[1]*g.Stride+q[0]] > t {
-						labels[j] = next
-						stack = append(stack, j)
-					}
+				j := py*w + px
+				if px > 0 && labels[j-1] == 0 && bright(px-1, py) {
+					labels[j-1] = next
+					stack = append(stack, int32(px-1), int32(py))
+				}
+				if px+1 < w && labels[j+1] == 0 && bright(px+1, py) {
+					labels[j+1] = next
+					stack = append(stack, int32(px+1), int32(py))
+				}
+				if py > 0 && labels[j-w] == 0 && bright(px, py-1) {
+					labels[j-w] = next
+					stack = append(stack, int32(px), int32(py-1))
+				}
+				if py+1 < h && labels[j+w] == 0 && bright(px, py+1) {
+					labels[j+w] = next
+					stack = append(stack, int32(px), int32(py+1))
 				}
 			}
 			if size > bestSize {
