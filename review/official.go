@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -49,10 +50,7 @@ func (s *Service) ImportOfficial(ctx context.Context, u User, in OfficialImport)
 	if !u.can(Legal, Admin) {
 		return OfficialImportResult{}, ErrForbidden
 	}
-	if in.Form == "" {
-		in.Form = "cb-2023"
-	}
-	form, err := s.form(in.Form)
+	form, err := s.form(cmp.Or(in.Form, DefaultForm))
 	if err != nil {
 		return OfficialImportResult{}, err
 	}
@@ -217,20 +215,17 @@ func (s *Service) Discrepancies(ctx context.Context, u User, form string) (Discr
 	if u.Role == Observer {
 		return Discrepancies{}, ErrForbidden
 	}
-	if form == "" {
-		form = "cb-2023"
-	}
-	f, err := s.form(form)
+	f, err := s.form(cmp.Or(form, DefaultForm))
 	if err != nil {
 		return Discrepancies{}, err
 	}
-	out := Discrepancies{Form: form, Discrepancies: []Discrepancy{}, NotPublished: []Box{}, Partial: []Box{}}
+	out := Discrepancies{Form: f.ID, Discrepancies: []Discrepancy{}, NotPublished: []Box{}, Partial: []Box{}}
 	err = s.db.View(ctx, func(tx *storage.Tx) error {
 		boxes, err := s.boxes(ctx, tx, f, u.Province)
 		if err != nil {
 			return err
 		}
-		official, err := tx.CurrentOfficial(ctx, form, u.Province)
+		official, err := tx.CurrentOfficial(ctx, f.ID, u.Province)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -29,10 +30,7 @@ func (s *Service) OfficialImports(ctx context.Context, u User, form string) ([]O
 	if !u.can(Legal, Admin) {
 		return nil, ErrForbidden
 	}
-	if form == "" {
-		form = "cb-2023"
-	}
-	f, err := s.form(form)
+	f, err := s.form(cmp.Or(form, DefaultForm))
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -381,9 +382,7 @@ func (s *Service) Conflicts(ctx context.Context, u User, form string) ([]BoxResu
 // Results adds up the accepted figures of the boxes q selects into a total
 // and a row per place at q.Level (il by default).
 func (s *Service) Results(ctx context.Context, u User, q ResultsQuery) (Results, error) {
-	if q.Form == "" {
-		q.Form = "cb-2023"
-	}
+	q.Form = cmp.Or(q.Form, DefaultForm)
 	if q.Level == "" {
 		q.Level = LevelIl
 	}

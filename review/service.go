@@ -58,6 +58,10 @@ func (s *Service) Ready(ctx context.Context) error {
 	return errors.Join(s.db.Ping(ctx), s.store.Check(ctx))
 }
 
+// DefaultForm is the form meant by a request that names none: the
+// presidential result sheet, the only form the service carries so far.
+const DefaultForm = "cb-2023"
+
 func (s *Service) form(id string) (*ocr.Form, error) {
 	if f, ok := s.forms.Load(id); ok {
 		return f.(*ocr.Form), nil

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 
@@ -65,10 +66,7 @@ type officialPage struct {
 // file and the partial flag, sent by the page's script to POST
 // /api/v1/official, and the history of every import.
 func (s *Server) showOfficial(c echo.Context) error {
-	form := c.QueryParam("form")
-	if form == "" {
-		form = "cb-2023"
-	}
+	form := cmp.Or(c.QueryParam("form"), review.DefaultForm)
 	list, err := s.svc.OfficialImports(c.Request().Context(), currentUser(c), form)
 	if err != nil {
 		return err

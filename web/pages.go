@@ -396,7 +396,7 @@ type entryRule struct {
 }
 
 func (s *Server) showEntry(c echo.Context) error {
-	form, err := ocr.LoadForm("cb-2023")
+	form, err := ocr.LoadForm(review.DefaultForm)
 	if err != nil {
 		return err
 	}
