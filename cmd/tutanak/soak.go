@@ -70,17 +70,13 @@ func runSoak(ctx context.Context, e env) error {
 			return err
 		}
 	}
-	// The reader check and eval build, with the measurement switch and the logger.
-	tess, err := ocr.NewTesseract(ocr.TesseractConfig{Handles: rf.handles, GosseractText: *gosseractText, Logger: e.log})
+	// The reader check and eval build, with the measurement switch.
+	rf.gosseractText = *gosseractText
+	reader, closeReader, err := newReader(rf, false, e.log)
 	if err != nil {
 		return err
 	}
-	defer tess.Close()
-	numbers, err := newRecognizer(rf.digits, tess)
-	if err != nil {
-		return err
-	}
-	reader := ocr.NewReader(ocr.Config{}, tess, numbers, e.log)
+	defer closeReader()
 
 	rep := soakReport{Checks: *n, WarmUp: *warmUp, GosseractText: *gosseractText}
 	for i := range *n {

@@ -32,7 +32,10 @@ func FuzzReadTyped(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var want typedFile
+		// A plain decoding, to compare with: what the file says.
+		var want struct {
+			Counts map[string]int `json:"counts"`
+		}
 		if err := json.Unmarshal(data, &want); err != nil {
 			t.Fatalf("accepted what does not decode: %v", err)
 		}
