@@ -87,15 +87,7 @@ func TestVerifyBundleRefusesZipBomb(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			zw := zip.NewWriter(&buf)
-			for _, n := range names {
-				w, err := zw.Create(n)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := w.Write(files[n]); err != nil {
-					t.Fatal(err)
-				}
-			}
+			writeFiles(t, zw, names, files)
 			// A deflate stream of zeros, far shorter than the size it claims.
 			var zeros bytes.Buffer
 			fw, err := flate.NewWriter(&zeros, flate.BestCompression)

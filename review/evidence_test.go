@@ -41,11 +41,9 @@ func unzip(t testing.TB, data []byte) ([]string, map[string][]byte) {
 	return names, files
 }
 
-// rezip writes files back as a valid zip, as someone editing a bundle would.
-func rezip(t testing.TB, names []string, files map[string][]byte) []byte {
+// writeFiles adds files to zw in the order of names.
+func writeFiles(t testing.TB, zw *zip.Writer, names []string, files map[string][]byte) {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
 	for _, n := range names {
 		w, err := zw.Create(n)
 		if err != nil {
@@ -55,6 +53,14 @@ func rezip(t testing.TB, names []string, files map[string][]byte) []byte {
 			t.Fatal(err)
 		}
 	}
+}
+
+// rezip writes files back as a valid zip, as someone editing a bundle would.
+func rezip(t testing.TB, names []string, files map[string][]byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	writeFiles(t, zw, names, files)
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
