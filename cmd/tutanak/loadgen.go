@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -533,26 +532,8 @@ func (lg *loadgen) do(ctx context.Context, method, path, ctype string, body []by
 // upload sends one photo with its typed figures, retrying; the same bytes
 // again are the same sheet, so a retry after a lost answer is harmless.
 func (lg *loadgen) upload(ctx context.Context, photo []byte, typed map[string]int) (string, error) {
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	if err := mw.WriteField("form", lg.cfg.Form); err != nil {
-		return "", err
-	}
-	t, err := json.Marshal(map[string]any{"counts": typed})
+	body, ctype, err := sheetUploadBody(lg.cfg.Form, typed, "sheet", bytes.NewReader(photo))
 	if err != nil {
-		return "", err
-	}
-	if err := mw.WriteField("typed", string(t)); err != nil {
-		return "", err
-	}
-	part, err := mw.CreateFormFile("image", "sheet")
-	if err != nil {
-		return "", err
-	}
-	if _, err := part.Write(photo); err != nil {
-		return "", err
-	}
-	if err := mw.Close(); err != nil {
 		return "", err
 	}
 	var id string
@@ -560,7 +541,7 @@ func (lg *loadgen) upload(ctx context.Context, photo []byte, typed map[string]in
 		var out struct {
 			ID string `json:"id"`
 		}
-		if _, err := lg.do(ctx, http.MethodPost, "/api/v1/sheets", mw.FormDataContentType(), body.Bytes(), &out); err != nil {
+		if _, err := lg.do(ctx, http.MethodPost, "/api/v1/sheets", ctype, body, &out); err != nil {
 			return err
 		}
 		if out.ID == "" {

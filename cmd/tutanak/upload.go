@@ -122,41 +122,52 @@ func (c *apiClient) do(req *http.Request, out any) error {
 	return json.Unmarshal(body, out)
 }
 
+// sheetUploadBody is the multipart body of POST /api/v1/sheets: the form,
+// the typed figures when there are any, and the photo. It returns the body
+// and its content type.
+func sheetUploadBody(form string, typed map[string]int, filename string, photo io.Reader) ([]byte, string, error) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if err := mw.WriteField("form", form); err != nil {
+		return nil, "", err
+	}
+	if len(typed) > 0 {
+		t, err := json.Marshal(map[string]any{"counts": typed})
+		if err != nil {
+			return nil, "", err
+		}
+		if err := mw.WriteField("typed", string(t)); err != nil {
+			return nil, "", err
+		}
+	}
+	part, err := mw.CreateFormFile("image", filename)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := io.Copy(part, photo); err != nil {
+		return nil, "", err
+	}
+	if err := mw.Close(); err != nil {
+		return nil, "", err
+	}
+	return body.Bytes(), mw.FormDataContentType(), nil
+}
+
 func (c *apiClient) upload(ctx context.Context, path, form string, typed map[string]int) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	if err := mw.WriteField("form", form); err != nil {
-		return "", err
-	}
-	if len(typed) > 0 {
-		t, err := json.Marshal(map[string]any{"counts": typed})
-		if err != nil {
-			return "", err
-		}
-		if err := mw.WriteField("typed", string(t)); err != nil {
-			return "", err
-		}
-	}
-	part, err := mw.CreateFormFile("image", filepath.Base(path))
+	body, ctype, err := sheetUploadBody(form, typed, filepath.Base(path), f)
 	if err != nil {
 		return "", err
 	}
-	if _, err := io.Copy(part, f); err != nil {
-		return "", err
-	}
-	if err := mw.Close(); err != nil {
-		return "", err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api/v1/sheets", &body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api/v1/sheets", bytes.NewReader(body))
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Content-Type", ctype)
 	var out struct {
 		ID string `json:"id"`
 	}
