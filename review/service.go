@@ -62,6 +62,10 @@ func (s *Service) Ready(ctx context.Context) error {
 // presidential result sheet, the only form the service carries so far.
 const DefaultForm = "cb-2023"
 
+// Form returns the form with id, parsed once and kept: pages ask for it on
+// every view. An unknown id is an *InputError.
+func (s *Service) Form(id string) (*ocr.Form, error) { return s.form(id) }
+
 func (s *Service) form(id string) (*ocr.Form, error) {
 	if f, ok := s.forms.Load(id); ok {
 		return f.(*ocr.Form), nil

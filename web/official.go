@@ -7,7 +7,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/review"
 )
 
@@ -72,7 +71,7 @@ func (s *Server) showOfficial(c echo.Context) error {
 		return err
 	}
 	// OfficialImports has refused an unknown form already.
-	f, err := ocr.LoadForm(form)
+	f, err := s.svc.Form(form)
 	if err != nil {
 		return err
 	}

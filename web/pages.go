@@ -396,7 +396,7 @@ type entryRule struct {
 }
 
 func (s *Server) showEntry(c echo.Context) error {
-	form, err := ocr.LoadForm(review.DefaultForm)
+	form, err := s.svc.Form(review.DefaultForm)
 	if err != nil {
 		return err
 	}
@@ -449,7 +449,7 @@ func (s *Server) renderReview(c echo.Context, status int, problem string) error 
 	if err != nil {
 		return err
 	}
-	form, err := ocr.LoadForm(v.Form)
+	form, err := s.svc.Form(v.Form)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/review"
 )
 
@@ -172,7 +171,7 @@ func (s *Server) showResultsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := ocr.LoadForm(r.Form)
+	form, err := s.svc.Form(r.Form)
 	if err != nil {
 		return err
 	}
