@@ -6,20 +6,23 @@ import (
 	"testing"
 )
 
-// TestNth checks the selection against a sort, ties and odd lengths included.
-func TestNth(t *testing.T) {
+// TestNthLevel checks the counting selection against a sort, ties and odd
+// lengths included.
+func TestNthLevel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{1, 2, 3, 7, 64, 100, 257} {
 		for _, levels := range []int{2, 16, 256} {
 			vs := make([]float32, n)
+			var hist [256]int32
 			for i := range vs {
 				vs[i] = float32(rng.IntN(levels))
+				hist[int(vs[i])]++
 			}
 			sorted := slices.Clone(vs)
 			slices.Sort(sorted)
 			for _, k := range []int{0, n / 2, int(bgPercentile * float64(n-1)), n - 1} {
-				if got := nth(slices.Clone(vs), k); got != sorted[k] {
-					t.Errorf("n=%d levels=%d k=%d: nth %v, sorted %v", n, levels, k, got, sorted[k])
+				if got := nthLevel(&hist, k); got != sorted[k] {
+					t.Errorf("n=%d levels=%d k=%d: nthLevel %v, sorted %v", n, levels, k, got, sorted[k])
 				}
 			}
 		}

@@ -247,14 +247,17 @@ func (p *page) paperLevel() []float32 {
 	side := max(8, p.px(bgBlock))
 	bx, by := (p.w+side-1)/side, (p.h+side-1)/side
 	lv := make([]float32, bx*by)
-	vals := make([]float32, 0, side*side)
 	for j := 0; j < by; j++ {
 		for i := 0; i < bx; i++ {
-			vals = vals[:0]
+			var hist [256]int32
+			n := 0
 			for y := j * side; y < min((j+1)*side, p.h); y++ {
-				vals = append(vals, p.grey[y*p.w+i*side:y*p.w+min((i+1)*side, p.w)]...)
+				for _, v := range p.grey[y*p.w+i*side : y*p.w+min((i+1)*side, p.w)] {
+					hist[int(v)]++
+				}
+				n += min((i+1)*side, p.w) - i*side
 			}
-			lv[j*bx+i] = nth(vals, int(bgPercentile*float64(len(vals)-1)))
+			lv[j*bx+i] = nthLevel(&hist, int(bgPercentile*float64(n-1)))
 		}
 	}
 	// A block covered by a heavy stroke reads too dark; let the brighter
@@ -279,56 +282,46 @@ func (p *page) paperLevel() []float32 {
 			fixed[j*bx+i] = v
 		}
 	}
+	// The horizontal weights are the same on every row.
+	xi0, xi1 := make([]int, p.w), make([]int, p.w)
+	xw := make([]float32, p.w)
+	for x := 0; x < p.w; x++ {
+		fx := math.Max(0, math.Min(float64(bx-1), (float64(x)+0.5)/float64(side)-0.5))
+		xi0[x] = int(fx)
+		xi1[x] = min(xi0[x]+1, bx-1)
+		xw[x] = float32(fx - float64(xi0[x]))
+	}
 	out := make([]float32, p.w*p.h)
 	for y := 0; y < p.h; y++ {
 		fy := math.Max(0, math.Min(float64(by-1), (float64(y)+0.5)/float64(side)-0.5))
 		j0 := int(fy)
 		j1 := min(j0+1, by-1)
 		wy := float32(fy - float64(j0))
-		for x := 0; x < p.w; x++ {
-			fx := math.Max(0, math.Min(float64(bx-1), (float64(x)+0.5)/float64(side)-0.5))
-			i0 := int(fx)
-			i1 := min(i0+1, bx-1)
-			wx := float32(fx - float64(i0))
-			top := fixed[j0*bx+i0]*(1-wx) + fixed[j0*bx+i1]*wx
-			bot := fixed[j1*bx+i0]*(1-wx) + fixed[j1*bx+i1]*wx
-			out[y*p.w+x] = top*(1-wy) + bot*wy
+		r0, r1 := fixed[j0*bx:j0*bx+bx], fixed[j1*bx:j1*bx+bx]
+		row := out[y*p.w : y*p.w+p.w]
+		for x := range row {
+			i0, i1, wx := xi0[x], xi1[x], xw[x]
+			top := r0[i0]*(1-wx) + r0[i1]*wx
+			bot := r1[i0]*(1-wx) + r1[i1]*wx
+			row[x] = top*(1-wy) + bot*wy
 		}
 	}
 	return out
 }
 
-// nth returns the k-th smallest of vs (what sorting would put at k),
-// reordering vs: a selection, since a full sort of every block cost more
-// than the rest of the reader.
-func nth(vs []float32, k int) float32 {
-	lo, hi := 0, len(vs)-1
-	for lo < hi {
-		pivot := vs[lo+(hi-lo)/2]
-		i, j := lo, hi
-		for i <= j {
-			for vs[i] < pivot {
-				i++
-			}
-			for vs[j] > pivot {
-				j--
-			}
-			if i <= j {
-				vs[i], vs[j] = vs[j], vs[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return vs[k]
+// nthLevel returns the k-th smallest grey level counted in hist (what sorting
+// the levels would put at k): a counting selection, since the page's levels
+// are whole numbers 0–255 and sorting every block cost more than the rest of
+// the reader.
+func nthLevel(hist *[256]int32, k int) float32 {
+	seen := 0
+	for v, n := range hist {
+		seen += int(n)
+		if seen > k {
+			return float32(v)
 		}
 	}
-	return vs[k]
+	return 255
 }
 
 // otsu returns the threshold that best separates the histogram in two classes.
@@ -450,15 +443,37 @@ func (p *page) findLine(horizontal bool, lo, hi, c0, c1 int) (line, bool) {
 		along, across, span = p.w, 1, p.w
 	}
 	rise := make([]float64, hi-lo)
+	// step[t-lo] is s−c, the same for every c unless c+rise lands on a
+	// rounding tie, which exactTies marks so those slopes round per pixel.
+	step := make([]int, hi-lo)
 	for slope := -lineMaxSlope; slope <= lineMaxSlope+1e-9; slope += 0.005 {
+		exactTies := false
+		lowStep, highStep := 0, 0
 		for t := lo; t < hi; t++ {
-			rise[t-lo] = slope * float64(t-mid)
+			r := slope * float64(t-mid)
+			rise[t-lo] = r
+			d := int(math.Round(r))
+			step[t-lo] = d
+			lowStep, highStep = min(lowStep, d), max(highStep, d)
+			if f := math.Abs(r - math.Trunc(r)); math.Abs(f-0.5) < 1e-6 {
+				exactTies = true
+			}
 		}
 		for c := c0; c <= c1; c++ {
 			n := 0
-			for t := lo; t < hi; t++ {
-				if s := int(math.Round(float64(c) + rise[t-lo])); s >= 0 && s < span && t >= 0 && p.ink[t*along+s*across] {
-					n++
+			if !exactTies && lo >= 0 && c+lowStep >= 0 && c+highStep < span {
+				// Every s is inside the page: no bounds to check per pixel.
+				base := c * across
+				for i, d := range step {
+					if p.ink[(lo+i)*along+base+d*across] {
+						n++
+					}
+				}
+			} else {
+				for t := lo; t < hi; t++ {
+					if s := int(math.Round(float64(c) + rise[t-lo])); s >= 0 && s < span && t >= 0 && p.ink[t*along+s*across] {
+						n++
+					}
 				}
 			}
 			if cover := float64(n) / float64(hi-lo); cover > bestCover {
