@@ -8,10 +8,23 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func dotAVX2(a, b []float32) float32
 
-// axpyAVX2 is axpy with AVX2 and FMA. The caller guarantees len(y) >= len(x).
+// gemm5x16AVX2 is gemmReluAVX2 on five rows and tiles*16 columns, the part
+// that fits whole register tiles. Strides are in elements.
 //
 //go:noescape
-func axpyAVX2(alpha float32, x, y []float32)
+func gemm5x16AVX2(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, k, tiles int, bias *float32)
+
+// dots4AVX2 is rowDotsAVX2 for len(y) a multiple of 4. The caller guarantees
+// len(a) >= len(y)*len(x).
+//
+//go:noescape
+func dots4AVX2(a, x, y []float32)
+
+// maxPool2AVX2 is maxPoolAVX2 for side a multiple of 8. The caller
+// guarantees len(in)%(2*side) == 0 and len(out) >= len(in)/4.
+//
+//go:noescape
+func maxPool2AVX2(in, out []float32, side int)
 
 // fastKernels returns the fastest vector kernels this CPU runs. Their sums
 // round differently from the plain ones, so training keeps plainKernels:
@@ -19,10 +32,70 @@ func axpyAVX2(alpha float32, x, y []float32)
 func fastKernels() kernels {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		return kernels{
-			dot:  func(a, b []float32) float32 { return dotAVX2(a, b[:len(a)]) },
-			axpy: func(alpha float32, x, y []float32) { axpyAVX2(alpha, x, y[:len(x)]) },
-			rows: true,
+			dot:     func(a, b []float32) float32 { return dotAVX2(a, b[:len(a)]) },
+			gemm:    gemmReluAVX2,
+			rowDots: rowDotsAVX2,
+			maxPool: maxPoolAVX2,
 		}
 	}
 	return plainKernels()
+}
+
+// gemmReluAVX2 is kernels.gemm: c (m×n) = max(bias + a·b, 0), a being m×k
+// and b k×n, all row-major, bias one value per row of c.
+func gemmReluAVX2(m, n, k int, a, b, bias, c []float32) {
+	a, b, c, bias = a[:m*k], b[:k*n], c[:m*n], bias[:m]
+	rows, cols := m-m%5, n-n%16
+	if k == 0 || cols == 0 {
+		rows, cols = 0, 0
+	}
+	for i := 0; i < rows; i += 5 {
+		gemm5x16AVX2(&a[i*k], k, &b[0], n, &c[i*n], n, k, cols/16, &bias[i])
+	}
+	// The network's shapes are whole tiles; other shapes finish here.
+	gemmReluRest(0, rows, cols, n, k, a, b, bias, c)
+	gemmReluRest(rows, m, 0, n, k, a, b, bias, c)
+}
+
+// gemmReluRest is gemmReluAVX2 in plain Go on rows i0 to i1 and columns j0
+// onwards.
+func gemmReluRest(i0, i1, j0, n, k int, a, b, bias, c []float32) {
+	for i := i0; i < i1; i++ {
+		for j := j0; j < n; j++ {
+			s := bias[i]
+			for t := 0; t < k; t++ {
+				s += a[i*k+t] * b[t*n+j]
+			}
+			c[i*n+j] = max(s, 0)
+		}
+	}
+}
+
+// rowDotsAVX2 is kernels.rowDots: y[j] = a[j*len(x):][:len(x)]·x.
+func rowDotsAVX2(a, x, y []float32) {
+	n := len(x)
+	a = a[:len(y)*n]
+	r := len(y) &^ 3
+	dots4AVX2(a, x, y[:r])
+	for j := r; j < len(y); j++ {
+		y[j] = dotAVX2(x, a[j*n:j*n+n])
+	}
+}
+
+// maxPoolAVX2 is kernels.maxPool.
+func maxPoolAVX2(in, out []float32, c, side int) {
+	half := side / 2
+	in, out = in[:c*side*side], out[:c*half*half]
+	if side%8 == 0 {
+		maxPool2AVX2(in, out, side)
+		return
+	}
+	for ch := 0; ch < c; ch++ {
+		for y := 0; y < half; y++ {
+			for x := 0; x < half; x++ {
+				i := ch*side*side + 2*y*side + 2*x
+				out[ch*half*half+y*half+x] = max(in[i], in[i+1], in[i+side], in[i+side+1])
+			}
+		}
+	}
 }

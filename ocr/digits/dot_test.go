@@ -59,42 +59,139 @@ func benchForward(b *testing.B, k kernels) {
 	}
 }
 
-// TestFastKernels checks the vector axpy against the plain one, and the
-// network run on the fast kernels against the plain run on MNIST test
-// images: the same class, probabilities within rounding.
-func TestFastKernels(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	fk, pk := fastKernels(), plainKernels()
-	for _, n := range []int{0, 1, 7, 8, 31, 33, n1} {
-		x, y1 := make([]float32, n), make([]float32, n+2)
-		for i := range x {
-			x[i] = rng.Float32()
-		}
-		for i := range y1 {
-			y1[i] = rng.Float32()
-		}
-		y2 := append([]float32(nil), y1...)
-		fk.axpy(0.37, x, y1)
-		pk.axpy(0.37, x, y2)
-		for i := range y1 {
-			if math.Abs(float64(y1[i]-y2[i])) > 1e-5 {
-				t.Fatalf("n=%d: axpy[%d] %v, plain %v", n, i, y1[i], y2[i])
+// TestGemm checks the CPU's matrix product against dot products on the
+// network's shapes and on ones that leave rows and columns outside whole
+// register tiles.
+func TestGemm(t *testing.T) {
+	gemm := fastKernels().gemm
+	if gemm == nil {
+		t.Skip("no vector matrix product on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, s := range [][3]int{
+		{c1, n1, kk}, {c2, n2, in2},
+		{5, 16, 1}, {5, 16, 0}, {1, 1, 1}, {4, 15, 3}, {6, 17, 7}, {7, 40, 9}, {11, 33, 500}, {10, 48, 8},
+	} {
+		m, n, k := s[0], s[1], s[2]
+		a, b, bias := make([]float32, m*k), make([]float32, k*n), make([]float32, m)
+		for _, v := range [][]float32{a, b, bias} {
+			for i := range v {
+				v[i] = rng.Float32()*2 - 1
 			}
 		}
+		// Room after c shows writes past its end.
+		c := make([]float32, m*n+1)
+		c[m*n] = 42
+		gemm(m, n, k, a, b, bias, c[:m*n])
+		col := make([]float32, k)
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				for t := range col {
+					col[t] = b[t*n+j]
+				}
+				want := max(bias[i]+dot(a[i*k:i*k+k], col), 0)
+				if got := c[i*n+j]; math.Abs(float64(got-want)) > 1e-4*math.Sqrt(float64(k)+1) {
+					t.Errorf("%dx%dx%d: c[%d,%d] = %v, want %v", m, n, k, i, j, got, want)
+				}
+			}
+		}
+		if c[m*n] != 42 {
+			t.Errorf("%dx%dx%d: wrote past c", m, n, k)
+		}
 	}
+}
+
+// TestRowDots checks the CPU's matrix–vector product against dot products
+// on fc1's shape and on row counts and lengths off its vector widths.
+func TestRowDots(t *testing.T) {
+	rowDots := fastKernels().rowDots
+	if rowDots == nil {
+		t.Skip("no vector matrix-vector product on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, s := range [][2]int{
+		{hidden, flat}, {outputs, hidden},
+		{4, 0}, {4, 1}, {4, 7}, {4, 8}, {4, 9}, {4, 15}, {4, 16}, {4, 17}, {4, 23}, {8, 24}, {3, 5}, {5, 31}, {7, 500},
+	} {
+		rows, n := s[0], s[1]
+		a, x := make([]float32, rows*n), make([]float32, n)
+		for _, v := range [][]float32{a, x} {
+			for i := range v {
+				v[i] = rng.Float32()*2 - 1
+			}
+		}
+		y := make([]float32, rows+1)
+		y[rows] = 42
+		rowDots(a, x, y[:rows])
+		for j := 0; j < rows; j++ {
+			want := dot(a[j*n:j*n+n], x)
+			if math.Abs(float64(y[j]-want)) > 1e-4*math.Sqrt(float64(n)+1) {
+				t.Errorf("%dx%d: y[%d] = %v, want %v", rows, n, j, y[j], want)
+			}
+		}
+		if y[rows] != 42 {
+			t.Errorf("%dx%d: wrote past y", rows, n)
+		}
+	}
+}
+
+// TestMaxPool checks the CPU's pooling against maxPool2 on the network's
+// maps and on sides that are not whole vectors.
+func TestMaxPool(t *testing.T) {
+	pool := fastKernels().maxPool
+	if pool == nil {
+		t.Skip("no vector pooling on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, s := range [][2]int{{c1, s1}, {c2, s2}, {1, 8}, {3, 16}, {2, 6}, {2, 7}, {1, 1}} {
+		c, side := s[0], s[1]
+		half := side / 2
+		in := make([]float32, c*side*side)
+		for i := range in {
+			in[i] = rng.Float32()*2 - 1
+		}
+		want, got := make([]float32, c*half*half), make([]float32, c*half*half+1)
+		got[len(want)] = 42
+		maxPool2(in, want, make([]int32, len(want)), c, side)
+		pool(in, got[:len(want)], c, side)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("%d maps of %d: out[%d] = %v, want %v", c, side, i, got[i], want[i])
+			}
+		}
+		if got[len(want)] != 42 {
+			t.Errorf("%d maps of %d: wrote past out", c, side)
+		}
+	}
+}
+
+// TestFastKernels checks the network run on the fast kernels against the
+// plain run, on MNIST test images and on noise: probabilities within
+// rounding.
+func TestFastKernels(t *testing.T) {
 	m := loadModel(t)
 	set := loadTestSplit(t)
+	rng := rand.New(rand.NewPCG(5, 6))
+	fk, pk := fastKernels(), plainKernels()
 	fa, pa := new(acts), new(acts)
-	for i := 0; i < 200; i++ {
+	for i := 0; i < 300; i++ {
 		var x [Pixels]float32
-		for j, v := range set.Image(i) {
-			x[j] = float32(v) / 255
+		if i < 250 {
+			for j, v := range set.Image(i) {
+				x[j] = float32(v) / 255
+			}
+		} else {
+			for j := range x {
+				x[j] = rng.Float32()
+			}
 		}
-		forward(m.p, &x, fa, fk)
-		forward(m.p, &x, pa, pk)
-		for c := range fa.prob {
-			if math.Abs(float64(fa.prob[c]-pa.prob[c])) > 1e-4 {
-				t.Fatalf("image %d class %d: fast %v, plain %v", i, c, fa.prob[c], pa.prob[c])
+		for _, p := range append([][]float32{m.p}, m.more...) {
+			forward(p, &x, fa, fk)
+			forward(p, &x, pa, pk)
+			for c := range fa.prob {
+				if math.Abs(float64(fa.prob[c]-pa.prob[c])) > 1e-5 {
+					t.Fatalf("image %d class %d: fast %v, plain %v", i, c, fa.prob[c], pa.prob[c])
+				}
 			}
 		}
 	}

@@ -95,16 +95,23 @@ type Model struct {
 
 // kernels are the vector operations forward runs on.
 type kernels struct {
-	dot  func(a, b []float32) float32
-	axpy func(alpha float32, x, y []float32)
-	// rows runs the first convolution as one axpy per weight over every
-	// position, which vector units do fast; otherwise one short dot
-	// product per channel and position, as training always did.
-	rows bool
+	dot func(a, b []float32) float32
+	// gemm, if set, sets c (m×n) to max(bias + a·b, 0), a being m×k and b
+	// k×n, all row-major. forward then runs both convolutions as matrix
+	// products over tap-major columns: a vector unit reuses each loaded
+	// weight and column across a block of outputs, where one dot product
+	// per channel and position (as training always did) reloads both.
+	gemm func(m, n, k int, a, b, bias, c []float32)
+	// rowDots, if set, sets y[j] to a[j*len(x):][:len(x)]·x, for fc1: one
+	// load of x then feeds several rows.
+	rowDots func(a, x, y []float32)
+	// maxPool, if set, pools c maps of side×side like maxPool2 without
+	// recording where each maximum came from, which only backward needs.
+	maxPool func(in, out []float32, c, side int)
 }
 
 // plainKernels are portable Go, used for training on every machine.
-func plainKernels() kernels { return kernels{dot: dot, axpy: axpy} }
+func plainKernels() kernels { return kernels{dot: dot} }
 
 func newModel(p []float32) *Model {
 	m := &Model{p: p, k: fastKernels()}
@@ -231,7 +238,10 @@ func (m *Model) classify(x *[Pixels]float32) (digits [Classes]float32, rejected 
 	return digits, rejected
 }
 
-// acts holds one sample's activations, kept for the backward pass.
+// acts holds one sample's activations, kept for the backward pass. The fast
+// kernels leave it unfit for backward: with kernels.gemm set, forward lays
+// col1 and col2 out tap-major, one row of positions per tap, and with
+// kernels.maxPool set it leaves arg1 and arg2 alone.
 type acts struct {
 	col1 [n1 * kk]float32
 	a1   [c1 * n1]float32 // after relu
@@ -306,29 +316,20 @@ func maxPool2(in []float32, out []float32, arg []int32, c, side int) {
 func forward(p []float32, x *[Pixels]float32, a *acts, k kernels) {
 	vdot := k.dot
 	w1, b1 := p[offW1:offB1], p[offB1:offW2]
-	if k.rows {
-		// conv1 as kk shifted copies of the image (col1 holds them, one row
-		// of n1 per tap), each added into every channel with its weight.
+	if k.gemm != nil {
+		// col1 holds kk shifted copies of the image, one row of n1 per tap.
 		for ky := 0; ky < kern; ky++ {
 			for kx := 0; kx < kern; kx++ {
 				row := a.col1[(ky*kern+kx)*n1 : (ky*kern+kx+1)*n1]
 				for y := 0; y < s1; y++ {
-					copy(row[y*s1:(y+1)*s1], x[(y+ky)*Side+kx:])
+					// Through a local, which the compiler copies
+					// inline where a direct assignment calls memmove.
+					v := *(*[s1]float32)(x[(y+ky)*Side+kx:])
+					*(*[s1]float32)(row[y*s1:]) = v
 				}
 			}
 		}
-		for ch := 0; ch < c1; ch++ {
-			out := a.a1[ch*n1 : ch*n1+n1]
-			for pos := range out {
-				out[pos] = b1[ch]
-			}
-			for t := 0; t < kk; t++ {
-				k.axpy(w1[ch*kk+t], a.col1[t*n1:(t+1)*n1], out)
-			}
-			for pos, v := range out {
-				out[pos] = max(v, 0)
-			}
-		}
+		k.gemm(c1, n1, kk, w1, a.col1[:], b1, a.a1[:])
 	} else {
 		// conv1 as im2col then one dot product per channel and position.
 		for y := 0; y < s1; y++ {
@@ -348,32 +349,64 @@ func forward(p []float32, x *[Pixels]float32, a *acts, k kernels) {
 			}
 		}
 	}
-	maxPool2(a.a1[:], a.p1[:], a.arg1[:], c1, s1)
+	if k.maxPool != nil {
+		k.maxPool(a.a1[:], a.p1[:], c1, s1)
+	} else {
+		maxPool2(a.a1[:], a.p1[:], a.arg1[:], c1, s1)
+	}
 
-	for y := 0; y < s2; y++ {
-		for xx := 0; xx < s2; xx++ {
-			c := a.col2[(y*s2+xx)*in2:]
-			for ch := 0; ch < c1; ch++ {
-				for ky := 0; ky < kern; ky++ {
-					copy(c[ch*kk+ky*kern:ch*kk+ky*kern+kern], a.p1[ch*m1+(y+ky)*q1+xx:])
+	w2, b2 := p[offW2:offB2], p[offB2:offW3]
+	if k.gemm != nil {
+		// col2 holds one row of n2 positions per tap, taps in the order of
+		// a row of w2; each output row is one copy.
+		for ch := 0; ch < c1; ch++ {
+			for ky := 0; ky < kern; ky++ {
+				for kx := 0; kx < kern; kx++ {
+					row := a.col2[(ch*kk+ky*kern+kx)*n2:]
+					for y := 0; y < s2; y++ {
+						v := *(*[s2]float32)(a.p1[ch*m1+(y+ky)*q1+kx:])
+						*(*[s2]float32)(row[y*s2:]) = v
+					}
 				}
 			}
 		}
-	}
-	w2, b2 := p[offW2:offB2], p[offB2:offW3]
-	for ch := 0; ch < c2; ch++ {
-		w := w2[ch*in2 : ch*in2+in2]
-		out := a.a2[ch*n2 : ch*n2+n2]
-		for pos := range out {
-			v := b2[ch] + vdot(w, a.col2[pos*in2:pos*in2+in2])
-			out[pos] = max(v, 0)
+		k.gemm(c2, n2, in2, w2, a.col2[:], b2, a.a2[:])
+	} else {
+		for y := 0; y < s2; y++ {
+			for xx := 0; xx < s2; xx++ {
+				c := a.col2[(y*s2+xx)*in2:]
+				for ch := 0; ch < c1; ch++ {
+					for ky := 0; ky < kern; ky++ {
+						copy(c[ch*kk+ky*kern:ch*kk+ky*kern+kern], a.p1[ch*m1+(y+ky)*q1+xx:])
+					}
+				}
+			}
+		}
+		for ch := 0; ch < c2; ch++ {
+			w := w2[ch*in2 : ch*in2+in2]
+			out := a.a2[ch*n2 : ch*n2+n2]
+			for pos := range out {
+				v := b2[ch] + vdot(w, a.col2[pos*in2:pos*in2+in2])
+				out[pos] = max(v, 0)
+			}
 		}
 	}
-	maxPool2(a.a2[:], a.p2[:], a.arg2[:], c2, s2)
+	if k.maxPool != nil {
+		k.maxPool(a.a2[:], a.p2[:], c2, s2)
+	} else {
+		maxPool2(a.a2[:], a.p2[:], a.arg2[:], c2, s2)
+	}
 
 	w3, b3 := p[offW3:offB3], p[offB3:offW4]
-	for j := 0; j < hidden; j++ {
-		a.h[j] = max(b3[j]+vdot(w3[j*flat:j*flat+flat], a.p2[:]), 0)
+	if k.rowDots != nil {
+		k.rowDots(w3, a.p2[:], a.h[:])
+		for j := range a.h {
+			a.h[j] = max(b3[j]+a.h[j], 0)
+		}
+	} else {
+		for j := 0; j < hidden; j++ {
+			a.h[j] = max(b3[j]+vdot(w3[j*flat:j*flat+flat], a.p2[:]), 0)
+		}
 	}
 	w4, b4 := p[offW4:offB4], p[offB4:nParams]
 	var logits [outputs]float32
