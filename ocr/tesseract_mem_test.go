@@ -75,16 +75,23 @@ func TestTesseractTextSame(t *testing.T) {
 		{"blank", image.NewGray(image.Rect(0, 0, 64, 32)), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := contained.ReadLine(context.Background(), tc.img, tc.digitsOnly)
+			got, conf, err := contained.ReadLine(context.Background(), tc.img, tc.digitsOnly)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := leaky.ReadLine(context.Background(), tc.img, tc.digitsOnly)
+			want, leakyConf, err := leaky.ReadLine(context.Background(), tc.img, tc.digitsOnly)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got != want {
 				t.Errorf("leak-free read %q, gosseract's Text %q", got, want)
+			}
+			t.Logf("read %q with confidence %d", got, conf)
+			if conf < 0 || conf > 100 {
+				t.Errorf("leak-free read's confidence %d, want 0–100", conf)
+			}
+			if leakyConf != unknownConfidence {
+				t.Errorf("gosseract's Text gave confidence %d, want %d (unknown)", leakyConf, unknownConfidence)
 			}
 		})
 	}
@@ -118,7 +125,7 @@ func TestTesseractTextMemory(t *testing.T) {
 	ctx := context.Background()
 	warmUp := func(tess *Tesseract) {
 		for range memWarmUp {
-			if _, err := tess.ReadLine(ctx, img, false); err != nil {
+			if _, _, err := tess.ReadLine(ctx, img, false); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -126,7 +133,7 @@ func TestTesseractTextMemory(t *testing.T) {
 	measure := func(tess *Tesseract) (text string, rss, heap int64) {
 		rss0, heap0 := settledRSS(t), cHeapBytes()
 		for range memCalls {
-			s, err := tess.ReadLine(ctx, img, false)
+			s, _, err := tess.ReadLine(ctx, img, false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,15 +8,18 @@ package ocr
 
 // tutanak_tess_text does what gosseract's Client.Text does on a handle that is
 // already initialised (tessbridge.cpp SetPixImage, then UTF8Text): set the
-// image, raise a resolution below 70 DPI to 70, recognise. The caller frees
-// the result with TessDeleteText, which gosseract never does.
-static char* tutanak_tess_text(void* api, void* pix) {
+// image, raise a resolution below 70 DPI to 70, recognise. It also reports
+// Tesseract's mean word confidence (0–100) of that recognition. The caller
+// frees the result with TessDeleteText, which gosseract never does.
+static char* tutanak_tess_text(void* api, void* pix, int* conf) {
 	TessBaseAPI* h = (TessBaseAPI*)api;
 	TessBaseAPISetImage2(h, (struct Pix*)pix);
 	if (TessBaseAPIGetSourceYResolution(h) < 70) {
 		TessBaseAPISetSourceResolution(h, 70);
 	}
-	return TessBaseAPIGetUTF8Text(h);
+	char* text = TessBaseAPIGetUTF8Text(h);
+	*conf = TessBaseAPIMeanTextConf(h);
+	return text;
 }
 */
 import "C"
@@ -79,30 +82,32 @@ type tessHandle struct {
 	ready bool
 }
 
-// text reads the handle's current image. layout nil means gosseract's Text
-// (which leaks); otherwise, once the handle is ready, the leak-free read.
-func (h *tessHandle) text(layout *clientLayout) (string, error) {
+// text reads the handle's current image and Tesseract's confidence in it
+// (0–100). layout nil means gosseract's Text (which leaks and gives no
+// confidence: -1); otherwise, once the handle is ready, the leak-free read.
+func (h *tessHandle) text(layout *clientLayout) (string, int, error) {
 	if layout == nil || !h.ready {
 		s, err := h.c.Text()
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
 		h.ready = true
-		return s, nil
+		return s, unknownConfidence, nil
 	}
 	base := unsafe.Pointer(h.c)
 	api := *(*unsafe.Pointer)(unsafe.Add(base, layout.apiOff))
 	pix := *(*unsafe.Pointer)(unsafe.Add(base, layout.pixOff))
 	if api == nil || pix == nil {
-		return "", errNoTessImage
+		return "", 0, errNoTessImage
 	}
-	p := C.tutanak_tess_text(api, pix)
+	var conf C.int
+	p := C.tutanak_tess_text(api, pix, &conf)
 	defer C.TessDeleteText(p)
 	s := C.GoString(p)
 	if h.c.Trim {
 		s = strings.Trim(s, "\n")
 	}
-	return s, nil
+	return s, int(conf), nil
 }
 
 // cHeapBytes is the C heap in use (glibc's mallinfo2, all arenas), for the
