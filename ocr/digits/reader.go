@@ -442,36 +442,44 @@ func (p *page) findLine(horizontal bool, lo, hi, c0, c1 int) (line, bool) {
 	if !horizontal {
 		along, across, span = p.w, 1, p.w
 	}
-	rise := make([]float64, hi-lo)
-	// step[t-lo] is s−c, the same for every c unless c+rise lands on a
-	// rounding tie, which exactTies marks so those slopes round per pixel.
-	step := make([]int, hi-lo)
+	// For most t, s−c is the same whole step for every c, and the pixel is
+	// ink[c*across+offset]; only where c+rise lands on a rounding tie (near
+	// k+½) can Round differ between positions c, and those t are rounded per
+	// pixel as line.at does.
+	offsets := make([]int, 0, hi-lo)
+	var ties []int
+	var tieRise []float64
 	for slope := -lineMaxSlope; slope <= lineMaxSlope+1e-9; slope += 0.005 {
-		exactTies := false
+		offsets, ties, tieRise = offsets[:0], ties[:0], tieRise[:0]
 		lowStep, highStep := 0, 0
 		for t := lo; t < hi; t++ {
 			r := slope * float64(t-mid)
-			rise[t-lo] = r
-			d := int(math.Round(r))
-			step[t-lo] = d
-			lowStep, highStep = min(lowStep, d), max(highStep, d)
 			if f := math.Abs(r - math.Trunc(r)); math.Abs(f-0.5) < 1e-6 {
-				exactTies = true
+				ties, tieRise = append(ties, t), append(tieRise, r)
+				continue
 			}
+			d := int(math.Round(r))
+			offsets = append(offsets, t*along+d*across)
+			lowStep, highStep = min(lowStep, d), max(highStep, d)
 		}
 		for c := c0; c <= c1; c++ {
 			n := 0
-			if !exactTies && lo >= 0 && c+lowStep >= 0 && c+highStep < span {
+			if lo >= 0 && c+lowStep >= 0 && c+highStep < span {
 				// Every s is inside the page: no bounds to check per pixel.
 				base := c * across
-				for i, d := range step {
-					if p.ink[(lo+i)*along+base+d*across] {
+				for _, o := range offsets {
+					if p.ink[base+o] {
+						n++
+					}
+				}
+				for i, t := range ties {
+					if s := int(math.Round(float64(c) + tieRise[i])); s >= 0 && s < span && p.ink[t*along+s*across] {
 						n++
 					}
 				}
 			} else {
 				for t := lo; t < hi; t++ {
-					if s := int(math.Round(float64(c) + rise[t-lo])); s >= 0 && s < span && t >= 0 && p.ink[t*along+s*across] {
+					if s := int(math.Round(float64(c) + slope*float64(t-mid))); s >= 0 && s < span && t >= 0 && p.ink[t*along+s*across] {
 						n++
 					}
 				}
