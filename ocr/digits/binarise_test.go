@@ -62,3 +62,50 @@ func TestLineMask(t *testing.T) {
 		}
 	}
 }
+
+// TestInkUnder checks the counted ink under a line against its definition,
+// the pixels at (t, line.at(t)) tested one by one, for every slope the line
+// search tries and every position across, off the page included.
+func TestInkUnder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, tc := range []struct {
+		name       string
+		w, h       int
+		horizontal bool
+		lo, hi     int
+	}{
+		{"horizontal, whole width", 180, 60, true, 0, 180},
+		{"horizontal, part of the width", 180, 60, true, 17, 151},
+		{"vertical, whole height", 50, 124, false, 0, 124},
+		{"vertical, part of the height", 50, 124, false, 9, 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &page{w: tc.w, h: tc.h, ink: make([]bool, tc.w*tc.h)}
+			for i := range p.ink {
+				p.ink[i] = rng.Float64() < 0.4
+			}
+			counts := p.countInk()
+			across := tc.h
+			if !tc.horizontal {
+				across = tc.w
+			}
+			mid := (tc.lo + tc.hi) / 2
+			var walk lineWalk
+			for slope := -lineMaxSlope; slope <= lineMaxSlope+1e-9; slope += 0.005 {
+				walk.plan(tc.lo, tc.hi, mid, slope)
+				for c := -5; c < across+5; c++ {
+					l := line{horizontal: tc.horizontal, pos: float64(c), slope: slope, mid: mid}
+					want := 0
+					for tt := tc.lo; tt < tc.hi; tt++ {
+						if p.inkAt(tc.horizontal, tt, l.at(tt)) {
+							want++
+						}
+					}
+					if got := p.inkUnder(counts, tc.horizontal, &walk, c); got != want {
+						t.Fatalf("slope %.3f at %d: %d ink pixels counted, %d by pixel", slope, c, got, want)
+					}
+				}
+			}
+		})
+	}
+}

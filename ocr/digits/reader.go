@@ -392,6 +392,7 @@ type border struct {
 func (p *page) findLines(near *[4]border) [4]border {
 	lo, hi := max(0, p.cell.Min.X-p.px(15)), min(p.w, p.cell.Max.X+p.px(15))
 	search := p.px(lineSearch)
+	counts := p.countInk()
 	var out [4]border
 	for i, at := range [4]struct {
 		horizontal bool
@@ -409,7 +410,7 @@ func (p *page) findLines(near *[4]border) [4]border {
 		if !at.horizontal {
 			a, b = 0, p.h
 		}
-		out[i].line, out[i].ok = p.findLine(at.horizontal, a, b, c0, c1)
+		out[i].line, out[i].ok = p.findLine(counts, at.horizontal, a, b, c0, c1)
 	}
 	p.top, p.hasTop = out[0].line, out[0].ok
 	p.bottom, p.hasBottom = out[1].line, out[1].ok
@@ -428,62 +429,121 @@ func (p *page) inkAt(horizontal bool, t, s int) bool {
 	return p.ink[y*p.w+x]
 }
 
+// inkCounts are running counts of ink along every row and every column, so
+// that the ink on any stretch of one is two lookups.
+type inkCounts struct {
+	rows []int32 // rows[y*(w+1)+x]: ink in row y left of x
+	cols []int32 // cols[x*(h+1)+y]: ink in column x above y
+}
+
+// countInk counts the current ink along rows and columns.
+func (p *page) countInk() inkCounts {
+	c := inkCounts{rows: make([]int32, p.h*(p.w+1)), cols: make([]int32, p.w*(p.h+1))}
+	for y := 0; y < p.h; y++ {
+		row := c.rows[y*(p.w+1) : (y+1)*(p.w+1)]
+		for x, isInk := range p.ink[y*p.w : (y+1)*p.w] {
+			row[x+1] = row[x]
+			if isInk {
+				row[x+1]++
+				c.cols[x*(p.h+1)+y+1] = 1 // summed down the column below
+			}
+		}
+	}
+	for x := 0; x < p.w; x++ {
+		col := c.cols[x*(p.h+1) : (x+1)*(p.h+1)]
+		for y := 1; y <= p.h; y++ {
+			col[y] += col[y-1]
+		}
+	}
+	return c
+}
+
+// lineWalk is one slope's line from lo to hi, planned for every position c
+// across at once: it keeps one whole step s−c over stretches of t, so its ink
+// at c is a few counted stretches. Only where c+rise lands on a rounding tie
+// (near k+½) can Round differ between positions c; those t are rounded per
+// pixel, as line.at does.
+type lineWalk struct {
+	lo, hi, mid       int
+	slope             float64
+	stretches         []stretch
+	ties              []int
+	tieRise           []float64
+	lowStep, highStep int
+}
+
+// stretch is a run of t, [from, to), where the line lies step across from c.
+type stretch struct{ from, to, step int }
+
+// plan lays out the walk of the given slope, reusing w's buffers.
+func (w *lineWalk) plan(lo, hi, mid int, slope float64) {
+	w.lo, w.hi, w.mid, w.slope = lo, hi, mid, slope
+	w.stretches, w.ties, w.tieRise = w.stretches[:0], w.ties[:0], w.tieRise[:0]
+	w.lowStep, w.highStep = 0, 0
+	for t := lo; t < hi; t++ {
+		r := slope * float64(t-mid)
+		if f := math.Abs(r - math.Trunc(r)); math.Abs(f-0.5) < 1e-6 {
+			w.ties, w.tieRise = append(w.ties, t), append(w.tieRise, r)
+			continue
+		}
+		d := int(math.Round(r))
+		if n := len(w.stretches); n > 0 && w.stretches[n-1].step == d && w.stretches[n-1].to == t {
+			w.stretches[n-1].to++
+		} else {
+			w.stretches = append(w.stretches, stretch{t, t + 1, d})
+		}
+		w.lowStep, w.highStep = min(w.lowStep, d), max(w.highStep, d)
+	}
+}
+
+// inkUnder counts the ink pixels under the walk's line at position c: those
+// at (t, line.at(t)) for t from lo to hi. counts are the page's current ink
+// counts.
+func (p *page) inkUnder(counts inkCounts, horizontal bool, w *lineWalk, c int) int {
+	// The pixel at (t, s) is ink[t*along+s*across]; counted[s*stride+t]
+	// counts the ink before t along s.
+	along, across, span := 1, p.w, p.h
+	counted, stride := counts.rows, p.w+1
+	if !horizontal {
+		along, across, span = p.w, 1, p.w
+		counted, stride = counts.cols, p.h+1
+	}
+	n := 0
+	if w.lo >= 0 && c+w.lowStep >= 0 && c+w.highStep < span {
+		// Every s is inside the page: no bounds to check.
+		for _, st := range w.stretches {
+			row := (c + st.step) * stride
+			n += int(counted[row+st.to] - counted[row+st.from])
+		}
+		for i, t := range w.ties {
+			if s := int(math.Round(float64(c) + w.tieRise[i])); s >= 0 && s < span && p.ink[t*along+s*across] {
+				n++
+			}
+		}
+		return n
+	}
+	for t := w.lo; t < w.hi; t++ {
+		if s := int(math.Round(float64(c) + w.slope*float64(t-w.mid))); s >= 0 && s < span && t >= 0 && p.ink[t*along+s*across] {
+			n++
+		}
+	}
+	return n
+}
+
 // findLine searches for the straightest, most inked line running along t
-// from lo to hi, at a position from c0 to c1 across.
-func (p *page) findLine(horizontal bool, lo, hi, c0, c1 int) (line, bool) {
+// from lo to hi, at a position from c0 to c1 across. counts are the page's
+// current ink counts.
+func (p *page) findLine(counts inkCounts, horizontal bool, lo, hi, c0, c1 int) (line, bool) {
 	if hi-lo < 8 {
 		return line{}, false
 	}
 	mid := (lo + hi) / 2
 	best, bestCover := line{}, 0.0
-	// The pixel at (t, s) is ink[t*along+s*across]; rise[t] is the slope's
-	// part of line.at, so that s is computed exactly as at computes it.
-	along, across, span := 1, p.w, p.h
-	if !horizontal {
-		along, across, span = p.w, 1, p.w
-	}
-	// For most t, s−c is the same whole step for every c, and the pixel is
-	// ink[c*across+offset]; only where c+rise lands on a rounding tie (near
-	// k+½) can Round differ between positions c, and those t are rounded per
-	// pixel as line.at does.
-	offsets := make([]int, 0, hi-lo)
-	var ties []int
-	var tieRise []float64
+	var walk lineWalk
 	for slope := -lineMaxSlope; slope <= lineMaxSlope+1e-9; slope += 0.005 {
-		offsets, ties, tieRise = offsets[:0], ties[:0], tieRise[:0]
-		lowStep, highStep := 0, 0
-		for t := lo; t < hi; t++ {
-			r := slope * float64(t-mid)
-			if f := math.Abs(r - math.Trunc(r)); math.Abs(f-0.5) < 1e-6 {
-				ties, tieRise = append(ties, t), append(tieRise, r)
-				continue
-			}
-			d := int(math.Round(r))
-			offsets = append(offsets, t*along+d*across)
-			lowStep, highStep = min(lowStep, d), max(highStep, d)
-		}
+		walk.plan(lo, hi, mid, slope)
 		for c := c0; c <= c1; c++ {
-			n := 0
-			if lo >= 0 && c+lowStep >= 0 && c+highStep < span {
-				// Every s is inside the page: no bounds to check per pixel.
-				base := c * across
-				for _, o := range offsets {
-					if p.ink[base+o] {
-						n++
-					}
-				}
-				for i, t := range ties {
-					if s := int(math.Round(float64(c) + tieRise[i])); s >= 0 && s < span && p.ink[t*along+s*across] {
-						n++
-					}
-				}
-			} else {
-				for t := lo; t < hi; t++ {
-					if s := int(math.Round(float64(c) + slope*float64(t-mid))); s >= 0 && s < span && t >= 0 && p.ink[t*along+s*across] {
-						n++
-					}
-				}
-			}
+			n := p.inkUnder(counts, horizontal, &walk, c)
 			if cover := float64(n) / float64(hi-lo); cover > bestCover {
 				best, bestCover = line{horizontal: horizontal, pos: float64(c), slope: slope, mid: mid}, cover
 			}
