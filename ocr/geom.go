@@ -156,6 +156,25 @@ func warpGray(src *image.Gray, h homography, w, hgt int) *image.Gray {
 		nx := h[1]*fy + h[2] + h[0]*0.5
 		ny := h[4]*fy + h[5] + h[3]*0.5
 		nw := h[7]*fy + h[8] + h[6]*0.5
+		if rowInside(h, nx, ny, nw, w, sw, sh) {
+			// bilinear's arithmetic without its edge cases, which no
+			// point of this row meets.
+			p, s := src.Pix, src.Stride
+			for x := range row {
+				sx := nx/nw - 0.5
+				sy := ny/nw - 0.5
+				nx += h[0]
+				ny += h[3]
+				nw += h[6]
+				x0, y0 := int(sx), int(sy)
+				fx, fy := sx-float64(x0), sy-float64(y0)
+				i := y0*s + x0
+				a := float64(p[i])*(1-fx) + float64(p[i+1])*fx
+				b := float64(p[i+s])*(1-fx) + float64(p[i+s+1])*fx
+				row[x] = uint8(a*(1-fy) + b*fy + 0.5)
+			}
+			continue
+		}
 		for x := range row {
 			sx := nx/nw - 0.5
 			sy := ny/nw - 0.5
@@ -166,6 +185,22 @@ func warpGray(src *image.Gray, h homography, w, hgt int) *image.Gray {
 		}
 	}
 	return dst
+}
+
+// rowInside reports whether a whole row of w destination pixels, starting
+// from the projective numerators nx, ny and denominator nw, samples src at
+// least a pixel inside its edges. A row maps to a straight segment, so its
+// two ends tell; the margin covers the rounding of warpGray's running sums.
+func rowInside(h homography, nx, ny, nw float64, w, sw, sh int) bool {
+	last := float64(w - 1)
+	nwEnd := nw + last*h[6]
+	if nw <= 0 || nwEnd <= 0 {
+		return false
+	}
+	inside := func(sx, sy float64) bool {
+		return sx >= 1 && sy >= 1 && sx <= float64(sw-3) && sy <= float64(sh-3)
+	}
+	return inside(nx/nw-0.5, ny/nw-0.5) && inside((nx+last*h[0])/nwEnd-0.5, (ny+last*h[3])/nwEnd-0.5)
 }
 
 func bilinear(src *image.Gray, sw, sh int, sx, sy float64) uint8 {
