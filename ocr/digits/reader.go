@@ -156,6 +156,8 @@ type page struct {
 	// linesAbove says the final threshold is not lower than that one.
 	borders    [4]border
 	linesAbove bool
+	// counts are the ink counts the line search last made (countInk).
+	counts inkCounts
 }
 
 func newPage(crop *image.Gray, cell image.Rectangle) *page {
@@ -436,9 +438,15 @@ type inkCounts struct {
 	cols []int32 // cols[x*(h+1)+y]: ink in column x above y
 }
 
-// countInk counts the current ink along rows and columns.
+// countInk counts the current ink along rows and columns, in buffers the
+// page keeps for its next count.
 func (p *page) countInk() inkCounts {
-	c := inkCounts{rows: make([]int32, p.h*(p.w+1)), cols: make([]int32, p.w*(p.h+1))}
+	c := &p.counts
+	if c.rows == nil {
+		c.rows, c.cols = make([]int32, p.h*(p.w+1)), make([]int32, p.w*(p.h+1))
+	} else {
+		clear(c.cols) // only ink is marked below
+	}
 	for y := 0; y < p.h; y++ {
 		row := c.rows[y*(p.w+1) : (y+1)*(p.w+1)]
 		for x, isInk := range p.ink[y*p.w : (y+1)*p.w] {
@@ -455,7 +463,7 @@ func (p *page) countInk() inkCounts {
 			col[y] += col[y-1]
 		}
 	}
-	return c
+	return *c
 }
 
 // lineWalk is one slope's line from lo to hi, planned for every position c
