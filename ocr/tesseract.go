@@ -132,6 +132,9 @@ func (t *Tesseract) ReadLine(ctx context.Context, img *image.Gray, digitsOnly bo
 	if digitsOnly {
 		h = p.digits
 	}
+	if s, conf, ok := h.gray(t.layout, img); ok {
+		return s, conf, nil
+	}
 	if err := h.c.SetImageFromBytes(encodePNG(img)); err != nil {
 		return "", 0, fmt.Errorf("tesseract image: %w", err)
 	}

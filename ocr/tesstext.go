@@ -21,12 +21,26 @@ static char* tutanak_tess_text(void* api, void* pix, int* conf) {
 	*conf = TessBaseAPIMeanTextConf(h);
 	return text;
 }
+
+// tutanak_tess_gray is tutanak_tess_text on grey pixels handed over as they
+// are, which Tesseract copies: no PNG to encode and for Leptonica to decode.
+static char* tutanak_tess_gray(void* api, const unsigned char* pix, int w, int ht, int stride, int* conf) {
+	TessBaseAPI* h = (TessBaseAPI*)api;
+	TessBaseAPISetImage(h, pix, w, ht, 1, stride);
+	if (TessBaseAPIGetSourceYResolution(h) < 70) {
+		TessBaseAPISetSourceResolution(h, 70);
+	}
+	char* text = TessBaseAPIGetUTF8Text(h);
+	*conf = TessBaseAPIMeanTextConf(h);
+	return text;
+}
 */
 import "C"
 
 import (
 	"errors"
 	"fmt"
+	"image"
 	"reflect"
 	"strings"
 	"unsafe"
@@ -108,6 +122,29 @@ func (h *tessHandle) text(layout *clientLayout) (string, int, error) {
 		s = strings.Trim(s, "\n")
 	}
 	return s, int(conf), nil
+}
+
+// gray reads img on an initialised handle through the leak-free path
+// without an encoded image; ok is false when the handle cannot take it (not
+// initialised yet, or no leak-free layout), and the caller goes through text.
+func (h *tessHandle) gray(layout *clientLayout, img *image.Gray) (s string, conf int, ok bool) {
+	w, ht := img.Rect.Dx(), img.Rect.Dy()
+	if layout == nil || !h.ready || w <= 0 || ht <= 0 {
+		return "", 0, false
+	}
+	api := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(h.c), layout.apiOff))
+	if api == nil {
+		return "", 0, false
+	}
+	var c C.int
+	pix := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y):]
+	p := C.tutanak_tess_gray(api, (*C.uchar)(unsafe.Pointer(&pix[0])), C.int(w), C.int(ht), C.int(img.Stride), &c)
+	defer C.TessDeleteText(p)
+	s = C.GoString(p)
+	if h.c.Trim {
+		s = strings.Trim(s, "\n")
+	}
+	return s, int(c), true
 }
 
 // cHeapBytes is the C heap in use (glibc's mallinfo2, all arenas), for the
