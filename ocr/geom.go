@@ -156,32 +156,26 @@ func warpGray(src *image.Gray, h homography, w, hgt int) *image.Gray {
 		nx := h[1]*fy + h[2] + h[0]*0.5
 		ny := h[4]*fy + h[5] + h[3]*0.5
 		nw := h[7]*fy + h[8] + h[6]*0.5
-		if rowInside(h, nx, ny, nw, w, sw, sh) {
-			// bilinear's arithmetic without its edge cases, which no
-			// point of this row meets.
-			p, s := src.Pix, src.Stride
-			for x := range row {
-				sx := nx/nw - 0.5
-				sy := ny/nw - 0.5
-				nx += h[0]
-				ny += h[3]
-				nw += h[6]
-				x0, y0 := int(sx), int(sy)
-				fx, fy := sx-float64(x0), sy-float64(y0)
-				i := y0*s + x0
-				a := float64(p[i])*(1-fx) + float64(p[i+1])*fx
-				b := float64(p[i+s])*(1-fx) + float64(p[i+s+1])*fx
-				row[x] = uint8(a*(1-fy) + b*fy + 0.5)
-			}
-			continue
-		}
+		// A row that samples well inside the photo skips bilinear's edge
+		// cases, none of which its points meet.
+		inside := rowInside(h, nx, ny, nw, w, sw, sh)
+		p, s := src.Pix, src.Stride
 		for x := range row {
 			sx := nx/nw - 0.5
 			sy := ny/nw - 0.5
 			nx += h[0]
 			ny += h[3]
 			nw += h[6]
-			row[x] = bilinear(src, sw, sh, sx, sy)
+			if !inside {
+				row[x] = bilinear(src, sw, sh, sx, sy)
+				continue
+			}
+			x0, y0 := int(sx), int(sy)
+			wx, wy := sx-float64(x0), sy-float64(y0)
+			i := y0*s + x0
+			a := float64(p[i])*(1-wx) + float64(p[i+1])*wx
+			b := float64(p[i+s])*(1-wx) + float64(p[i+s+1])*wx
+			row[x] = uint8(a*(1-wy) + b*wy + 0.5)
 		}
 	}
 	return dst
