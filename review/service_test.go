@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/ocrtest"
 	"github.com/tutanak/tutanak/review"
 	"github.com/tutanak/tutanak/storage"
 	"github.com/tutanak/tutanak/storage/storagetest"
@@ -48,23 +49,9 @@ func (f *fakeReader) Read(ctx context.Context, form *ocr.Form, img []byte) (*ocr
 	}
 	for id, v := range f.values {
 		v := v
-		rd.Fields[id] = ocr.FieldReading{Value: &v, Confidence: 0.99, Number: confidentNumber(v)}
+		rd.Fields[id] = ocr.FieldReading{Value: &v, Confidence: 0.99, Number: ocrtest.SureNumber(v)}
 	}
 	return rd, nil
-}
-
-// confidentNumber is what a recogniser sure of every digit of v reports.
-func confidentNumber(v int) ocr.Number {
-	n := ocr.Number{SegConfidence: 0.99}
-	for _, c := range fmt.Sprint(v) {
-		var p ocr.DigitProbs
-		for d := range p {
-			p[d] = 0.001
-		}
-		p[c-'0'] = 0.991
-		n.Digits = append(n.Digits, p)
-	}
-	return n
 }
 
 type env struct {

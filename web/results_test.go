@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/ocrtest"
 	"github.com/tutanak/tutanak/review"
 	"github.com/tutanak/tutanak/web"
 )
@@ -29,24 +30,10 @@ func (f figuresReader) Read(ctx context.Context, form *ocr.Form, data []byte) (*
 	}
 	for id, v := range f.values {
 		fr := rd.Fields[id]
-		fr.Value, fr.Confidence, fr.Number = &v, 0.99, clearNumber(v)
+		fr.Value, fr.Confidence, fr.Number = &v, 0.99, ocrtest.SureNumber(v)
 		rd.Fields[id] = fr
 	}
 	return rd, nil
-}
-
-// clearNumber is what a recogniser sure of every digit of v reports.
-func clearNumber(v int) ocr.Number {
-	n := ocr.Number{SegConfidence: 0.99}
-	for _, c := range fmt.Sprint(v) {
-		var p ocr.DigitProbs
-		for d := range p {
-			p[d] = 0.001
-		}
-		p[c-'0'] = 0.991
-		n.Digits = append(n.Digits, p)
-	}
-	return n
 }
 
 // correctFigures is a consistent set of figures for cb-2023.
