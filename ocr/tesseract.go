@@ -1,11 +1,9 @@
 package ocr
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"image"
-	"image/png"
 	"log/slog"
 	"strings"
 	"unicode"
@@ -69,7 +67,7 @@ func NewTesseract(cfg TesseractConfig) (*Tesseract, error) {
 			t.layout = &layout
 		}
 	}
-	blank := encodePNG(image.NewGray(image.Rect(0, 0, 64, 32)))
+	blank := image.NewGray(image.Rect(0, 0, 64, 32))
 	for i := 0; i < cfg.Handles; i++ {
 		p := &tessPair{text: &tessHandle{c: gosseract.NewClient()}, digits: &tessHandle{c: gosseract.NewClient()}}
 		t.pool <- p
@@ -88,11 +86,7 @@ func NewTesseract(cfg TesseractConfig) (*Tesseract, error) {
 		// pack fails at start, not on the first sheet, and every later read
 		// can take the leak-free path.
 		for _, h := range []*tessHandle{p.text, p.digits} {
-			if err := h.c.SetImageFromBytes(blank); err != nil {
-				t.Close()
-				return nil, fmt.Errorf("tesseract start: %w", err)
-			}
-			if _, _, err := h.text(t.layout); err != nil {
+			if _, _, err := h.read(t.layout, blank); err != nil {
 				t.Close()
 				return nil, fmt.Errorf("tesseract start: %w", err)
 			}
@@ -132,26 +126,11 @@ func (t *Tesseract) ReadLine(ctx context.Context, img *image.Gray, digitsOnly bo
 	if digitsOnly {
 		h = p.digits
 	}
-	if s, conf, ok := h.gray(t.layout, img); ok {
-		return s, conf, nil
-	}
-	if err := h.c.SetImageFromBytes(encodePNG(img)); err != nil {
-		return "", 0, fmt.Errorf("tesseract image: %w", err)
-	}
-	s, conf, err := h.text(t.layout)
+	s, conf, err := h.read(t.layout, img)
 	if err != nil {
-		return "", 0, fmt.Errorf("tesseract text: %w", err)
+		return "", 0, fmt.Errorf("tesseract: %w", err)
 	}
 	return s, conf, nil
-}
-
-// encodePNG encodes an uncompressed PNG: Leptonica needs an encoded image, and
-// compression would only cost time.
-func encodePNG(g *image.Gray) []byte {
-	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.NoCompression}
-	_ = enc.Encode(&buf, g)
-	return buf.Bytes()
 }
 
 // cleanPrinted tidies Tesseract's reading of a printed header value: the

@@ -6,24 +6,12 @@ package ocr
 #include <stdlib.h>
 #include <tesseract/capi.h>
 
-// tutanak_tess_text does what gosseract's Client.Text does on a handle that is
-// already initialised (tessbridge.cpp SetPixImage, then UTF8Text): set the
-// image, raise a resolution below 70 DPI to 70, recognise. It also reports
+// tutanak_tess_gray does what gosseract's Client.Text does on a handle that
+// is already initialised (tessbridge.cpp SetPixImage, then UTF8Text), on grey
+// pixels handed over as they are, which Tesseract copies: set the image,
+// raise a resolution below 70 DPI to 70, recognise. It also reports
 // Tesseract's mean word confidence (0–100) of that recognition. The caller
 // frees the result with TessDeleteText, which gosseract never does.
-static char* tutanak_tess_text(void* api, void* pix, int* conf) {
-	TessBaseAPI* h = (TessBaseAPI*)api;
-	TessBaseAPISetImage2(h, (struct Pix*)pix);
-	if (TessBaseAPIGetSourceYResolution(h) < 70) {
-		TessBaseAPISetSourceResolution(h, 70);
-	}
-	char* text = TessBaseAPIGetUTF8Text(h);
-	*conf = TessBaseAPIMeanTextConf(h);
-	return text;
-}
-
-// tutanak_tess_gray is tutanak_tess_text on grey pixels handed over as they
-// are, which Tesseract copies: no PNG to encode and for Leptonica to decode.
 static char* tutanak_tess_gray(void* api, const unsigned char* pix, int w, int ht, int stride, int* conf) {
 	TessBaseAPI* h = (TessBaseAPI*)api;
 	TessBaseAPISetImage(h, pix, w, ht, 1, stride);
@@ -38,9 +26,11 @@ static char* tutanak_tess_gray(void* api, const unsigned char* pix, int w, int h
 import "C"
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
+	"image/png"
 	"reflect"
 	"strings"
 	"unsafe"
@@ -48,21 +38,21 @@ import (
 	"github.com/otiai10/gosseract/v2"
 )
 
-// errNoTessImage is returned by the leak-free read when the client holds no
-// image (Leptonica could not decode the bytes given to SetImageFromBytes).
-var errNoTessImage = errors.New("no image set")
+// errEmptyImage is returned for an image without pixels, which Tesseract
+// cannot be given.
+var errEmptyImage = errors.New("empty image")
 
-// clientLayout is where gosseract.Client keeps its TessBaseAPI handle and its
-// Pix image. gosseract's Text never frees the string Tesseract returns (about
-// 0.3 KB of heap a call once fragmentation is counted, issue 7), so the reader
-// calls Tesseract on gosseract's own handle and image and frees the string
-// itself; the fields are unexported, hence found by reflection.
+// clientLayout is where gosseract.Client keeps its TessBaseAPI handle.
+// gosseract's Text never frees the string Tesseract returns (about 0.3 KB of
+// heap a call once fragmentation is counted, issue 7), so the reader calls
+// Tesseract on gosseract's own handle and frees the string itself; the field
+// is unexported, hence found by reflection.
 type clientLayout struct {
-	apiOff, pixOff uintptr
+	apiOff uintptr
 }
 
 // gosseractLayout finds clientLayout in this build's gosseract.Client. It fails
-// when an upgrade renamed the fields or changed them from C pointers; the
+// when an upgrade renamed the field or changed it from a C pointer; the
 // reader then falls back to gosseract's Text.
 func gosseractLayout() (clientLayout, error) {
 	t := reflect.TypeFor[gosseract.Client]()
@@ -80,11 +70,7 @@ func gosseractLayout() (clientLayout, error) {
 	if err != nil {
 		return clientLayout{}, err
 	}
-	pix, err := offset("pixImage")
-	if err != nil {
-		return clientLayout{}, err
-	}
-	return clientLayout{apiOff: api, pixOff: pix}, nil
+	return clientLayout{apiOff: api}, nil
 }
 
 // tessHandle is one gosseract client and whether it has been initialised.
@@ -96,11 +82,24 @@ type tessHandle struct {
 	ready bool
 }
 
-// text reads the handle's current image and Tesseract's confidence in it
-// (0–100). layout nil means gosseract's Text (which leaks and gives no
-// confidence: -1); otherwise, once the handle is ready, the leak-free read.
-func (h *tessHandle) text(layout *clientLayout) (string, int, error) {
+// read reads img and Tesseract's confidence in it (0–100). layout nil means
+// gosseract's Text, which leaks and gives no confidence (-1); so does the
+// handle's first read, which lets gosseract initialise it. Every later read
+// hands Tesseract the pixels on gosseract's handle and frees the text.
+func (h *tessHandle) read(layout *clientLayout, img *image.Gray) (string, int, error) {
+	w, ht := img.Rect.Dx(), img.Rect.Dy()
+	if w <= 0 || ht <= 0 {
+		return "", 0, errEmptyImage
+	}
 	if layout == nil || !h.ready {
+		// Leptonica needs an encoded image here; compression would only cost time.
+		var buf bytes.Buffer
+		if err := (&png.Encoder{CompressionLevel: png.NoCompression}).Encode(&buf, img); err != nil {
+			return "", 0, fmt.Errorf("encode: %w", err)
+		}
+		if err := h.c.SetImageFromBytes(buf.Bytes()); err != nil {
+			return "", 0, fmt.Errorf("image: %w", err)
+		}
 		s, err := h.c.Text()
 		if err != nil {
 			return "", 0, err
@@ -108,43 +107,19 @@ func (h *tessHandle) text(layout *clientLayout) (string, int, error) {
 		h.ready = true
 		return s, unknownConfidence, nil
 	}
-	base := unsafe.Pointer(h.c)
-	api := *(*unsafe.Pointer)(unsafe.Add(base, layout.apiOff))
-	pix := *(*unsafe.Pointer)(unsafe.Add(base, layout.pixOff))
-	if api == nil || pix == nil {
-		return "", 0, errNoTessImage
+	api := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(h.c), layout.apiOff))
+	if api == nil {
+		return "", 0, errors.New("gosseract handle not initialised")
 	}
 	var conf C.int
-	p := C.tutanak_tess_text(api, pix, &conf)
+	pix := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y):]
+	p := C.tutanak_tess_gray(api, (*C.uchar)(unsafe.Pointer(&pix[0])), C.int(w), C.int(ht), C.int(img.Stride), &conf)
 	defer C.TessDeleteText(p)
 	s := C.GoString(p)
 	if h.c.Trim {
 		s = strings.Trim(s, "\n")
 	}
 	return s, int(conf), nil
-}
-
-// gray reads img on an initialised handle through the leak-free path
-// without an encoded image; ok is false when the handle cannot take it (not
-// initialised yet, or no leak-free layout), and the caller goes through text.
-func (h *tessHandle) gray(layout *clientLayout, img *image.Gray) (s string, conf int, ok bool) {
-	w, ht := img.Rect.Dx(), img.Rect.Dy()
-	if layout == nil || !h.ready || w <= 0 || ht <= 0 {
-		return "", 0, false
-	}
-	api := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(h.c), layout.apiOff))
-	if api == nil {
-		return "", 0, false
-	}
-	var c C.int
-	pix := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y):]
-	p := C.tutanak_tess_gray(api, (*C.uchar)(unsafe.Pointer(&pix[0])), C.int(w), C.int(ht), C.int(img.Stride), &c)
-	defer C.TessDeleteText(p)
-	s = C.GoString(p)
-	if h.c.Trim {
-		s = strings.Trim(s, "\n")
-	}
-	return s, int(c), true
 }
 
 // cHeapBytes is the C heap in use (glibc's mallinfo2, all arenas), for the
