@@ -158,6 +158,8 @@ type page struct {
 	linesAbove bool
 	// counts are the ink counts the line search last made (countInk).
 	counts inkCounts
+	// walks are the line search's planned lines by span (walksOver).
+	walks map[[2]int][]lineWalk
 }
 
 func newPage(crop *image.Gray, cell image.Rectangle) *page {
@@ -538,6 +540,28 @@ func (p *page) inkUnder(counts inkCounts, horizontal bool, w *lineWalk, c int) i
 	return n
 }
 
+// walksOver returns the lines of every slope the search tries from lo to hi,
+// planned once a page: the top and bottom borders share them, the sides
+// share theirs, and both threshold passes search again over the same span.
+func (p *page) walksOver(lo, hi int) []lineWalk {
+	key := [2]int{lo, hi}
+	if w, ok := p.walks[key]; ok {
+		return w
+	}
+	mid := (lo + hi) / 2
+	var walks []lineWalk
+	for slope := -lineMaxSlope; slope <= lineMaxSlope+1e-9; slope += 0.005 {
+		var w lineWalk
+		w.plan(lo, hi, mid, slope)
+		walks = append(walks, w)
+	}
+	if p.walks == nil {
+		p.walks = map[[2]int][]lineWalk{}
+	}
+	p.walks[key] = walks
+	return walks
+}
+
 // findLine searches for the straightest, most inked line running along t
 // from lo to hi, at a position from c0 to c1 across. counts are the page's
 // current ink counts.
@@ -545,15 +569,14 @@ func (p *page) findLine(counts inkCounts, horizontal bool, lo, hi, c0, c1 int) (
 	if hi-lo < 8 {
 		return line{}, false
 	}
-	mid := (lo + hi) / 2
 	best, bestCover := line{}, 0.0
-	var walk lineWalk
-	for slope := -lineMaxSlope; slope <= lineMaxSlope+1e-9; slope += 0.005 {
-		walk.plan(lo, hi, mid, slope)
+	walks := p.walksOver(lo, hi)
+	for i := range walks {
+		w := &walks[i]
 		for c := c0; c <= c1; c++ {
-			n := p.inkUnder(counts, horizontal, &walk, c)
+			n := p.inkUnder(counts, horizontal, w, c)
 			if cover := float64(n) / float64(hi-lo); cover > bestCover {
-				best, bestCover = line{horizontal: horizontal, pos: float64(c), slope: slope, mid: mid}, cover
+				best, bestCover = line{horizontal: horizontal, pos: float64(c), slope: w.slope, mid: w.mid}, cover
 			}
 		}
 	}
