@@ -110,6 +110,13 @@ try {
 
   await page.goto(base + href);
   await page.screenshot({ path: path.join(shots, 'review.png'), fullPage: true });
+  // The crops beside the flagged figures are the worker's own PNGs: the
+  // lawyer must see them, so the browser has to decode every one.
+  const crops = page.locator('img.crop');
+  if ((await crops.count()) === 0) throw new Error('review: no crops shown');
+  await page.waitForFunction(() => [...document.querySelectorAll('img.crop')].every((i) => i.complete));
+  const broken = await crops.evaluateAll((imgs) => imgs.filter((i) => i.naturalWidth === 0).map((i) => i.src));
+  if (broken.length) throw new Error('review: crops the browser cannot show: ' + broken.join(' '));
   for (let decided = 0; ; decided++) {
     if (decided > 30) throw new Error('review: still undecided fields after 30 decisions');
     const current = page.locator('.field.current:not(.decided)');
