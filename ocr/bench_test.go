@@ -77,25 +77,19 @@ func BenchmarkDecodeJPEG(b *testing.B) {
 		b.Fatal(err)
 	}
 	data, _ := benchPhoto(b, form)
+	gray := func(data []byte, minWidth int) error { _, err := ocr.DecodeJPEGGray(data, minWidth); return err }
+	rgb := func(data []byte, minWidth int) error { _, err := ocr.DecodeJPEGRGB(data, minWidth); return err }
 	for _, bc := range []struct {
 		name     string
+		decode   func([]byte, int) error
 		minWidth int
-	}{{"turbo-full", 1 << 30}, {"turbo-half", 1}} {
+	}{
+		{"turbo-full", gray, 1 << 30}, {"turbo-half", gray, 1},
+		{"turbo-rgb-full", rgb, 1 << 30}, {"turbo-rgb-half", rgb, 1},
+	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				if _, err := ocr.DecodeJPEGGray(data, bc.minWidth); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-	for _, bc := range []struct {
-		name string
-		half bool
-	}{{"turbo-rgb-full", false}, {"turbo-rgb-half", true}} {
-		b.Run(bc.name, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				if _, err := ocr.DecodeJPEGRGB(data, bc.half); err != nil {
+				if err := bc.decode(data, bc.minWidth); err != nil {
 					b.Fatal(err)
 				}
 			}
