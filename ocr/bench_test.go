@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/ocrtest"
 	"github.com/tutanak/tutanak/ocr/synth"
 	"github.com/tutanak/tutanak/review"
 )
@@ -58,7 +59,7 @@ func benchPhoto(b testing.TB, form *ocr.Form) ([]byte, map[string]int) {
 	cfg.Seed = 12
 	cfg.ScanShare, cfg.HardShare = 0, 0
 	cfg.Sizes = [][2]int{{3000, 4000}}
-	data, rec, err := testGenerator(b, form, cfg).Sheet(0)
+	data, rec, err := ocrtest.Generator(b, form, cfg).Sheet(0)
 	if err != nil {
 		b.Fatal(err)
 	}

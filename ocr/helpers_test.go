@@ -9,7 +9,6 @@ import (
 
 	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/ocr/digits"
-	"github.com/tutanak/tutanak/ocr/synth"
 )
 
 // newRecognizer is the handwriting recogniser under test.
@@ -20,24 +19,6 @@ func newRecognizer(tb testing.TB) ocr.Recognizer {
 		tb.Fatal(err)
 	}
 	return digits.NewReader(m)
-}
-
-// testGenerator makes sheets with MNIST test-split handwriting.
-func testGenerator(tb testing.TB, form *ocr.Form, cfg synth.Config) *synth.Generator {
-	tb.Helper()
-	dir, err := synth.MNISTDir()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	digits, err := synth.NewMNISTDigits(dir, synth.SplitTest)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	g, err := synth.NewGenerator(form, digits, cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return g
 }
 
 func uniform(w, h int, v uint8) *image.Gray {

@@ -14,7 +14,9 @@ import (
 	"testing"
 
 	"github.com/disintegration/imaging"
+
 	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/ocrtest"
 	"github.com/tutanak/tutanak/ocr/synth"
 	"github.com/tutanak/tutanak/review"
 )
@@ -125,7 +127,7 @@ func TestReaderGeneratedSheets(t *testing.T) {
 	cfg := synth.DefaultConfig()
 	cfg.Seed = 2024
 	cfg.ScanShare, cfg.HardShare = 0.2, 0.2
-	g := testGenerator(t, b.form, cfg)
+	g := ocrtest.Generator(t, b.form, cfg)
 	const n = 16
 	pages, headers, ordinary := 0, 0, 0
 	for i := 0; i < n; i++ {
@@ -198,7 +200,7 @@ func TestReaderPageOnWhiteTable(t *testing.T) {
 	cfg := synth.DefaultConfig()
 	cfg.Seed, cfg.ScanShare = 77, 1
 	cfg.ScanSizes = [][2]int{{1240, 1754}}
-	data, rec, err := testGenerator(t, b.form, cfg).Sheet(0)
+	data, rec, err := ocrtest.Generator(t, b.form, cfg).Sheet(0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +233,7 @@ func TestReaderTurnedPhoto(t *testing.T) {
 	cfg := synth.DefaultConfig()
 	cfg.Seed, cfg.ScanShare, cfg.HardShare = 99, 0, 0
 	cfg.Sizes = [][2]int{{1536, 2048}}
-	data, rec, err := testGenerator(t, b.form, cfg).Sheet(0)
+	data, rec, err := ocrtest.Generator(t, b.form, cfg).Sheet(0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/ocrtest"
 	"github.com/tutanak/tutanak/ocr/synth"
 )
 
@@ -107,23 +108,11 @@ func photographedPage(b *testing.B) *image.Gray {
 	if err != nil {
 		b.Fatal(err)
 	}
-	dir, err := synth.MNISTDir()
-	if err != nil {
-		b.Fatal(err)
-	}
-	digits, err := synth.NewMNISTDigits(dir, synth.SplitTest)
-	if err != nil {
-		b.Fatal(err)
-	}
 	cfg := synth.DefaultConfig()
 	cfg.Seed = 12
 	cfg.ScanShare, cfg.HardShare = 0, 0
 	cfg.Sizes = [][2]int{{3000, 4000}}
-	gen, err := synth.NewGenerator(form, digits, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	data, _, err := gen.Sheet(0)
+	data, _, err := ocrtest.Generator(b, form, cfg).Sheet(0)
 	if err != nil {
 		b.Fatal(err)
 	}

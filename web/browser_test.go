@@ -12,6 +12,7 @@ import (
 
 	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/ocr/digits"
+	"github.com/tutanak/tutanak/ocr/ocrtest"
 	"github.com/tutanak/tutanak/ocr/synth"
 	"github.com/tutanak/tutanak/review"
 	"github.com/tutanak/tutanak/web"
@@ -151,21 +152,10 @@ func photosOfSize(t testing.TB, n int, size [2]int, seed int64) [][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := synth.MNISTDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hand, err := synth.NewMNISTDigits(dir, synth.SplitTest)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := synth.DefaultConfig()
 	cfg.Seed, cfg.ScanShare, cfg.HardShare = seed, 0, 0
 	cfg.Sizes = [][2]int{size}
-	g, err := synth.NewGenerator(form, hand, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := ocrtest.Generator(t, form, cfg)
 	var out [][]byte
 	for i := 0; i < n; i++ {
 		data, _, err := g.Sheet(i)

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/ocrtest"
 	"github.com/tutanak/tutanak/ocr/synth"
 	"github.com/tutanak/tutanak/review"
 )
@@ -180,17 +181,5 @@ func testGenerator(t *testing.T, cfg synth.Config) (*ocr.Form, *synth.Generator)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mnist, err := synth.MNISTDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	digits, err := synth.NewMNISTDigits(mnist, synth.SplitTest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := synth.NewGenerator(form, digits, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return form, g
+	return form, ocrtest.Generator(t, form, cfg)
 }

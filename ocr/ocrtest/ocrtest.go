@@ -1,11 +1,13 @@
-// Package ocrtest holds what tests of the packages above ocr build readings
-// from.
+// Package ocrtest holds what tests outside package ocr build readings and
+// generated sheets from.
 package ocrtest
 
 import (
 	"fmt"
+	"testing"
 
 	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/synth"
 )
 
 // SureNumber is what a recogniser sure of every digit of v reports: each
@@ -21,4 +23,23 @@ func SureNumber(v int) ocr.Number {
 		n.Digits = append(n.Digits, p)
 	}
 	return n
+}
+
+// Generator makes sheets of form with MNIST test-split handwriting, the split
+// kept for measurement, and fails tb when the digits cannot be loaded.
+func Generator(tb testing.TB, form *ocr.Form, cfg synth.Config) *synth.Generator {
+	tb.Helper()
+	dir, err := synth.MNISTDir()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	digits, err := synth.NewMNISTDigits(dir, synth.SplitTest)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g, err := synth.NewGenerator(form, digits, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g
 }
