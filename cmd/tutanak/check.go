@@ -54,7 +54,7 @@ func newReader(rf readerFlags, keepPage bool, log *slog.Logger) (*ocr.Reader, fu
 
 func runCheck(ctx context.Context, e env) error {
 	fs := newFlagSet("check", e)
-	formID := fs.String("form", "cb-2023", "form id")
+	formID := fs.String("form", review.DefaultForm, "form id")
 	imagePath := fs.String("image", "", "photo of the sheet (JPEG or PNG)")
 	typedPath := fs.String("typed", "", `typed figures, JSON {"counts":{...}}`)
 	debugDir := fs.String("debug-dir", "", "write the rectified page and every cell crop here as PNG")

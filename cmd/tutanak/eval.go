@@ -257,7 +257,7 @@ func summarize(form *ocr.Form, out []sheetOutcome) evalReport {
 
 func runEval(ctx context.Context, e env) error {
 	fs := newFlagSet("eval", e)
-	formID := fs.String("form", "cb-2023", "form id")
+	formID := fs.String("form", review.DefaultForm, "form id")
 	dir := fs.String("dir", "", "directory with the photos and truth.json")
 	table := fs.Bool("table", false, "print one row per sheet before the summary")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")

@@ -9,11 +9,12 @@ import (
 
 	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/ocr/synth"
+	"github.com/tutanak/tutanak/review"
 )
 
 func runGen(ctx context.Context, e env) error {
 	fs := newFlagSet("gen", e)
-	formID := fs.String("form", "cb-2023", "form id")
+	formID := fs.String("form", review.DefaultForm, "form id")
 	out := fs.String("out", "", "directory to write sheet-NNNN.jpg and truth.json into")
 	def := synth.DefaultConfig()
 	n := fs.Int("n", 20, "number of sheets")

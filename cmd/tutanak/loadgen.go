@@ -28,6 +28,7 @@ import (
 
 	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/ocr/synth"
+	"github.com/tutanak/tutanak/review"
 )
 
 // Defaults of the load generator.
@@ -82,7 +83,7 @@ type loadgenConfig struct {
 func (c *loadgenConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Server, "server", defaultLoadServer, "tutanak server URL (loopback only)")
 	fs.StringVar(&c.Token, "token", os.Getenv("TUTANAK_TOKEN"), "observer API token (default $TUTANAK_TOKEN)")
-	fs.StringVar(&c.Form, "form", "cb-2023", "form id")
+	fs.StringVar(&c.Form, "form", review.DefaultForm, "form id")
 	fs.IntVar(&c.Uploads, "n", defaultLoadUploads, "number of uploads, each a distinct original")
 	fs.Float64Var(&c.Rate, "rate", 0, "target uploads started per second; 0 for as fast as --concurrency allows")
 	fs.IntVar(&c.Concurrency, "concurrency", defaultLoadConcurrency, "observers uploading at once")

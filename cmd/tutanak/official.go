@@ -23,7 +23,7 @@ func runOfficial(ctx context.Context, e env) error {
 	var cfg backendConfig
 	fs := newFlagSet("official import", e)
 	cfg.register(fs)
-	form := fs.String("form", "cb-2023", "the form whose field ids follow il,ilce,sandik_no in the header")
+	form := fs.String("form", review.DefaultForm, "the form whose field ids follow il,ilce,sandik_no in the header")
 	partial := fs.Bool("partial", false, "the authority is still entering these figures: show them, do not compare them as final")
 	if err := fs.Parse(e.args[1:]); err != nil {
 		return err

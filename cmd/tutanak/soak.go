@@ -35,7 +35,7 @@ type soakReport struct {
 // C memory on every text read).
 func runSoak(ctx context.Context, e env) error {
 	fs := newFlagSet("soak", e)
-	formID := fs.String("form", "cb-2023", "form id")
+	formID := fs.String("form", review.DefaultForm, "form id")
 	dir := fs.String("dir", "", "directory with the photos and truth.json (tutanak gen); cycled through")
 	n := fs.Int("n", 5000, "checks to run")
 	every := fs.Int("every", 500, "print RSS every this many checks")

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tutanak/tutanak/ocr/synth"
+	"github.com/tutanak/tutanak/review"
 )
 
 // uploadedSheet is the part of GET /api/v1/sheets/{id} the upload command shows.
@@ -42,7 +43,7 @@ func runUpload(ctx context.Context, e env) error {
 	server := fs.String("server", "http://127.0.0.1:8080", "tutanak server URL")
 	token := fs.String("token", os.Getenv("TUTANAK_TOKEN"), "API token (default $TUTANAK_TOKEN)")
 	dir := fs.String("dir", "", "directory with photos and truth.json (as written by tutanak gen)")
-	formID := fs.String("form", "cb-2023", "form id")
+	formID := fs.String("form", review.DefaultForm, "form id")
 	wait := fs.Duration("wait", 2*time.Minute, "how long to wait for the verdicts")
 	if err := fs.Parse(e.args); err != nil {
 		return err
