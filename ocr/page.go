@@ -1,6 +1,7 @@
 package ocr
 
 import (
+	"encoding/binary"
 	"image"
 	"math"
 	"sort"
@@ -29,18 +30,7 @@ func findPage(g *image.Gray) (pageQuad, bool) {
 	if mask == nil {
 		return pageQuad{}, false
 	}
-	area := 0
-	for _, m := range mask {
-		if m {
-			area++
-		}
-	}
-	// The component is the paper around the print (the table's lines fence
-	// off its cells), so its own area says little; the quad's is checked below.
-	if float64(area) < 0.03*float64(sw*sh) {
-		return pageQuad{}, false
-	}
-	// Outermost component pixel of every row and column.
+	// Outermost component pixel of every row and column, and the area.
 	left := make([]float64, sh)
 	right := make([]float64, sh)
 	top := make([]float64, sw)
@@ -51,20 +41,28 @@ func findPage(g *image.Gray) (pageQuad, bool) {
 	for i := range top {
 		top[i], bottom[i] = -1, -1
 	}
+	area := 0
 	for y := 0; y < sh; y++ {
-		for x := 0; x < sw; x++ {
-			if !mask[y*sw+x] {
+		fy := float64(y)
+		for x, m := range mask[y*sw : y*sw+sw] {
+			if !m {
 				continue
 			}
+			area++
 			if left[y] < 0 {
 				left[y] = float64(x)
 			}
 			right[y] = float64(x)
 			if top[x] < 0 {
-				top[x] = float64(y)
+				top[x] = fy
 			}
-			bottom[x] = float64(y)
+			bottom[x] = fy
 		}
+	}
+	// The component is the paper around the print (the table's lines fence
+	// off its cells), so its own area says little; the quad's is checked below.
+	if float64(area) < 0.03*float64(sw*sh) {
+		return pageQuad{}, false
 	}
 	// Rough corners: extremes along the diagonals.
 	var tl, tr, br, bl pt
@@ -240,12 +238,22 @@ func boxDown(g *image.Gray, f int) *image.Gray {
 	out := image.NewGray(image.Rect(0, 0, w, h))
 	if f == 2 {
 		// The common case (a half-scale decode of 12 MP): both rows in one
-		// pass, without a slice per block.
+		// pass, without a slice per block, four blocks at a time. Eight
+		// bytes of each row hold four blocks' pixels; masking and shifting
+		// gathers each block's sum (at most 1020) in its own 16-bit lane.
+		const lanes = 0x00ff00ff00ff00ff
 		for y := 0; y < h; y++ {
 			r0 := g.Pix[2*y*g.Stride : 2*y*g.Stride+2*w]
 			r1 := g.Pix[(2*y+1)*g.Stride : (2*y+1)*g.Stride+2*w]
 			o := out.Pix[y*out.Stride : y*out.Stride+w]
-			for x := range o {
+			x := 0
+			for ; x+4 <= w; x += 4 {
+				a, b := binary.LittleEndian.Uint64(r0[2*x:]), binary.LittleEndian.Uint64(r1[2*x:])
+				s := a&lanes + a>>8&lanes + b&lanes + b>>8&lanes
+				s = s >> 2 & lanes // the sums over 4, no lane reaching into the next
+				o[x], o[x+1], o[x+2], o[x+3] = uint8(s), uint8(s>>16), uint8(s>>32), uint8(s>>48)
+			}
+			for ; x < w; x++ {
 				o[x] = uint8((int(r0[2*x]) + int(r0[2*x+1]) + int(r1[2*x]) + int(r1[2*x+1])) / 4)
 			}
 		}
@@ -281,7 +289,12 @@ func otsu(g *image.Gray) uint8 {
 			hist[v]++
 		}
 	}
-	total := w * h
+	return otsuHist(&hist, w*h)
+}
+
+// otsuHist returns the grey level that best splits a histogram of total
+// pixels in two.
+func otsuHist(hist *[256]int, total int) uint8 {
 	var sum float64
 	for i, c := range hist {
 		sum += float64(i * c)
@@ -308,79 +321,76 @@ func otsu(g *image.Gray) uint8 {
 }
 
 // largestComponent marks the largest 4-connected region brighter than t.
-// Regions are filled a row run at a time (scanline fill), in the order of
-// their first pixel, so ties go to the region found first.
+// Regions are gathered as runs of bright pixels joined to the runs they touch
+// in the row above, and ties go to the region whose first pixel comes first.
 func largestComponent(g *image.Gray, t uint8) []bool {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
-	// open marks bright pixels not yet filled; filling clears it and labels
-	// the pixel, so one test per neighbour says whether it joins.
-	open := make([]bool, w*h)
+	type run struct{ y, x0, x1 int32 }
+	var runs []run
+	// parent links a run towards the first run of its region, which holds the
+	// region's size: joining keeps the earlier root, so roots come in the
+	// order of their region's first pixel.
+	var parent []int32
+	var size []int
+	root := func(i int32) int32 {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	above, aboveEnd := 0, 0 // the previous row's runs are runs[above:aboveEnd]
 	for y := 0; y < h; y++ {
-		row, o := g.Pix[y*g.Stride:y*g.Stride+w], open[y*w:y*w+w]
-		for x, v := range row {
-			o[x] = v > t
-		}
-	}
-	labels := make([]int32, w*h)
-	// seeds holds (x, y) pairs: a pixel of the region whose run is not yet filled.
-	var seeds []int32
-	// pushRuns seeds every open run of row y within [x0, x1].
-	pushRuns := func(x0, x1, y int) {
-		o := open[y*w : y*w+w]
-		for x := x0; x <= x1; x++ {
-			if o[x] {
-				seeds = append(seeds, int32(x), int32(y))
-				for x+1 <= x1 && o[x+1] {
-					x++
-				}
-			}
-		}
-	}
-	bestLabel, bestSize := int32(0), 0
-	next := int32(0)
-	for i, isOpen := range open {
-		if !isOpen {
-			continue
-		}
-		next++
-		size := 0
-		seeds = append(seeds[:0], int32(i%w), int32(i/w))
-		for len(seeds) > 0 {
-			n := len(seeds)
-			sx, sy := int(seeds[n-2]), int(seeds[n-1])
-			seeds = seeds[:n-2]
-			o, l := open[sy*w:sy*w+w], labels[sy*w:sy*w+w]
-			if !o[sx] {
+		row := g.Pix[y*g.Stride : y*g.Stride+w]
+		rowStart := len(runs)
+		k := above
+		for x := 0; x < w; x++ {
+			if row[x] <= t {
 				continue
 			}
-			x0, x1 := sx, sx
-			for x0 > 0 && o[x0-1] {
-				x0--
+			x0 := x
+			for x+1 < w && row[x+1] > t {
+				x++
 			}
-			for x1+1 < w && o[x1+1] {
-				x1++
+			id := int32(len(runs))
+			runs = append(runs, run{int32(y), int32(x0), int32(x)})
+			parent = append(parent, id)
+			size = append(size, x-x0+1)
+			// Runs above that end before this one starts cannot touch the
+			// next ones either; the last that touches may touch the next.
+			for k < aboveEnd && int(runs[k].x1) < x0 {
+				k++
 			}
-			for x := x0; x <= x1; x++ {
-				o[x], l[x] = false, next
-			}
-			size += x1 - x0 + 1
-			if sy > 0 {
-				pushRuns(x0, x1, sy-1)
-			}
-			if sy+1 < h {
-				pushRuns(x0, x1, sy+1)
+			for j := k; j < aboveEnd && int(runs[j].x0) <= x; j++ {
+				a, b := root(int32(j)), root(id)
+				if a == b {
+					continue
+				}
+				a, b = min(a, b), max(a, b)
+				parent[b] = a
+				size[a] += size[b]
 			}
 		}
-		if size > bestSize {
-			bestSize, bestLabel = size, next
+		above, aboveEnd = rowStart, len(runs)
+	}
+	best, bestSize := int32(-1), 0
+	for i := range runs {
+		if parent[i] == int32(i) && size[i] > bestSize {
+			best, bestSize = int32(i), size[i]
 		}
 	}
-	if bestSize == 0 {
+	if best < 0 {
 		return nil
 	}
-	mask := open // every pixel is filled by now: reuse the memory
-	for i, l := range labels {
-		mask[i] = l == bestLabel
+	mask := make([]bool, w*h)
+	for i, r := range runs {
+		if root(int32(i)) != best {
+			continue
+		}
+		row := mask[int(r.y)*w:]
+		for x := r.x0; x <= r.x1; x++ {
+			row[x] = true
+		}
 	}
 	return mask
 }

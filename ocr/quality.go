@@ -62,22 +62,25 @@ func assessQuality(g *image.Gray, f *Form, h homography) Quality {
 	paper := percentile(hist, w*hh, 0.75)
 	ink := percentile(hist, w*hh, 0.02)
 	contrast := paper - ink
-	var sum, sum2 float64
+	// The Laplacian is a whole number, and so are its sums: in integers they
+	// are exact and do not wait on each other's floating-point additions.
+	var sum, sum2 int
 	n := 0
-	for y := 1; y < hh-1; y++ {
+	for y := 1; y < hh-1 && w > 2; y++ {
+		up := region.Pix[(y-1)*region.Stride : (y-1)*region.Stride+w]
+		row := region.Pix[y*region.Stride : y*region.Stride+w]
+		down := region.Pix[(y+1)*region.Stride : (y+1)*region.Stride+w]
 		for x := 1; x < w-1; x++ {
-			i := y*region.Stride + x
-			l := 4*float64(region.Pix[i]) - float64(region.Pix[i-1]) - float64(region.Pix[i+1]) -
-				float64(region.Pix[i-region.Stride]) - float64(region.Pix[i+region.Stride])
+			l := 4*int(row[x]) - int(row[x-1]) - int(row[x+1]) - int(up[x]) - int(down[x])
 			sum += l
 			sum2 += l * l
-			n++
 		}
+		n += w - 2
 	}
 	var sharp float64
 	if n > 0 && contrast > 0 {
-		mean := sum / float64(n)
-		sharp = (sum2/float64(n) - mean*mean) / (contrast * contrast)
+		mean := float64(sum) / float64(n)
+		sharp = (float64(sum2)/float64(n) - mean*mean) / (contrast * contrast)
 	}
 	q := Quality{Sharpness: math.Round(sharp*10000) / 10000, Brightness: paper, Problems: []Problem{}}
 	switch {

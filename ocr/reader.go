@@ -386,28 +386,46 @@ func textVariants(g *image.Gray) []*image.Gray {
 	if paper-ink < 20 {
 		return []*image.Gray{g}
 	}
-	stretched := image.NewGray(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			v := (float64(g.Pix[y*g.Stride+x]) - ink) * 255 / (paper - ink)
-			stretched.Pix[y*stretched.Stride+x] = uint8(math.Max(0, math.Min(255, v)))
+	// Stretching and binarising map each grey level to one value, so they are
+	// worked out once a level, and only the pixels kept are mapped.
+	var stretch, binary [256]uint8
+	var stretchedHist [256]int
+	for v := range stretch {
+		s := (float64(v) - ink) * 255 / (paper - ink)
+		stretch[v] = uint8(math.Max(0, math.Min(255, s)))
+		stretchedHist[stretch[v]] += hist[v]
+	}
+	t := otsuHist(&stretchedHist, w*h)
+	for v, s := range stretch {
+		binary[v] = 255
+		if s <= t {
+			binary[v] = 0
 		}
 	}
-	t := otsu(stretched)
-	binary := image.NewGray(stretched.Rect)
 	x0, y0, x1, y1 := w, h, -1, -1
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			v := uint8(255)
-			if stretched.Pix[y*stretched.Stride+x] <= t {
-				v = 0
-				x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+		row := g.Pix[y*g.Stride : y*g.Stride+w]
+		first := -1
+		for x, v := range row {
+			if binary[v] == 0 {
+				first = x
+				break
 			}
-			binary.Pix[y*binary.Stride+x] = v
 		}
+		if first < 0 {
+			continue
+		}
+		last := first
+		for x := w - 1; x > first; x-- {
+			if binary[row[x]] == 0 {
+				last = x
+				break
+			}
+		}
+		x0, y0, x1, y1 = min(x0, first), min(y0, y), max(x1, last), y
 	}
 	if x1 < 0 {
-		return []*image.Gray{stretched}
+		return []*image.Gray{padWhite(g, image.Rect(0, 0, w, h), 0, &stretch)}
 	}
 	ink2 := image.Rect(x0, y0, x1+1, y1+1)
 	// The photo's own pixels around the ink: Tesseract's time grows with the
@@ -417,20 +435,24 @@ func textVariants(g *image.Gray) []*image.Gray {
 	for y := 0; y < h; y++ {
 		copy(raw.Pix[y*raw.Stride:y*raw.Stride+around.Dx()], g.Pix[y*g.Stride+around.Min.X:y*g.Stride+around.Max.X])
 	}
-	return []*image.Gray{raw, padWhite(binary, ink2, 20), padWhite(stretched, ink2, 20)}
+	return []*image.Gray{raw, padWhite(g, ink2, 20, &binary), padWhite(g, ink2, 20, &stretch)}
 }
 
 // rawMargin is how much paper is kept left and right of a printed value.
 const rawMargin = 48
 
-// padWhite copies r out of g onto white with a border of pad pixels.
-func padWhite(g *image.Gray, r image.Rectangle, pad int) *image.Gray {
+// padWhite copies r out of g, each grey level v turned into level[v], onto
+// white with a border of pad pixels.
+func padWhite(g *image.Gray, r image.Rectangle, pad int, level *[256]uint8) *image.Gray {
 	out := image.NewGray(image.Rect(0, 0, r.Dx()+2*pad, r.Dy()+2*pad))
 	for i := range out.Pix {
 		out.Pix[i] = 255
 	}
 	for y := r.Min.Y; y < r.Max.Y; y++ {
-		copy(out.Pix[(y-r.Min.Y+pad)*out.Stride+pad:], g.Pix[y*g.Stride+r.Min.X:y*g.Stride+r.Max.X])
+		dst := out.Pix[(y-r.Min.Y+pad)*out.Stride+pad:]
+		for x, v := range g.Pix[y*g.Stride+r.Min.X : y*g.Stride+r.Max.X] {
+			dst[x] = level[v]
+		}
 	}
 	return out
 }

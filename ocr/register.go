@@ -85,6 +85,7 @@ func refine(g *image.Gray, f *Form, h homography, search float64) (homography, f
 	lines := formLines(f)
 	var hits []lineHit
 	tried := 0
+	probe := lineProbe{g: g, h: h}
 	for _, l := range lines {
 		n := int((l.To - l.From - 2*hitEndGap) / hitSpacing)
 		if n < 1 {
@@ -94,7 +95,7 @@ func refine(g *image.Gray, f *Form, h homography, search float64) (homography, f
 		for k := 0; k <= n; k++ {
 			along := l.From + hitEndGap + float64(k)*step
 			tried++
-			if off, ok := measureLine(g, h, l, along, search); ok {
+			if off, ok := probe.measureLine(l, along, search); ok {
 				var fp pt
 				if l.Vertical {
 					fp = pt{l.Pos + off, along}
@@ -151,28 +152,74 @@ func lineResidual(g homography, ht lineHit) float64 {
 	return math.Abs(q.Y - ht.Line.Pos)
 }
 
+// lineProbe measures lines in one photo through one homography. It carries
+// measureLine's buffers from one measurement to the next: refine makes some
+// thousand of them a photo.
+type lineProbe struct {
+	g                *image.Gray
+	h                homography
+	profile, scratch []float64
+}
+
+// stripStep is the spacing of the samples averaged across a line, and
+// stripSamples their number.
+const (
+	stripStep    = 3
+	stripSamples = 2*stripHalf/stripStep + 1
+)
+
 // measureLine looks across the line at one point for the darkest offset
 // within ±search form pixels; it reports the offset and whether a line was seen.
-func measureLine(g *image.Gray, h homography, l formLine, along, search float64) (float64, bool) {
+func (lp *lineProbe) measureLine(l formLine, along, search float64) (float64, bool) {
 	n := int(2*search) + 1
-	profile := make([]float64, n)
+	if cap(lp.profile) < n {
+		lp.profile = make([]float64, n)
+	}
+	profile := lp.profile[:n]
+	g, h := lp.g, lp.h
 	w, hh := g.Rect.Dx(), g.Rect.Dy()
-	for i := 0; i < n; i++ {
-		off := float64(i) - search
-		var sum float64
-		cnt := 0
-		for s := -stripHalf; s <= stripHalf; s += 3 {
-			var fp pt
-			if l.Vertical {
-				fp = pt{l.Pos + off, along + float64(s)}
-			} else {
-				fp = pt{along + float64(s), l.Pos + off}
-			}
-			p := h.apply(fp)
-			sum += float64(bilinear(g, w, hh, p.X-0.5, p.Y-0.5))
-			cnt++
+	maxX, maxY := float64(w-1), float64(hh-1)
+	// Every sample is h.apply of (offset, strip) coordinates. The products of
+	// h with the strip coordinates are the same for every offset, so they are
+	// made once; sums of the same products, in h.apply's order up to
+	// commutation, keep the samples exactly h.apply's.
+	var sa, sb, sc [stripSamples]float64
+	for k := range sa {
+		t := along + float64(k*stripStep-stripHalf)
+		if l.Vertical {
+			sa[k], sb[k], sc[k] = h[1]*t, h[4]*t, h[7]*t
+		} else {
+			sa[k], sb[k], sc[k] = h[0]*t, h[3]*t, h[6]*t
 		}
-		profile[i] = 255 - sum/float64(cnt)
+	}
+	for i := range profile {
+		c := l.Pos + (float64(i) - search)
+		var oa, ob, oc float64
+		if l.Vertical {
+			oa, ob, oc = h[0]*c, h[3]*c, h[6]*c
+		} else {
+			oa, ob, oc = h[1]*c, h[4]*c, h[7]*c
+		}
+		// The grey levels are whole numbers, so their sum is the same in
+		// integers as in floats.
+		sum := 0
+		for k := range sa {
+			d := oc + sc[k] + h[8]
+			x, y := (oa+sa[k]+h[2])/d-0.5, (ob+sb[k]+h[5])/d-0.5
+			if !(x >= 0 && y >= 0 && x < maxX && y < maxY) {
+				sum += int(bilinear(g, w, hh, x, y))
+				continue
+			}
+			// bilinear's arithmetic for a point whose neighbours all lie
+			// inside the photo, written out: the call would cost more.
+			x0, y0 := int(x), int(y)
+			fx, fy := x-float64(x0), y-float64(y0)
+			j := y0*g.Stride + x0
+			a := float64(g.Pix[j])*(1-fx) + float64(g.Pix[j+1])*fx
+			b := float64(g.Pix[j+g.Stride])*(1-fx) + float64(g.Pix[j+g.Stride+1])*fx
+			sum += int(uint8(a*(1-fy) + b*fy + 0.5))
+		}
+		profile[i] = 255 - float64(sum)/stripSamples
 	}
 	// Smooth by 3 so a line drawn thinner than the sampling step still peaks.
 	best, bestI := -1.0, 0
@@ -184,7 +231,8 @@ func measureLine(g *image.Gray, h homography, l formLine, along, search float64)
 			best, bestI = v, i
 		}
 	}
-	scratch := append([]float64(nil), profile...)
+	scratch := append(lp.scratch[:0], profile...)
+	lp.scratch = scratch
 	median := selectNth(scratch, n/2)
 	paper := selectNth(scratch[:n/2], n/4) // the n/2 smallest are in front now
 	dev := scratch
