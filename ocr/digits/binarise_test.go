@@ -109,3 +109,11 @@ func TestInkUnder(t *testing.T) {
 		})
 	}
 }
+
+// countInk counts the ink along every row and column, as the line search
+// does for the rows and columns it steps onto.
+func (p *page) countInk() inkCounts {
+	p.countLines(true, 0, p.h)
+	p.countLines(false, 0, p.w)
+	return p.counts
+}

@@ -33,27 +33,24 @@ func Normalize(ink []float32, w, h int, dst *[Pixels]float32) bool {
 	oh := max(1, int(math.Round(float64(bh)*scale)))
 
 	// Area-average resampling: each output pixel is the mean of the source
-	// area it covers, which gives the soft edges MNIST digits have.
+	// area it covers, which gives the soft edges MNIST digits have. The
+	// source columns an output column covers, and by how much, are the same
+	// on every row, and the rows an output row covers are the same in every
+	// column: both are worked out once.
 	var small [box * box]float32
 	sx := float64(bw) / float64(ow)
 	sy := float64(bh) / float64(oh)
+	var colBuf, rowBuf [4 * box]cover
+	cols, colsOf := covers(colBuf[:0], bw, ow, sx)
+	rows, rowsOf := covers(rowBuf[:0], bh, oh, sy)
 	var peak float32
 	for oy := 0; oy < oh; oy++ {
-		fy0, fy1 := float64(oy)*sy, float64(oy+1)*sy
 		for ox := 0; ox < ow; ox++ {
-			fx0, fx1 := float64(ox)*sx, float64(ox+1)*sx
 			var sum float64
-			for yy := int(fy0); yy < bh && float64(yy) < fy1; yy++ {
-				cy := math.Min(fy1, float64(yy+1)) - math.Max(fy0, float64(yy))
-				if cy <= 0 {
-					continue
-				}
-				row := ink[(y0+yy)*w+x0:]
-				for xx := int(fx0); xx < bw && float64(xx) < fx1; xx++ {
-					cx := math.Min(fx1, float64(xx+1)) - math.Max(fx0, float64(xx))
-					if cx > 0 {
-						sum += cx * cy * float64(row[xx])
-					}
+			for _, cy := range rows[rowsOf[oy]:rowsOf[oy+1]] {
+				row := ink[(y0+cy.at)*w+x0:]
+				for _, cx := range cols[colsOf[ox]:colsOf[ox+1]] {
+					sum += cx.share * cy.share * float64(row[cx.at])
 				}
 			}
 			v := float32(sum / (sx * sy))
@@ -92,4 +89,30 @@ func Normalize(ink []float32, w, h int, dst *[Pixels]float32) bool {
 		}
 	}
 	return true
+}
+
+// cover is a source pixel along one axis, at, and the share of it one output
+// pixel covers.
+type cover struct {
+	at    int
+	share float64
+}
+
+// covers lists, for each of the out output pixels along an axis of n source
+// pixels, each scale source pixels wide, the source pixels it covers and by
+// how much: those of output pixel o are list[of[o]:of[o+1]]. It appends to
+// list.
+func covers(list []cover, n, out int, scale float64) ([]cover, [box + 1]int) {
+	var of [box + 1]int
+	of[0] = len(list)
+	for o := 0; o < out; o++ {
+		f0, f1 := float64(o)*scale, float64(o+1)*scale
+		for i := int(f0); i < n && float64(i) < f1; i++ {
+			if c := math.Min(f1, float64(i+1)) - math.Max(f0, float64(i)); c > 0 {
+				list = append(list, cover{i, c})
+			}
+		}
+		of[o+1] = len(list)
+	}
+	return list, of
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/tutanak/tutanak/ocr"
 )
@@ -64,6 +65,10 @@ var (
 // ocr.Recognizer and is safe for concurrent use.
 type Reader struct {
 	m *Model
+	// pages keeps the pages of finished reads for the next: their buffers
+	// are the crop's size several times over, and a check reads a dozen
+	// crops of one size.
+	pages sync.Pool
 }
 
 // NewReader returns a reader classifying digits with m.
@@ -91,7 +96,12 @@ func (r *Reader) ReadNumber(crop *image.Gray, cell image.Rectangle) (ocr.Number,
 	if cell.Intersect(b).Empty() {
 		return ocr.Number{}, fmt.Errorf("cell %v in crop %v: %w", cell, b, ErrCellOutside)
 	}
-	p := newPage(crop, cell.Sub(b.Min))
+	p, _ := r.pages.Get().(*page)
+	if p == nil {
+		p = &page{}
+	}
+	defer r.pages.Put(p)
+	p.reset(crop, cell.Sub(b.Min))
 	if p.w < 4 || p.h < 4 || p.cell.Dx() < 4 || p.cell.Dy() < 4 {
 		return ocr.Number{}, nil
 	}
@@ -145,10 +155,11 @@ type page struct {
 	w, h  int
 	cell  image.Rectangle // in page coordinates
 	unit  float64         // cell height / refCellHeight
-	grey  []float32
-	con   []float32 // paper level minus grey: how much darker than paper
+	grey  []uint8         // the crop's pixels, w×h
+	con   []float32       // paper level minus grey: how much darker than paper
 	ink   []bool
 	label []int32
+	pix   []int32 // the components' pixels (components)
 	// top and bottom are the cell's printed borders where found.
 	top, bottom       line
 	hasTop, hasBottom bool
@@ -156,24 +167,53 @@ type page struct {
 	// linesAbove says the final threshold is not lower than that one.
 	borders    [4]border
 	linesAbove bool
-	// counts are the ink counts the line search last made (countInk).
+	// counts are the ink counts the line search last made (countLines),
+	// current only on the rows and columns it searched.
 	counts inkCounts
-	// walks are the line search's planned lines by span (walksOver).
+	// onLine is lineMask's buffer, widths findLine's, runs eraseLine's.
+	onLine []bool
+	widths []int
+	runs   []run
+	// walks are the line search's planned lines by span (walksOver). They
+	// depend on the span alone, so they are kept for the next crop too.
 	walks map[[2]int][]lineWalk
 }
 
-func newPage(crop *image.Gray, cell image.Rectangle) *page {
+// reset makes p the page of crop with cell, keeping the buffers and planned
+// walks of the crop it was before.
+func (p *page) reset(crop *image.Gray, cell image.Rectangle) {
 	b := crop.Bounds()
-	p := &page{w: b.Dx(), h: b.Dy(), cell: cell}
-	p.unit = math.Max(float64(cell.Dy())/refCellHeight, 0.25)
-	p.grey = make([]float32, p.w*p.h)
-	for y := 0; y < p.h; y++ {
-		row := crop.Pix[y*crop.Stride : y*crop.Stride+p.w]
-		for x, v := range row {
-			p.grey[y*p.w+x] = float32(v)
-		}
+	w, h := b.Dx(), b.Dy()
+	n := w * h
+	*p = page{
+		w: w, h: h, cell: cell,
+		unit:  math.Max(float64(cell.Dy())/refCellHeight, 0.25),
+		grey:  resize(p.grey, n),
+		con:   resize(p.con, n),
+		ink:   resize(p.ink, n),
+		label: resize(p.label, n),
+		pix:   resize(p.pix, n),
+		counts: inkCounts{
+			rows: resize(p.counts.rows, h*(w+1)),
+			cols: resize(p.counts.cols, w*(h+1)),
+		},
+		onLine: resize(p.onLine, n),
+		widths: p.widths,
+		runs:   p.runs,
+		walks:  p.walks,
 	}
-	return p
+	for y := 0; y < h; y++ {
+		copy(p.grey[y*w:(y+1)*w], crop.Pix[y*crop.Stride:y*crop.Stride+w])
+	}
+}
+
+// resize returns s with length n, in s's array when it is big enough. The
+// contents are left as they were.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 func (p *page) px(v float64) int { return max(1, int(math.Round(v*p.unit))) }
@@ -181,12 +221,12 @@ func (p *page) px(v float64) int { return max(1, int(math.Round(v*p.unit))) }
 // binarise marks ink: pixels darker than the local paper level by more than a
 // threshold chosen by Otsu's method on the contrast, never below minContrast.
 func (p *page) binarise() {
-	bg := p.paperLevel()
-	p.con = make([]float32, len(p.grey))
+	p.paperLevel(p.con)
 	var hist [256]int
+	con := p.con[:len(p.grey)]
 	for i, g := range p.grey {
-		c := max(bg[i]-g, 0)
-		p.con[i] = c
+		c := max(con[i]-float32(g), 0)
+		con[i] = c
 		hist[min(int(c), 255)]++
 	}
 	// A first, low threshold finds the printed lines; the real one is then
@@ -197,7 +237,8 @@ func (p *page) binarise() {
 	p.borders = p.findLines(nil)
 	on := p.lineMask(p.borders)
 	hist = [256]int{}
-	for i, c := range p.con {
+	on = on[:len(con)]
+	for i, c := range con {
 		if !on[i] {
 			hist[min(int(c), 255)]++
 		}
@@ -210,7 +251,9 @@ func (p *page) binarise() {
 // lineMask marks the pixels on the lines, with a margin for blur: walked
 // along each line rather than asking of every pixel whether a line is near.
 func (p *page) lineMask(borders [4]border) []bool {
-	on := make([]bool, p.w*p.h)
+	p.onLine = resize(p.onLine, p.w*p.h)
+	on := p.onLine
+	clear(on)
 	for _, b := range borders {
 		if !b.ok {
 			continue
@@ -236,18 +279,16 @@ func (p *page) lineMask(borders [4]border) []bool {
 }
 
 func (p *page) threshold(t float32) {
-	if p.ink == nil {
-		p.ink = make([]bool, len(p.con))
-	}
+	ink := p.ink[:len(p.con)]
 	for i, c := range p.con {
-		p.ink[i] = c >= t
+		ink[i] = c >= t
 	}
 }
 
 // paperLevel estimates the paper's grey level at every pixel from a bright
 // percentile of blocks, bilinearly interpolated, so shading across the crop
-// does not turn into ink.
-func (p *page) paperLevel() []float32 {
+// does not turn into ink. It writes the levels to out, w×h.
+func (p *page) paperLevel(out []float32) {
 	side := max(8, p.px(bgBlock))
 	bx, by := (p.w+side-1)/side, (p.h+side-1)/side
 	lv := make([]float32, bx*by)
@@ -257,7 +298,7 @@ func (p *page) paperLevel() []float32 {
 			n := 0
 			for y := j * side; y < min((j+1)*side, p.h); y++ {
 				for _, v := range p.grey[y*p.w+i*side : y*p.w+min((i+1)*side, p.w)] {
-					hist[int(v)]++
+					hist[v]++
 				}
 				n += min((i+1)*side, p.w) - i*side
 			}
@@ -270,7 +311,8 @@ func (p *page) paperLevel() []float32 {
 	for j := 0; j < by; j++ {
 		for i := 0; i < bx; i++ {
 			v := lv[j*bx+i]
-			var nb []float32
+			var around [4]float32
+			nb := around[:0]
 			for _, d := range [4][2]int{{-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
 				ii, jj := i+d[0], j+d[1]
 				if ii >= 0 && jj >= 0 && ii < bx && jj < by {
@@ -295,22 +337,29 @@ func (p *page) paperLevel() []float32 {
 		xi1[x] = min(xi0[x]+1, bx-1)
 		xw[x] = float32(fx - float64(xi0[x]))
 	}
-	out := make([]float32, p.w*p.h)
+	// So are the levels interpolated along the block rows above and below,
+	// for every pixel row between the same two.
+	top, bot := make([]float32, p.w), make([]float32, p.w)
+	rowsOf := -1
 	for y := 0; y < p.h; y++ {
 		fy := math.Max(0, math.Min(float64(by-1), (float64(y)+0.5)/float64(side)-0.5))
 		j0 := int(fy)
 		j1 := min(j0+1, by-1)
 		wy := float32(fy - float64(j0))
-		r0, r1 := fixed[j0*bx:j0*bx+bx], fixed[j1*bx:j1*bx+bx]
+		if j0 != rowsOf {
+			r0, r1 := fixed[j0*bx:j0*bx+bx], fixed[j1*bx:j1*bx+bx]
+			for x := range top {
+				i0, i1, wx := xi0[x], xi1[x], xw[x]
+				top[x] = r0[i0]*(1-wx) + r0[i1]*wx
+				bot[x] = r1[i0]*(1-wx) + r1[i1]*wx
+			}
+			rowsOf = j0
+		}
 		row := out[y*p.w : y*p.w+p.w]
 		for x := range row {
-			i0, i1, wx := xi0[x], xi1[x], xw[x]
-			top := r0[i0]*(1-wx) + r0[i1]*wx
-			bot := r1[i0]*(1-wx) + r1[i1]*wx
-			row[x] = top*(1-wy) + bot*wy
+			row[x] = top[x]*(1-wy) + bot[x]*wy
 		}
 	}
-	return out
 }
 
 // nthLevel returns the k-th smallest grey level counted in hist (what sorting
@@ -396,7 +445,6 @@ type border struct {
 func (p *page) findLines(near *[4]border) [4]border {
 	lo, hi := max(0, p.cell.Min.X-p.px(15)), min(p.w, p.cell.Max.X+p.px(15))
 	search := p.px(lineSearch)
-	counts := p.countInk()
 	var out [4]border
 	for i, at := range [4]struct {
 		horizontal bool
@@ -414,7 +462,7 @@ func (p *page) findLines(near *[4]border) [4]border {
 		if !at.horizontal {
 			a, b = 0, p.h
 		}
-		out[i].line, out[i].ok = p.findLine(counts, at.horizontal, a, b, c0, c1)
+		out[i].line, out[i].ok = p.findLine(at.horizontal, a, b, c0, c1)
 	}
 	p.top, p.hasTop = out[0].line, out[0].ok
 	p.bottom, p.hasBottom = out[1].line, out[1].ok
@@ -433,39 +481,43 @@ func (p *page) inkAt(horizontal bool, t, s int) bool {
 	return p.ink[y*p.w+x]
 }
 
-// inkCounts are running counts of ink along every row and every column, so
-// that the ink on any stretch of one is two lookups.
+// inkCounts are running counts of ink along rows and columns, so that the
+// ink on any stretch of one is two lookups.
 type inkCounts struct {
 	rows []int32 // rows[y*(w+1)+x]: ink in row y left of x
 	cols []int32 // cols[x*(h+1)+y]: ink in column x above y
 }
 
-// countInk counts the current ink along rows and columns, in buffers the
-// page keeps for its next count.
-func (p *page) countInk() inkCounts {
+// countLines counts the current ink along the rows (horizontal) or columns
+// from up to to: the line search needs only those near the cell's borders.
+func (p *page) countLines(horizontal bool, from, to int) {
 	c := &p.counts
-	if c.rows == nil {
-		c.rows, c.cols = make([]int32, p.h*(p.w+1)), make([]int32, p.w*(p.h+1))
-	} else {
-		clear(c.cols) // only ink is marked below
-	}
-	for y := 0; y < p.h; y++ {
-		row := c.rows[y*(p.w+1) : (y+1)*(p.w+1)]
-		for x, isInk := range p.ink[y*p.w : (y+1)*p.w] {
-			row[x+1] = row[x]
-			if isInk {
-				row[x+1]++
-				c.cols[x*(p.h+1)+y+1] = 1 // summed down the column below
+	c.rows, c.cols = resize(c.rows, p.h*(p.w+1)), resize(c.cols, p.w*(p.h+1))
+	if horizontal {
+		for y := from; y < to; y++ {
+			row := c.rows[y*(p.w+1) : (y+1)*(p.w+1)]
+			row[0] = 0
+			n := int32(0)
+			for x, isInk := range p.ink[y*p.w : (y+1)*p.w] {
+				if isInk {
+					n++
+				}
+				row[x+1] = n
 			}
 		}
+		return
 	}
-	for x := 0; x < p.w; x++ {
+	for x := from; x < to; x++ {
 		col := c.cols[x*(p.h+1) : (x+1)*(p.h+1)]
-		for y := 1; y <= p.h; y++ {
-			col[y] += col[y-1]
+		col[0] = 0
+		n := int32(0)
+		for y := range p.h {
+			if p.ink[y*p.w+x] {
+				n++
+			}
+			col[y+1] = n
 		}
 	}
-	return *c
 }
 
 // lineWalk is one slope's line from lo to hi, planned for every position c
@@ -563,18 +615,27 @@ func (p *page) walksOver(lo, hi int) []lineWalk {
 }
 
 // findLine searches for the straightest, most inked line running along t
-// from lo to hi, at a position from c0 to c1 across. counts are the page's
-// current ink counts.
-func (p *page) findLine(counts inkCounts, horizontal bool, lo, hi, c0, c1 int) (line, bool) {
+// from lo to hi, at a position from c0 to c1 across, in the current ink.
+func (p *page) findLine(horizontal bool, lo, hi, c0, c1 int) (line, bool) {
 	if hi-lo < 8 {
 		return line{}, false
 	}
-	best, bestCover := line{}, 0.0
 	walks := p.walksOver(lo, hi)
+	// Count the ink along only the rows or columns the walks step onto.
+	low, high := 0, 0
+	for i := range walks {
+		low, high = min(low, walks[i].lowStep), max(high, walks[i].highStep)
+	}
+	span := p.h
+	if !horizontal {
+		span = p.w
+	}
+	p.countLines(horizontal, max(c0+low, 0), min(c1+high+1, span))
+	best, bestCover := line{}, 0.0
 	for i := range walks {
 		w := &walks[i]
 		for c := c0; c <= c1; c++ {
-			n := p.inkUnder(counts, horizontal, w, c)
+			n := p.inkUnder(p.counts, horizontal, w, c)
 			if cover := float64(n) / float64(hi-lo); cover > bestCover {
 				best, bestCover = line{horizontal: horizontal, pos: float64(c), slope: w.slope, mid: w.mid}, cover
 			}
@@ -584,38 +645,55 @@ func (p *page) findLine(counts inkCounts, horizontal bool, lo, hi, c0, c1 int) (
 		return line{}, false
 	}
 	// The line's thickness is the typical ink run across it.
-	var runs []int
+	runs := p.widths[:0]
 	for t := lo; t < hi; t++ {
 		if a, b, ok := p.runAcross(best, t); ok {
 			runs = append(runs, b-a+1)
 		}
 	}
-	sort.Ints(runs)
+	slices.Sort(runs)
 	best.thick = runs[len(runs)/2]
+	p.widths = runs
 	return best, true
 }
 
 // runAcross returns the ink run across line l at t that touches its centre.
 func (p *page) runAcross(l line, t int) (a, b int, ok bool) {
+	// The pixel at s across is ink[first+s*step]: s is the row of a
+	// horizontal line's column t, or the column of a vertical line's row t.
+	first, step, along, across := t, p.w, p.w, p.h
+	if !l.horizontal {
+		first, step, along, across = t*p.w, 1, p.h, p.w
+	}
+	if t < 0 || t >= along {
+		return 0, 0, false
+	}
+	ink := func(s int) bool { return s >= 0 && s < across && p.ink[first+s*step] }
 	c := l.at(t)
 	switch {
-	case p.inkAt(l.horizontal, t, c):
-	case p.inkAt(l.horizontal, t, c-1):
+	case ink(c):
+	case ink(c - 1):
 		c--
-	case p.inkAt(l.horizontal, t, c+1):
+	case ink(c + 1):
 		c++
 	default:
 		return 0, 0, false
 	}
 	a, b = c, c
 	limit := 4 * refCellHeight * p.unit
-	for p.inkAt(l.horizontal, t, a-1) && float64(c-a) < limit {
+	for ink(a-1) && float64(c-a) < limit {
 		a--
 	}
-	for p.inkAt(l.horizontal, t, b+1) && float64(b-c) < limit {
+	for ink(b+1) && float64(b-c) < limit {
 		b++
 	}
 	return a, b, true
+}
+
+// run is an ink run across a line, from a to b, where ok.
+type run struct {
+	a, b int
+	ok   bool
 }
 
 // eraseLine clears the line's pixels. Where a stroke crosses the line (ink
@@ -630,20 +708,25 @@ func (p *page) eraseLine(l line) {
 	}
 	half := l.thick/2 + 1
 	const over = 2 // px a stroke must reach past the line to count
+	// The runs are all taken before any is erased: erasing at t clears
+	// pixels of the run at t alone, so the others stay as they were.
+	p.runs = resize(p.runs, n)
+	for t := range p.runs {
+		r := &p.runs[t]
+		r.a, r.b, r.ok = p.runAcross(l, t)
+	}
 	along := make([]bool, n)
 	if l.horizontal {
 		// Runs thicker than the line over a long stretch are a stroke along it.
 		minStretch := p.px(alongLine)
 		for t := 0; t < n; {
-			a, b, ok := p.runAcross(l, t)
-			if !ok || b-a+1 <= l.thick+2 {
+			if r := p.runs[t]; !r.ok || r.b-r.a+1 <= l.thick+2 {
 				t++
 				continue
 			}
 			end := t
 			for end < n {
-				a, b, ok := p.runAcross(l, end)
-				if !ok || b-a+1 <= l.thick+2 {
+				if r := p.runs[end]; !r.ok || r.b-r.a+1 <= l.thick+2 {
 					break
 				}
 				end++
@@ -657,7 +740,7 @@ func (p *page) eraseLine(l line) {
 		}
 	}
 	for t := 0; t < n; t++ {
-		a, b, ok := p.runAcross(l, t)
+		a, b, ok := p.runs[t].a, p.runs[t].b, p.runs[t].ok
 		if !ok || along[t] {
 			continue
 		}
@@ -698,42 +781,64 @@ func (c *comp) h() int { return c.y1 - c.y0 + 1 }
 
 // components labels 8-connected ink.
 func (p *page) components() []*comp {
-	p.label = make([]int32, len(p.ink))
+	ink, label := p.ink, p.label[:len(p.ink)]
+	clear(label)
 	var out []*comp
+	// Every component's pixels are a stretch of one buffer, with no room
+	// to grow into the next.
+	all := p.pix[:0]
 	var stack []int32
-	for start, isInk := range p.ink {
-		if !isInk || p.label[start] != 0 {
+	// The neighbours of a pixel away from the page's edge, in the order
+	// the checked loop below visits them.
+	w, h := p.w, p.h
+	around := [8]int32{int32(-w - 1), int32(-w), int32(-w + 1), -1, 1, int32(w - 1), int32(w), int32(w + 1)}
+	for start, isInk := range ink {
+		if !isInk || label[start] != 0 {
 			continue
 		}
 		id := int32(len(out) + 1)
-		c := &comp{x0: p.w, y0: p.h, x1: -1, y1: -1}
-		p.label[start] = id
+		x0, y0, x1, y1 := w, h, -1, -1
+		var cx, cy float64
+		label[start] = id
+		first := len(all)
 		stack = append(stack[:0], int32(start))
 		for len(stack) > 0 {
 			i := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			c.pix = append(c.pix, i)
-			x, y := int(i)%p.w, int(i)/p.w
-			c.x0, c.y0, c.x1, c.y1 = min(c.x0, x), min(c.y0, y), max(c.x1, x), max(c.y1, y)
-			c.cx += float64(x)
-			c.cy += float64(y)
+			all = append(all, i)
+			x, y := int(i)%w, int(i)/w
+			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+			cx += float64(x)
+			cy += float64(y)
+			if x > 0 && y > 0 && x < w-1 && y < h-1 {
+				for _, d := range around {
+					if j := i + d; ink[j] && label[j] == 0 {
+						label[j] = id
+						stack = append(stack, j)
+					}
+				}
+				continue
+			}
 			for dy := -1; dy <= 1; dy++ {
 				for dx := -1; dx <= 1; dx++ {
 					xx, yy := x+dx, y+dy
-					if xx < 0 || yy < 0 || xx >= p.w || yy >= p.h {
+					if xx < 0 || yy < 0 || xx >= w || yy >= h {
 						continue
 					}
-					j := int32(yy*p.w + xx)
-					if p.ink[j] && p.label[j] == 0 {
-						p.label[j] = id
+					j := int32(yy*w + xx)
+					if ink[j] && label[j] == 0 {
+						label[j] = id
 						stack = append(stack, j)
 					}
 				}
 			}
 		}
-		c.cx /= float64(len(c.pix))
-		c.cy /= float64(len(c.pix))
-		out = append(out, c)
+		n := float64(len(all) - first)
+		out = append(out, &comp{
+			pix: all[first:len(all):len(all)],
+			x0:  x0, y0: y0, x1: x1, y1: y1,
+			cx: cx / n, cy: cy / n,
+		})
 	}
 	return out
 }
@@ -749,7 +854,7 @@ func (p *page) group(comps []*comp, separate func(p *page, a, b *comp) bool) ([]
 	speck := speckArea * p.unit * p.unit
 	var cut []*comp
 	for _, c := range comps {
-		cut = append(cut, p.cutOverflow(c)...)
+		cut = p.cutOverflow(cut, c)
 	}
 	for _, c := range cut {
 		inBand := c.cy >= float64(cell.Min.Y) && c.cy < float64(cell.Max.Y) &&
@@ -852,8 +957,9 @@ func (p *page) edgeY(top bool, x int) int {
 
 // cutOverflow cuts a component along the cell's top or bottom border when it
 // reaches far past it with much of its ink: a figure of this row touching one
-// of the next row. The part beyond the border then fails the band test.
-func (p *page) cutOverflow(c *comp) []*comp {
+// of the next row. The part beyond the border then fails the band test. It
+// appends the parts to dst.
+func (p *page) cutOverflow(dst []*comp, c *comp) []*comp {
 	reach := overflowCut * float64(p.cell.Dy())
 	for _, top := range []bool{true, false} {
 		beyond := func(i int32) bool {
@@ -881,9 +987,9 @@ func (p *page) cutOverflow(c *comp) []*comp {
 		if len(out)*5 < len(c.pix) || len(in)*5 < len(c.pix) {
 			continue
 		}
-		return append(p.cutOverflow(p.newComp(in)), p.newComp(out))
+		return append(p.cutOverflow(dst, p.newComp(in)), p.newComp(out))
 	}
-	return []*comp{c}
+	return append(dst, c)
 }
 
 func (p *page) newComp(pix []int32) *comp {

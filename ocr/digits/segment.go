@@ -1,9 +1,9 @@
 package digits
 
 import (
+	"cmp"
 	"math"
 	"slices"
-	"sort"
 
 	"github.com/tutanak/tutanak/ocr"
 )
@@ -20,6 +20,9 @@ type groupView struct {
 	// refW is the width of a typical single digit of this number, from its
 	// other groups; 0 when none tells.
 	refW float64
+	// ink and label are part's buffers, kept for the view's next part.
+	ink   []float32
+	label []int32
 }
 
 // part is one candidate digit: columns [a, b) of a group.
@@ -117,8 +120,7 @@ func newGroupView(p *page, g *comp, shear float64) *groupView {
 		v.mask[y*v.w+x] = true
 		cons = append(cons, p.con[i])
 	}
-	slices.Sort(cons)
-	full := cons[int(0.85*float64(len(cons)-1))]
+	full := nthSmallest(cons, int(0.85*float64(len(cons)-1)))
 	if full <= 0 {
 		full = 1
 	}
@@ -158,6 +160,38 @@ func newGroupView(p *page, g *comp, shear float64) *groupView {
 		v.proj[x] = s / n
 	}
 	return v
+}
+
+// nthSmallest returns the k-th smallest of vs (what sorting vs would put at
+// k), reordering vs: a selection, since only the one value is wanted.
+func nthSmallest(vs []float32, k int) float32 {
+	lo, hi := 0, len(vs)-1
+	for lo < hi {
+		pivot := vs[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for vs[i] < pivot {
+				i++
+			}
+			for vs[j] > pivot {
+				j--
+			}
+			if i <= j {
+				vs[i], vs[j] = vs[j], vs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return vs[k]
+		}
+	}
+	return vs[k]
 }
 
 // deslant shifts every row by −shear·(row − middle) px, widening the view.
@@ -215,12 +249,14 @@ func (v *groupView) part(m *Model, a, b int) part {
 		return pr
 	}
 	w := b - a
-	ink := make([]float32, w*v.h)
+	v.ink = resize(v.ink, w*v.h)
+	ink := v.ink
 	for y := 0; y < v.h; y++ {
 		copy(ink[y*w:(y+1)*w], v.val[y*v.w+a:y*v.w+b])
 	}
 	if a > 0 || b < v.w {
-		dropSlivers(ink, w, v.h)
+		v.label = resize(v.label, w*v.h)
+		dropSlivers(ink, w, v.h, v.label)
 	}
 	var pr part
 	var x [Pixels]float32
@@ -319,11 +355,15 @@ func inkAspect(ink []float32, w, h int) float64 {
 }
 
 // dropSlivers clears pieces a straight cut left from the neighbouring digit:
-// 8-connected parts much smaller than the biggest one.
-func dropSlivers(ink []float32, w, h int) {
-	label := make([]int32, len(ink))
+// 8-connected parts much smaller than the biggest one. label is a buffer as
+// long as ink.
+func dropSlivers(ink []float32, w, h int, label []int32) {
+	clear(label)
 	var sizes []int
 	var stack []int
+	// The neighbours of a pixel away from the edge, in the order the
+	// checked loop below visits them.
+	around := [8]int{-w - 1, -w, -w + 1, -1, 1, w - 1, w, w + 1}
 	for s := range ink {
 		if ink[s] < 0.5 || label[s] != 0 {
 			continue
@@ -337,6 +377,15 @@ func dropSlivers(ink []float32, w, h int) {
 			stack = stack[:len(stack)-1]
 			n++
 			x, y := i%w, i/w
+			if x > 0 && y > 0 && x < w-1 && y < h-1 {
+				for _, d := range around {
+					if j := i + d; ink[j] >= 0.5 && label[j] == 0 {
+						label[j] = id
+						stack = append(stack, j)
+					}
+				}
+				continue
+			}
 			for dy := -1; dy <= 1; dy++ {
 				for dx := -1; dx <= 1; dx++ {
 					xx, yy := x+dx, y+dy
@@ -448,7 +497,7 @@ func (v *groupView) minima(lo, hi, n int) []int {
 			c = append(c, x)
 		}
 	}
-	sort.SliceStable(c, func(i, j int) bool { return v.proj[c[i]] < v.proj[c[j]] })
+	slices.SortStableFunc(c, func(i, j int) int { return cmp.Compare(v.proj[i], v.proj[j]) })
 	// Neighbouring columns of one valley are one candidate.
 	sep := max(2, int(cutSeparation*float64(v.h)))
 	var out []int
