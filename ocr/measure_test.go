@@ -22,7 +22,7 @@ func TestMeasureLine(t *testing.T) {
 			g.Pix[y*g.Stride+x] = uint8(v)
 		}
 	}
-	lp := lineProbe{g: g}
+	lp := newLineProbe(g, homography{})
 	seen := 0
 	for trial := 0; trial < 2000; trial++ {
 		lp.h = homography{

@@ -85,7 +85,7 @@ func refine(g *image.Gray, f *Form, h homography, search float64) (homography, f
 	lines := formLines(f)
 	var hits []lineHit
 	tried := 0
-	probe := lineProbe{g: g, h: h}
+	probe := newLineProbe(g, h)
 	for _, l := range lines {
 		n := int((l.To - l.From - 2*hitEndGap) / hitSpacing)
 		if n < 1 {
@@ -159,6 +159,18 @@ type lineProbe struct {
 	g                *image.Gray
 	h                homography
 	profile, scratch []float64
+	// level is every grey level as a float: a load is cheaper than the
+	// conversion in the sampling loop (as in warpGray).
+	level [256]float64
+}
+
+// newLineProbe returns a lineProbe of g through h.
+func newLineProbe(g *image.Gray, h homography) *lineProbe {
+	lp := &lineProbe{g: g, h: h}
+	for v := range lp.level {
+		lp.level[v] = float64(v)
+	}
+	return lp
 }
 
 // stripStep is the spacing of the samples averaged across a line, and
@@ -192,6 +204,7 @@ func (lp *lineProbe) measureLine(l formLine, along, search float64) (float64, bo
 			sa[k], sb[k], sc[k] = h[0]*t, h[3]*t, h[6]*t
 		}
 	}
+	level := &lp.level
 	for i := range profile {
 		c := l.Pos + (float64(i) - search)
 		var oa, ob, oc float64
@@ -215,8 +228,8 @@ func (lp *lineProbe) measureLine(l formLine, along, search float64) (float64, bo
 			x0, y0 := int(x), int(y)
 			fx, fy := x-float64(x0), y-float64(y0)
 			j := y0*g.Stride + x0
-			a := float64(g.Pix[j])*(1-fx) + float64(g.Pix[j+1])*fx
-			b := float64(g.Pix[j+g.Stride])*(1-fx) + float64(g.Pix[j+g.Stride+1])*fx
+			a := level[g.Pix[j]]*(1-fx) + level[g.Pix[j+1]]*fx
+			b := level[g.Pix[j+g.Stride]]*(1-fx) + level[g.Pix[j+g.Stride+1]]*fx
 			sum += int(uint8(a*(1-fy) + b*fy + 0.5))
 		}
 		profile[i] = 255 - float64(sum)/stripSamples
