@@ -11,7 +11,6 @@ import (
 
 	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/ocr/ocrtest"
-	"github.com/tutanak/tutanak/ocr/synth"
 	"github.com/tutanak/tutanak/review"
 )
 
@@ -23,7 +22,7 @@ func BenchmarkReadStages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	data, typed := benchPhoto(b, form)
+	data, typed := ocrtest.BenchPhoto(b, form)
 	tess, err := ocr.NewTesseract(ocr.TesseractConfig{})
 	if err != nil {
 		b.Fatal(err)
@@ -53,19 +52,6 @@ func BenchmarkReadStages(b *testing.B) {
 	}
 }
 
-// benchPhoto is a generated 3000×4000 phone photo and its typed figures.
-func benchPhoto(b testing.TB, form *ocr.Form) ([]byte, map[string]int) {
-	cfg := synth.DefaultConfig()
-	cfg.Seed = 12
-	cfg.ScanShare, cfg.HardShare = 0, 0
-	cfg.Sizes = [][2]int{{3000, 4000}}
-	data, rec, err := ocrtest.Generator(b, form, cfg).Sheet(0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return data, rec.Typed.Counts
-}
-
 // BenchmarkDecodeJPEG times decoding the photo of BenchmarkReadStages alone:
 // libjpeg-turbo to grey at full size (the strict reading of the issue's
 // yardstick for the whole check: within twice this) and at half size (what
@@ -77,7 +63,7 @@ func BenchmarkDecodeJPEG(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	data, _ := benchPhoto(b, form)
+	data, _ := ocrtest.BenchPhoto(b, form)
 	// Every decode writes into the buffer of the one before: the yardstick is
 	// libjpeg-turbo's work, not Go zeroing a fresh buffer for each photo.
 	gray := func(data []byte, minWidth int, into *[]byte) error {

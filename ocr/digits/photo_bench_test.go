@@ -10,7 +10,6 @@ import (
 	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/ocr/digits"
 	"github.com/tutanak/tutanak/ocr/ocrtest"
-	"github.com/tutanak/tutanak/ocr/synth"
 )
 
 // recorder keeps the crops the page reader hands its recogniser.
@@ -33,14 +32,7 @@ func photoCells(tb testing.TB) (*digits.Reader, *recorder) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cfg := synth.DefaultConfig()
-	cfg.Seed = 12
-	cfg.ScanShare, cfg.HardShare = 0, 0
-	cfg.Sizes = [][2]int{{3000, 4000}}
-	data, _, err := ocrtest.Generator(tb, form, cfg).Sheet(0)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	data, _ := ocrtest.BenchPhoto(tb, form)
 	tess, err := ocr.NewTesseract(ocr.TesseractConfig{})
 	if err != nil {
 		tb.Fatal("tesseract:", err)

@@ -43,3 +43,19 @@ func Generator(tb testing.TB, form *ocr.Form, cfg synth.Config) *synth.Generator
 	}
 	return g
 }
+
+// BenchPhoto is the photo the check-path benchmarks read: one generated
+// 3000×4000 phone photo of form (seed 12, neither a scan nor a bad photo),
+// and its typed figures.
+func BenchPhoto(tb testing.TB, form *ocr.Form) ([]byte, map[string]int) {
+	tb.Helper()
+	cfg := synth.DefaultConfig()
+	cfg.Seed = 12
+	cfg.ScanShare, cfg.HardShare = 0, 0
+	cfg.Sizes = [][2]int{{3000, 4000}}
+	data, rec, err := Generator(tb, form, cfg).Sheet(0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data, rec.Typed.Counts
+}
