@@ -8,6 +8,12 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func dotAVX2(a, b []float32) float32
 
+// gemm5x16TapsAVX2 is convAVX2 on five rows. taps has k entries and runs
+// two per tile.
+//
+//go:noescape
+func gemm5x16TapsAVX2(a *float32, lda int, b *float32, taps, runs *int, c *float32, ldc int, k, tiles int, bias *float32)
+
 // gemm5x16AVX2 is gemmReluAVX2 on five rows and tiles*16 columns, the part
 // that fits whole register tiles. Strides are in elements.
 //
@@ -36,6 +42,9 @@ func fastKernels() kernels {
 			gemm:    gemmReluAVX2,
 			rowDots: rowDotsAVX2,
 			maxPool: maxPoolAVX2,
+			conv:    convAVX2,
+			conv1:   newConvLayout(1, Side),
+			conv2:   newConvLayout(c1, q1),
 		}
 	}
 	return plainKernels()
@@ -97,5 +106,21 @@ func maxPoolAVX2(in, out []float32, c, side int) {
 				out[ch*half*half+y*half+x] = max(in[i], in[i+1], in[i+side], in[i+side+1])
 			}
 		}
+	}
+}
+
+// convAVX2 is kernels.conv: c (m×n) = max(bias + a·b, 0), a being m×k and
+// b the k×n columns l lays out in in. m must be a multiple of 5 and n of 16,
+// as in the network, and neither empty.
+func convAVX2(m int, a, in []float32, l *convLayout, bias, c []float32) {
+	k, n := len(l.taps), 8*len(l.runs)
+	if m%5 != 0 || n%16 != 0 || k == 0 || n == 0 {
+		panic("digits: convolution shape not whole register tiles")
+	}
+	a, c, bias = a[:m*k], c[:m*n], bias[:m]
+	// The kernel reads in without bounds checks: its furthest run must fit.
+	_ = in[l.taps[k-1]+l.runs[len(l.runs)-1]+7]
+	for i := 0; i < m; i += 5 {
+		gemm5x16TapsAVX2(&a[i*k], k, &in[0], &l.taps[0], &l.runs[0], &c[i*n], n, k, n/16, &bias[i])
 	}
 }
