@@ -26,11 +26,13 @@ func findPage(g *image.Gray) (pageQuad, bool) {
 	small := boxDown(g, f)
 	sw, sh := small.Rect.Dx(), small.Rect.Dy()
 	t := otsu(small)
-	mask := largestComponent(small, t)
-	if mask == nil {
+	runs := largestComponentRuns(small, t)
+	if runs == nil {
 		return pageQuad{}, false
 	}
-	// Outermost component pixel of every row and column, and the area.
+	// Outermost component pixel of every row and column, and the area. The
+	// runs come row by row and left to right, so a row's first run starts
+	// it, its last ends it, and a column is topped by the first run over it.
 	left := make([]float64, sh)
 	right := make([]float64, sh)
 	top := make([]float64, sw)
@@ -42,17 +44,14 @@ func findPage(g *image.Gray) (pageQuad, bool) {
 		top[i], bottom[i] = -1, -1
 	}
 	area := 0
-	for y := 0; y < sh; y++ {
-		fy := float64(y)
-		for x, m := range mask[y*sw : y*sw+sw] {
-			if !m {
-				continue
-			}
-			area++
-			if left[y] < 0 {
-				left[y] = float64(x)
-			}
-			right[y] = float64(x)
+	for _, r := range runs {
+		y, fy := int(r.y), float64(r.y)
+		area += int(r.x1-r.x0) + 1
+		if left[y] < 0 {
+			left[y] = float64(r.x0)
+		}
+		right[y] = float64(r.x1)
+		for x := int(r.x0); x <= int(r.x1); x++ {
 			if top[x] < 0 {
 				top[x] = fy
 			}
@@ -282,12 +281,27 @@ func boxDown(g *image.Gray, f int) *image.Gray {
 
 // otsu returns the grey level that best splits g's histogram in two.
 func otsu(g *image.Gray) uint8 {
-	var hist [256]int
+	// Four histograms, for neighbours in a row: paper repeats a level, and
+	// counting repeats into one would wait on the previous count each time.
+	// (A photo has far fewer than 2³¹ pixels of a level.)
+	var part [4][256]int32
 	w, h := g.Rect.Dx(), g.Rect.Dy()
 	for y := 0; y < h; y++ {
-		for _, v := range g.Pix[y*g.Stride : y*g.Stride+w] {
-			hist[v]++
+		row := g.Pix[y*g.Stride : y*g.Stride+w]
+		x := 0
+		for ; x+4 <= len(row); x += 4 {
+			part[0][row[x]]++
+			part[1][row[x+1]]++
+			part[2][row[x+2]]++
+			part[3][row[x+3]]++
 		}
+		for ; x < len(row); x++ {
+			part[0][row[x]]++
+		}
+	}
+	var hist [256]int
+	for v := range hist {
+		hist[v] = int(part[0][v]) + int(part[1][v]) + int(part[2][v]) + int(part[3][v])
 	}
 	return otsuHist(&hist, w*h)
 }
@@ -320,13 +334,18 @@ func otsuHist(hist *[256]int, total int) uint8 {
 	return t
 }
 
-// largestComponent marks the largest 4-connected region brighter than t.
-// Regions are gathered as runs of bright pixels joined to the runs they touch
-// in the row above, and ties go to the region whose first pixel comes first.
-func largestComponent(g *image.Gray, t uint8) []bool {
+// pixelRun is a row's pixels x0 … x1 (inclusive) in row y.
+type pixelRun struct{ y, x0, x1 int32 }
+
+// largestComponentRuns returns the runs of the largest 4-connected region
+// brighter than t, row by row and left to right within a row, or nil if no
+// pixel is brighter. Regions are gathered as runs of bright pixels joined to
+// the runs they touch in the row above, and ties go to the region whose first
+// pixel comes first. findPage needs only the region's outline, which its runs
+// give without a pixel mask to fill and scan.
+func largestComponentRuns(g *image.Gray, t uint8) []pixelRun {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
-	type run struct{ y, x0, x1 int32 }
-	var runs []run
+	var runs []pixelRun
 	// parent links a run towards the first run of its region, which holds the
 	// region's size: joining keeps the earlier root, so roots come in the
 	// order of their region's first pixel.
@@ -339,21 +358,30 @@ func largestComponent(g *image.Gray, t uint8) []bool {
 		}
 		return i
 	}
+	bright := newBrighter(t)
 	above, aboveEnd := 0, 0 // the previous row's runs are runs[above:aboveEnd]
 	for y := 0; y < h; y++ {
 		row := g.Pix[y*g.Stride : y*g.Stride+w]
 		rowStart := len(runs)
 		k := above
 		for x := 0; x < w; x++ {
-			if row[x] <= t {
+			// Most of a photo lies in long stretches of paper or background:
+			// eight pixels at a time until the one that ends a stretch.
+			for x+8 <= w && bright.mask(binary.LittleEndian.Uint64(row[x:])) == 0 {
+				x += 8
+			}
+			if x >= w || row[x] <= t {
 				continue
 			}
 			x0 := x
+			for x+9 <= w && bright.mask(binary.LittleEndian.Uint64(row[x+1:])) == allBright {
+				x += 8
+			}
 			for x+1 < w && row[x+1] > t {
 				x++
 			}
 			id := int32(len(runs))
-			runs = append(runs, run{int32(y), int32(x0), int32(x)})
+			runs = append(runs, pixelRun{int32(y), int32(x0), int32(x)})
 			parent = append(parent, id)
 			size = append(size, x-x0+1)
 			// Runs above that end before this one starts cannot touch the
@@ -382,15 +410,40 @@ func largestComponent(g *image.Gray, t uint8) []bool {
 	if best < 0 {
 		return nil
 	}
-	mask := make([]bool, w*h)
+	// Keep the region's runs in place, in their order.
+	n := 0
 	for i, r := range runs {
-		if root(int32(i)) != best {
-			continue
-		}
-		row := mask[int(r.y)*w:]
-		for x := r.x0; x <= r.x1; x++ {
-			row[x] = true
+		if root(int32(i)) == best {
+			runs[n] = r
+			n++
 		}
 	}
-	return mask
+	return runs[:n]
+}
+
+// allBright is brighter.mask of eight pixels all brighter than the threshold.
+const allBright = 0x8080808080808080
+
+// brighter compares eight grey levels (the bytes of a word) with a threshold
+// at once, without carries between the bytes.
+type brighter struct {
+	add  uint64 // 127 - (t&127) in every byte
+	high bool   // t ≥ 128
+}
+
+func newBrighter(t uint8) brighter {
+	return brighter{add: uint64(127-t&127) * 0x0101010101010101, high: t >= 128}
+}
+
+// mask has the top bit of each byte set where that byte of v is brighter
+// than the threshold t, and no other bit. A byte's low seven bits l exceed
+// t's low seven bits exactly when l + 127 - (t&127), at most 254, reaches
+// bit 7; v > t then follows from the top bits: with t < 128 a top bit or a
+// greater low part suffices, with t ≥ 128 both are needed.
+func (b brighter) mask(v uint64) uint64 {
+	low := (v&^allBright + b.add) & allBright
+	if b.high {
+		return low & v
+	}
+	return (low | v) & allBright
 }

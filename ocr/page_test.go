@@ -132,3 +132,21 @@ func TestBoxDown(t *testing.T) {
 		})
 	}
 }
+
+// largestComponent marks the largest 4-connected region brighter than t,
+// the one largestComponentRuns finds.
+func largestComponent(g *image.Gray, t uint8) []bool {
+	runs := largestComponentRuns(g, t)
+	if runs == nil {
+		return nil
+	}
+	w := g.Rect.Dx()
+	mask := make([]bool, w*g.Rect.Dy())
+	for _, r := range runs {
+		row := mask[int(r.y)*w:]
+		for x := r.x0; x <= r.x1; x++ {
+			row[x] = true
+		}
+	}
+	return mask
+}
