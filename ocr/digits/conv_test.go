@@ -1,10 +1,6 @@
 package digits
 
-import (
-	"math"
-	"math/rand/v2"
-	"testing"
-)
+import "testing"
 
 // TestConvLayout checks both layers' layouts against the columns they
 // stand for: row t = (ch, ky, kx) of the columns, at output position
@@ -24,50 +20,6 @@ func TestConvLayout(t *testing.T) {
 				if got := off + l.runs[pos/8] + pos%8; got != want {
 					t.Fatalf("%d maps of %d: tap %d position %d at %d, want %d", c.maps, c.side, tap, pos, got, want)
 				}
-			}
-		}
-	}
-}
-
-// TestFastConv checks kernels.conv bit for bit against kernels.gemm on the
-// columns built out, for both layers' shapes: it must change nothing but
-// where the columns are read from.
-func TestFastConv(t *testing.T) {
-	k := fastKernels()
-	if k.conv == nil {
-		t.Skip("no conv kernel on this CPU")
-	}
-	rng := rand.New(rand.NewPCG(7, 8))
-	for _, c := range []struct {
-		m, maps, side int
-		l             *convLayout
-	}{{c1, 1, Side, k.conv1}, {c2, c1, q1, k.conv2}} {
-		out := c.side - kern + 1
-		n, kt := out*out, len(c.l.taps)
-		in := make([]float32, c.maps*c.side*c.side)
-		for i := range in {
-			in[i] = rng.Float32()*2 - 1
-		}
-		a, bias := make([]float32, c.m*kt), make([]float32, c.m)
-		for i := range a {
-			a[i] = rng.Float32()*2 - 1
-		}
-		for i := range bias {
-			bias[i] = rng.Float32()*2 - 1
-		}
-		cols := make([]float32, kt*n)
-		for tap := 0; tap < kt; tap++ {
-			ch, ky, kx := tap/kk, tap%kk/kern, tap%kern
-			for pos := 0; pos < n; pos++ {
-				cols[tap*n+pos] = in[ch*c.side*c.side+(pos/out+ky)*c.side+pos%out+kx]
-			}
-		}
-		want, got := make([]float32, c.m*n), make([]float32, c.m*n)
-		k.gemm(c.m, n, kt, a, cols, bias, want)
-		k.conv(c.m, a, in, c.l, bias, got)
-		for i := range want {
-			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("%d maps of %d: output %d is %v, want %v", c.maps, c.side, i, got[i], want[i])
 			}
 		}
 	}

@@ -8,17 +8,11 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func dotAVX2(a, b []float32) float32
 
-// gemm5x16TapsAVX2 is convAVX2 on five rows. taps has k entries and runs
-// two per tile.
+// gemm5x16TapsAVX2 is convAVX2 on five rows and tiles*16 columns. taps has
+// k entries and runs two per tile.
 //
 //go:noescape
 func gemm5x16TapsAVX2(a *float32, lda int, b *float32, taps, runs *int, c *float32, ldc int, k, tiles int, bias *float32)
-
-// gemm5x16AVX2 is gemmReluAVX2 on five rows and tiles*16 columns, the part
-// that fits whole register tiles. Strides are in elements.
-//
-//go:noescape
-func gemm5x16AVX2(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, k, tiles int, bias *float32)
 
 // dots4AVX2 is rowDotsAVX2 for len(y) a multiple of 4. The caller guarantees
 // len(a) >= len(y)*len(x).
@@ -39,7 +33,6 @@ func fastKernels() kernels {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		return kernels{
 			dot:     func(a, b []float32) float32 { return dotAVX2(a, b[:len(a)]) },
-			gemm:    gemmReluAVX2,
 			rowDots: rowDotsAVX2,
 			maxPool: maxPoolAVX2,
 			conv:    convAVX2,
@@ -48,36 +41,6 @@ func fastKernels() kernels {
 		}
 	}
 	return plainKernels()
-}
-
-// gemmReluAVX2 is kernels.gemm: c (m×n) = max(bias + a·b, 0), a being m×k
-// and b k×n, all row-major, bias one value per row of c.
-func gemmReluAVX2(m, n, k int, a, b, bias, c []float32) {
-	a, b, c, bias = a[:m*k], b[:k*n], c[:m*n], bias[:m]
-	rows, cols := m-m%5, n-n%16
-	if k == 0 || cols == 0 {
-		rows, cols = 0, 0
-	}
-	for i := 0; i < rows; i += 5 {
-		gemm5x16AVX2(&a[i*k], k, &b[0], n, &c[i*n], n, k, cols/16, &bias[i])
-	}
-	// The network's shapes are whole tiles; other shapes finish here.
-	gemmReluRest(0, rows, cols, n, k, a, b, bias, c)
-	gemmReluRest(rows, m, 0, n, k, a, b, bias, c)
-}
-
-// gemmReluRest is gemmReluAVX2 in plain Go on rows i0 to i1 and columns j0
-// onwards.
-func gemmReluRest(i0, i1, j0, n, k int, a, b, bias, c []float32) {
-	for i := i0; i < i1; i++ {
-		for j := j0; j < n; j++ {
-			s := bias[i]
-			for t := 0; t < k; t++ {
-				s += a[i*k+t] * b[t*n+j]
-			}
-			c[i*n+j] = max(s, 0)
-		}
-	}
 }
 
 // rowDotsAVX2 is kernels.rowDots: y[j] = a[j*len(x):][:len(x)]·x.

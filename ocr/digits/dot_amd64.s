@@ -61,106 +61,13 @@ done:
 	MOVSS X0, ret+48(FP)
 	RET
 
-// func gemm5x16AVX2(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, k, tiles int, bias *float32)
-// Five rows of c, tiles*16 columns: c = max(bias + a·b, 0). Strides are in
-// elements. Each step broadcasts one weight per row and loads 16 columns of
-// b once for all five rows, so ten accumulators share seven loads.
-TEXT ·gemm5x16AVX2(SB), NOSPLIT, $0-72
-	MOVQ a+0(FP), SI
-	MOVQ lda+8(FP), R8
-	SHLQ $2, R8
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), R10
-	SHLQ $2, R10
-	MOVQ c+32(FP), DX
-	MOVQ ldc+40(FP), R11
-	SHLQ $2, R11
-	MOVQ k+48(FP), CX
-	LEAQ (SI)(CX*4), CX  // end of a's first row
-	MOVQ tiles+56(FP), R12
-	MOVQ bias+64(FP), R13
-	LEAQ (R8)(R8*2), R14 // three rows of a
-	VXORPS Y15, Y15, Y15
-	TESTQ R12, R12
-	JE    gemmdone
-
-gemmtile:
-	VBROADCASTSS (R13), Y0
-	VMOVAPS      Y0, Y1
-	VBROADCASTSS 4(R13), Y2
-	VMOVAPS      Y2, Y3
-	VBROADCASTSS 8(R13), Y4
-	VMOVAPS      Y4, Y5
-	VBROADCASTSS 12(R13), Y6
-	VMOVAPS      Y6, Y7
-	VBROADCASTSS 16(R13), Y8
-	VMOVAPS      Y8, Y9
-	MOVQ         SI, AX
-	MOVQ         DI, R9
-	CMPQ         AX, CX
-	JAE          gemmstore
-
-gemmloop:
-	VMOVUPS      (R9), Y10
-	VMOVUPS      32(R9), Y11
-	VBROADCASTSS (AX), Y12
-	VFMADD231PS  Y10, Y12, Y0
-	VFMADD231PS  Y11, Y12, Y1
-	VBROADCASTSS (AX)(R8*1), Y13
-	VFMADD231PS  Y10, Y13, Y2
-	VFMADD231PS  Y11, Y13, Y3
-	VBROADCASTSS (AX)(R8*2), Y14
-	VFMADD231PS  Y10, Y14, Y4
-	VFMADD231PS  Y11, Y14, Y5
-	VBROADCASTSS (AX)(R14*1), Y12
-	VFMADD231PS  Y10, Y12, Y6
-	VFMADD231PS  Y11, Y12, Y7
-	VBROADCASTSS (AX)(R8*4), Y13
-	VFMADD231PS  Y10, Y13, Y8
-	VFMADD231PS  Y11, Y13, Y9
-	ADDQ         $4, AX
-	ADDQ         R10, R9
-	CMPQ         AX, CX
-	JB           gemmloop
-
-gemmstore:
-	// max(0, x) returns x when x is NaN, as max(x, 0) does in Go.
-	VMAXPS  Y0, Y15, Y0
-	VMAXPS  Y1, Y15, Y1
-	VMAXPS  Y2, Y15, Y2
-	VMAXPS  Y3, Y15, Y3
-	VMAXPS  Y4, Y15, Y4
-	VMAXPS  Y5, Y15, Y5
-	VMAXPS  Y6, Y15, Y6
-	VMAXPS  Y7, Y15, Y7
-	VMAXPS  Y8, Y15, Y8
-	VMAXPS  Y9, Y15, Y9
-	VMOVUPS Y0, (DX)
-	VMOVUPS Y1, 32(DX)
-	LEAQ    (DX)(R11*1), BX
-	VMOVUPS Y2, (BX)
-	VMOVUPS Y3, 32(BX)
-	VMOVUPS Y4, (DX)(R11*2)
-	VMOVUPS Y5, 32(DX)(R11*2)
-	LEAQ    (BX)(R11*2), BX
-	VMOVUPS Y6, (BX)
-	VMOVUPS Y7, 32(BX)
-	VMOVUPS Y8, (DX)(R11*4)
-	VMOVUPS Y9, 32(DX)(R11*4)
-	ADDQ    $64, DI
-	ADDQ    $64, DX
-	DECQ    R12
-	JNZ     gemmtile
-
-gemmdone:
-	VZEROUPPER
-	RET
-
 // func gemm5x16TapsAVX2(a *float32, lda int, b *float32, taps, runs *int, c *float32, ldc int, k, tiles int, bias *float32)
-// gemm5x16AVX2 with b read in place: step t of tile i loads its 16 columns
-// as two runs of eight, from b+taps[t]+runs[2i] and b+taps[t]+runs[2i+1]
-// (offsets in elements). The sums are those of gemm5x16AVX2 on the columns
-// so gathered, in the same order.
+// Five rows of c, tiles*16 columns: c = max(bias + a·b, 0), b being k×(16
+// tiles) columns read in place: step t of tile i loads its 16 columns as two
+// runs of eight, from b+taps[t]+runs[2i] and b+taps[t]+runs[2i+1] (offsets
+// in elements; ldc in elements too). Each step broadcasts one weight per row
+// and loads the 16 columns once for all five rows, so ten accumulators share
+// seven loads.
 TEXT ·gemm5x16TapsAVX2(SB), NOSPLIT, $0-80
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), R8

@@ -59,48 +59,6 @@ func benchForward(b *testing.B, k kernels) {
 	}
 }
 
-// TestGemm checks the CPU's matrix product against dot products on the
-// network's shapes and on ones that leave rows and columns outside whole
-// register tiles.
-func TestGemm(t *testing.T) {
-	gemm := fastKernels().gemm
-	if gemm == nil {
-		t.Skip("no vector matrix product on this CPU")
-	}
-	rng := rand.New(rand.NewPCG(3, 4))
-	for _, s := range [][3]int{
-		{c1, n1, kk}, {c2, n2, in2},
-		{5, 16, 1}, {5, 16, 0}, {1, 1, 1}, {4, 15, 3}, {6, 17, 7}, {7, 40, 9}, {11, 33, 500}, {10, 48, 8},
-	} {
-		m, n, k := s[0], s[1], s[2]
-		a, b, bias := make([]float32, m*k), make([]float32, k*n), make([]float32, m)
-		for _, v := range [][]float32{a, b, bias} {
-			for i := range v {
-				v[i] = rng.Float32()*2 - 1
-			}
-		}
-		// Room after c shows writes past its end.
-		c := make([]float32, m*n+1)
-		c[m*n] = 42
-		gemm(m, n, k, a, b, bias, c[:m*n])
-		col := make([]float32, k)
-		for i := 0; i < m; i++ {
-			for j := 0; j < n; j++ {
-				for t := range col {
-					col[t] = b[t*n+j]
-				}
-				want := max(bias[i]+dot(a[i*k:i*k+k], col), 0)
-				if got := c[i*n+j]; math.Abs(float64(got-want)) > 1e-4*math.Sqrt(float64(k)+1) {
-					t.Errorf("%dx%dx%d: c[%d,%d] = %v, want %v", m, n, k, i, j, got, want)
-				}
-			}
-		}
-		if c[m*n] != 42 {
-			t.Errorf("%dx%dx%d: wrote past c", m, n, k)
-		}
-	}
-}
-
 // TestRowDots checks the CPU's matrix–vector product against dot products
 // on fc1's shape and on row counts and lengths off its vector widths.
 func TestRowDots(t *testing.T) {

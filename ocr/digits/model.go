@@ -96,23 +96,21 @@ type Model struct {
 // kernels are the vector operations forward runs on.
 type kernels struct {
 	dot func(a, b []float32) float32
-	// gemm, if set, sets c (m×n) to max(bias + a·b, 0), a being m×k and b
-	// k×n, all row-major. forward then runs both convolutions as matrix
-	// products over tap-major columns: a vector unit reuses each loaded
-	// weight and column across a block of outputs, where one dot product
-	// per channel and position (as training always did) reloads both.
-	gemm func(m, n, k int, a, b, bias, c []float32)
 	// rowDots, if set, sets y[j] to a[j*len(x):][:len(x)]·x, for fc1: one
 	// load of x then feeds several rows.
 	rowDots func(a, x, y []float32)
 	// maxPool, if set, pools c maps of side×side like maxPool2 without
 	// recording where each maximum came from, which only backward needs.
 	maxPool func(in, out []float32, c, side int)
-	// conv, if set, is gemm with b the tap-major columns of a convolution
-	// read in place from its input by l, without building them: on the
-	// network's small maps the copies cost about a third as much as the
-	// products. The sums are gemm's, in the same order. conv1 and conv2
-	// are the two layers' layouts.
+	// conv, if set, sets c (m×n) to max(bias + a·b, 0), a being m×k and b
+	// the k×n tap-major columns of a convolution, read in place from its
+	// input as l lays them out. forward then runs both convolutions as
+	// matrix products: a vector unit reuses each loaded weight and column
+	// across a block of outputs, where one dot product per channel and
+	// position (as training always did) reloads both, and the columns are
+	// never copied out (on the network's small maps the copies cost about a
+	// third as much as the products). conv1 and conv2 are the two layers'
+	// layouts.
 	conv         func(m int, a, in []float32, l *convLayout, bias, c []float32)
 	conv1, conv2 *convLayout
 }
@@ -273,10 +271,8 @@ func (m *Model) classify(x *[Pixels]float32) (digits [Classes]float32, rejected 
 }
 
 // acts holds one sample's activations, kept for the backward pass. The fast
-// kernels leave it unfit for backward: with kernels.gemm set, forward lays
-// col1 and col2 out tap-major, one row of positions per tap, with
-// kernels.conv set it leaves them alone, and with
-// kernels.maxPool set it leaves arg1 and arg2 alone.
+// kernels leave it unfit for backward: with kernels.conv set, forward leaves
+// col1 and col2 alone, and with kernels.maxPool set arg1 and arg2.
 type acts struct {
 	x    [Pixels]float32 // the input, when kernels.conv reads it
 	col1 [n1 * kk]float32
@@ -357,20 +353,6 @@ func forward(p []float32, x *[Pixels]float32, a *acts, k kernels) {
 		// func value would move every caller's image to the heap.
 		a.x = *x
 		k.conv(c1, w1, a.x[:], k.conv1, b1, a.a1[:])
-	} else if k.gemm != nil {
-		// col1 holds kk shifted copies of the image, one row of n1 per tap.
-		for ky := 0; ky < kern; ky++ {
-			for kx := 0; kx < kern; kx++ {
-				row := a.col1[(ky*kern+kx)*n1 : (ky*kern+kx+1)*n1]
-				for y := 0; y < s1; y++ {
-					// Through a local, which the compiler copies
-					// inline where a direct assignment calls memmove.
-					v := *(*[s1]float32)(x[(y+ky)*Side+kx:])
-					*(*[s1]float32)(row[y*s1:]) = v
-				}
-			}
-		}
-		k.gemm(c1, n1, kk, w1, a.col1[:], b1, a.a1[:])
 	} else {
 		// conv1 as im2col then one dot product per channel and position.
 		for y := 0; y < s1; y++ {
@@ -399,21 +381,6 @@ func forward(p []float32, x *[Pixels]float32, a *acts, k kernels) {
 	w2, b2 := p[offW2:offB2], p[offB2:offW3]
 	if k.conv != nil {
 		k.conv(c2, w2, a.p1[:], k.conv2, b2, a.a2[:])
-	} else if k.gemm != nil {
-		// col2 holds one row of n2 positions per tap, taps in the order of
-		// a row of w2; each output row is one copy.
-		for ch := 0; ch < c1; ch++ {
-			for ky := 0; ky < kern; ky++ {
-				for kx := 0; kx < kern; kx++ {
-					row := a.col2[(ch*kk+ky*kern+kx)*n2:]
-					for y := 0; y < s2; y++ {
-						v := *(*[s2]float32)(a.p1[ch*m1+(y+ky)*q1+kx:])
-						*(*[s2]float32)(row[y*s2:]) = v
-					}
-				}
-			}
-		}
-		k.gemm(c2, n2, in2, w2, a.col2[:], b2, a.a2[:])
 	} else {
 		for y := 0; y < s2; y++ {
 			for xx := 0; xx < s2; xx++ {
