@@ -25,14 +25,7 @@ type cellCase struct {
 // photographed sample sheets (rectified with their known page corners).
 func TestReadNumberSampleSheets(t *testing.T) {
 	dir := filepath.Join("testdata", "cells")
-	raw, err := os.ReadFile(filepath.Join(dir, "cells.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cases []cellCase
-	if err := json.Unmarshal(raw, &cases); err != nil {
-		t.Fatal(err)
-	}
+	cases := loadCellCases(t, dir)
 	r := NewReader(loadModel(t))
 	right := 0
 	for _, tc := range cases {
@@ -56,16 +49,30 @@ func TestReadNumberSampleSheets(t *testing.T) {
 	}
 }
 
-func loadGray(t *testing.T, path string) *image.Gray {
-	t.Helper()
+// loadCellCases reads the cells.json of a fixture directory.
+func loadCellCases(tb testing.TB, dir string) []cellCase {
+	tb.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "cells.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var cases []cellCase
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		tb.Fatal(err)
+	}
+	return cases
+}
+
+func loadGray(tb testing.TB, path string) *image.Gray {
+	tb.Helper()
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer f.Close()
 	img, err := jpeg.Decode(f)
 	if err != nil {
-		t.Fatalf("decode %s: %v", path, err)
+		tb.Fatalf("decode %s: %v", path, err)
 	}
 	if g, ok := img.(*image.Gray); ok {
 		return g

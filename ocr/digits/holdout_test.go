@@ -1,10 +1,8 @@
 package digits
 
 import (
-	"encoding/json"
 	"fmt"
 	"image"
-	"os"
 	"path/filepath"
 	"testing"
 )
@@ -20,14 +18,7 @@ const holdoutFloor = 0.83
 // held-out MNIST training digits and wants the exact figure back.
 func TestReadNumberHoldoutCells(t *testing.T) {
 	dir := filepath.Join("testdata", "holdout")
-	raw, err := os.ReadFile(filepath.Join(dir, "cells.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cases []cellCase
-	if err := json.Unmarshal(raw, &cases); err != nil {
-		t.Fatal(err)
-	}
+	cases := loadCellCases(t, dir)
 	r := NewReader(loadModel(t))
 	right := 0
 	kinds := map[string]int{}

@@ -1,11 +1,7 @@
 package digits
 
 import (
-	"encoding/json"
 	"image"
-	"image/draw"
-	"image/jpeg"
-	"os"
 	"path/filepath"
 	"testing"
 )
@@ -21,30 +17,9 @@ func fixtureCells(tb testing.TB) []fixtureCell {
 	tb.Helper()
 	var out []fixtureCell
 	for _, dir := range []string{filepath.Join("testdata", "holdout"), filepath.Join("testdata", "cells")} {
-		raw, err := os.ReadFile(filepath.Join(dir, "cells.json"))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		var cases []cellCase
-		if err := json.Unmarshal(raw, &cases); err != nil {
-			tb.Fatal(err)
-		}
-		for _, tc := range cases {
-			f, err := os.Open(filepath.Join(dir, tc.File))
-			if err != nil {
-				tb.Fatal(err)
-			}
-			img, err := jpeg.Decode(f)
-			f.Close()
-			if err != nil {
-				tb.Fatalf("decode %s: %v", tc.File, err)
-			}
-			g, ok := img.(*image.Gray)
-			if !ok {
-				g = image.NewGray(img.Bounds())
-				draw.Draw(g, g.Bounds(), img, img.Bounds().Min, draw.Src)
-			}
-			out = append(out, fixtureCell{g, image.Rect(tc.Cell[0], tc.Cell[1], tc.Cell[2], tc.Cell[3])})
+		for _, tc := range loadCellCases(tb, dir) {
+			crop := loadGray(tb, filepath.Join(dir, tc.File))
+			out = append(out, fixtureCell{crop, image.Rect(tc.Cell[0], tc.Cell[1], tc.Cell[2], tc.Cell[3])})
 		}
 	}
 	return out
