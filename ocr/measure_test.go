@@ -79,13 +79,13 @@ func measureLineByApply(g *image.Gray, h homography, l formLine, along, search f
 		}
 	}
 	scratch := append([]float64(nil), profile...)
-	median := selectNth(scratch, n/2)
-	paper := selectNth(scratch[:n/2], n/4)
+	median := SelectNth(scratch, n/2)
+	paper := SelectNth(scratch[:n/2], n/4)
 	dev := scratch
 	for i, v := range profile {
 		dev[i] = math.Abs(v - median)
 	}
-	devMedian := selectNth(dev, n/2)
+	devMedian := SelectNth(dev, n/2)
 	peak := profile[bestI]
 	if peak-paper < 25 || peak-median < 4*devMedian {
 		return 0, false

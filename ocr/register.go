@@ -1,6 +1,7 @@
 package ocr
 
 import (
+	"cmp"
 	"image"
 	"math"
 	"sort"
@@ -246,13 +247,13 @@ func (lp *lineProbe) measureLine(l formLine, along, search float64) (float64, bo
 	}
 	scratch := append(lp.scratch[:0], profile...)
 	lp.scratch = scratch
-	median := selectNth(scratch, n/2)
-	paper := selectNth(scratch[:n/2], n/4) // the n/2 smallest are in front now
+	median := SelectNth(scratch, n/2)
+	paper := SelectNth(scratch[:n/2], n/4) // the n/2 smallest are in front now
 	dev := scratch
 	for i, v := range profile {
 		dev[i] = math.Abs(v - median)
 	}
-	devMedian := selectNth(dev, n/2)
+	devMedian := SelectNth(dev, n/2)
 	// A printed line is a narrow peak over flat paper; texture (noise, a
 	// patterned surface) makes the whole profile wander instead.
 	peak := profile[bestI]
@@ -325,11 +326,12 @@ func fitToLines(hits []lineHit, prev homography) (homography, bool) {
 	return g, true
 }
 
-// selectNth returns the k-th smallest of vs (what sorting would put at k) and
+// SelectNth returns the k-th smallest of vs (what sorting would put at k) and
 // leaves the k smallest in vs[:k]: measureLine needs three order statistics
 // of short profiles for every one of some thousand measurements a photo, and
-// sorting for them cost more than sampling the profiles.
-func selectNth(vs []float64, k int) float64 {
+// sorting for them cost more than sampling the profiles. Recognizers use it
+// for their own order statistics (the digit reader's contrast percentile).
+func SelectNth[T cmp.Ordered](vs []T, k int) T {
 	lo, hi := 0, len(vs)-1
 	for lo < hi {
 		pivot := vs[lo+(hi-lo)/2]

@@ -120,7 +120,7 @@ func newGroupView(p *page, g *comp, shear float64) *groupView {
 		v.mask[y*v.w+x] = true
 		cons = append(cons, p.con[i])
 	}
-	full := nthSmallest(cons, int(0.85*float64(len(cons)-1)))
+	full := ocr.SelectNth(cons, int(0.85*float64(len(cons)-1)))
 	if full <= 0 {
 		full = 1
 	}
@@ -160,38 +160,6 @@ func newGroupView(p *page, g *comp, shear float64) *groupView {
 		v.proj[x] = s / n
 	}
 	return v
-}
-
-// nthSmallest returns the k-th smallest of vs (what sorting vs would put at
-// k), reordering vs: a selection, since only the one value is wanted.
-func nthSmallest(vs []float32, k int) float32 {
-	lo, hi := 0, len(vs)-1
-	for lo < hi {
-		pivot := vs[lo+(hi-lo)/2]
-		i, j := lo, hi
-		for i <= j {
-			for vs[i] < pivot {
-				i++
-			}
-			for vs[j] > pivot {
-				j--
-			}
-			if i <= j {
-				vs[i], vs[j] = vs[j], vs[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return vs[k]
-		}
-	}
-	return vs[k]
 }
 
 // deslant shifts every row by −shear·(row − middle) px, widening the view.
