@@ -2,8 +2,8 @@ package ocr
 
 import (
 	"image"
-	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -12,16 +12,7 @@ import (
 // noise, for lines inside the photo and lines running off its edges.
 func TestMeasureLine(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
-	g := image.NewGray(image.Rect(0, 0, 400, 300))
-	for y := 0; y < 300; y++ {
-		for x := 0; x < 400; x++ {
-			v := 200 + rng.IntN(40)
-			if x%50 < 2 || y%60 < 3 {
-				v = 40 + rng.IntN(60)
-			}
-			g.Pix[y*g.Stride+x] = uint8(v)
-		}
-	}
+	g := gridPhoto(rng, 400, 300, 50, 60)
 	lp := newLineProbe(g, homography{})
 	seen := 0
 	for trial := 0; trial < 2000; trial++ {
@@ -33,8 +24,12 @@ func TestMeasureLine(t *testing.T) {
 		l := formLine{Pos: 400 * rng.Float64(), From: -20, To: 420, Vertical: rng.IntN(2) == 0}
 		along := 320*rng.Float64() - 10
 		search := []float64{10, 40, 60}[rng.IntN(3)]
+		want := profileByApply(g, lp.h, l, along, search)
+		if got := lp.sampleAcross(l, along, search); !slices.Equal(got, want) {
+			t.Fatalf("trial %d: profile %v, want %v", trial, got, want)
+		}
 		off, ok := lp.measureLine(l, along, search)
-		wantOff, wantOK := measureLineByApply(g, lp.h, l, along, search)
+		wantOff, wantOK := lp.linePeak(want, search)
 		if off != wantOff || ok != wantOK {
 			t.Fatalf("trial %d: %v %v, want %v %v", trial, off, ok, wantOff, wantOK)
 		}
@@ -47,9 +42,9 @@ func TestMeasureLine(t *testing.T) {
 	}
 }
 
-// measureLineByApply is measureLine's definition: every sample of the
-// profile through h.apply and bilinear.
-func measureLineByApply(g *image.Gray, h homography, l formLine, along, search float64) (float64, bool) {
+// profileByApply is sampleAcross's definition: every sample of the profile
+// through h.apply and bilinear.
+func profileByApply(g *image.Gray, h homography, l formLine, along, search float64) []float64 {
 	n := int(2*search) + 1
 	profile := make([]float64, n)
 	w, hh := g.Rect.Dx(), g.Rect.Dy()
@@ -70,37 +65,21 @@ func measureLineByApply(g *image.Gray, h homography, l formLine, along, search f
 		}
 		profile[i] = 255 - sum/float64(cnt)
 	}
-	best, bestI := -1.0, 0
-	for i := 1; i < n-1; i++ {
-		v := profile[i-1] + profile[i] + profile[i+1]
-		v *= 1 - 0.15*math.Abs(float64(i)-search)/search
-		if v > best {
-			best, bestI = v, i
+	return profile
+}
+
+// gridPhoto is a w×h photo of noisy paper ruled every xEvery and yEvery
+// pixels with dark lines three pixels wide.
+func gridPhoto(rng *rand.Rand, w, h, xEvery, yEvery int) *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := 200 + rng.IntN(40)
+			if x%xEvery < 3 || y%yEvery < 3 {
+				v = 40 + rng.IntN(60)
+			}
+			g.Pix[y*g.Stride+x] = uint8(v)
 		}
 	}
-	scratch := append([]float64(nil), profile...)
-	median := SelectNth(scratch, n/2)
-	paper := SelectNth(scratch[:n/2], n/4)
-	dev := scratch
-	for i, v := range profile {
-		dev[i] = math.Abs(v - median)
-	}
-	devMedian := SelectNth(dev, n/2)
-	peak := profile[bestI]
-	if peak-paper < 25 || peak-median < 4*devMedian {
-		return 0, false
-	}
-	var m, s float64
-	for i := bestI - 2; i <= bestI+2; i++ {
-		if i < 0 || i >= n {
-			continue
-		}
-		wgt := math.Max(0, profile[i]-paper)
-		m += wgt * float64(i)
-		s += wgt
-	}
-	if s == 0 {
-		return 0, false
-	}
-	return m/s - search, true
+	return g
 }

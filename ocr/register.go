@@ -184,6 +184,12 @@ const (
 // measureLine looks across the line at one point for the darkest offset
 // within ±search form pixels; it reports the offset and whether a line was seen.
 func (lp *lineProbe) measureLine(l formLine, along, search float64) (float64, bool) {
+	return lp.linePeak(lp.sampleAcross(l, along, search), search)
+}
+
+// sampleAcross is the darkness (255 less the mean grey level) of a strip along
+// the line at each of the 2·search+1 offsets across it, in lp's buffer.
+func (lp *lineProbe) sampleAcross(l formLine, along, search float64) []float64 {
 	n := int(2*search) + 1
 	if cap(lp.profile) < n {
 		lp.profile = make([]float64, n)
@@ -235,6 +241,13 @@ func (lp *lineProbe) measureLine(l formLine, along, search float64) (float64, bo
 		}
 		profile[i] = 255 - float64(sum)/stripSamples
 	}
+	return profile
+}
+
+// linePeak finds a printed line in a profile across it (sampleAcross) and
+// returns the line's offset from the middle, to a fraction of a pixel.
+func (lp *lineProbe) linePeak(profile []float64, search float64) (float64, bool) {
+	n := len(profile)
 	// Smooth by 3 so a line drawn thinner than the sampling step still peaks.
 	best, bestI := -1.0, 0
 	for i := 1; i < n-1; i++ {

@@ -11,18 +11,7 @@ import (
 
 // speedPhoto is a photo-sized image with some texture, for the benchmarks.
 func speedPhoto() *image.Gray {
-	rng := rand.New(rand.NewPCG(5, 6))
-	g := image.NewGray(image.Rect(0, 0, 4000, 3000))
-	for y := 0; y < 3000; y++ {
-		for x := 0; x < 4000; x++ {
-			v := 190 + rng.IntN(50)
-			if x%97 < 3 || y%83 < 3 {
-				v = 40 + rng.IntN(60)
-			}
-			g.Pix[y*g.Stride+x] = uint8(v)
-		}
-	}
-	return g
+	return gridPhoto(rand.New(rand.NewPCG(5, 6)), 4000, 3000, 97, 83)
 }
 
 // speedHomography maps form pixels into speedPhoto with some perspective.
