@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"github.com/klauspost/compress/flate"
-	"github.com/klauspost/compress/zlib"
 	"hash/crc32"
 	"image"
 	"io"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/zlib"
 )
 
 // encodeGrayPNG writes g as an 8-bit greyscale PNG, every row with the Sub
