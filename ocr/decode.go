@@ -70,7 +70,7 @@ func decodeGray(data []byte, maxBytes int64, maxPixels int) (*image.Gray, error)
 		return nil, fmt.Errorf("%w: %d×%d pixels", ErrTooSmall, cfg.Width, cfg.Height)
 	}
 	if isJPEG {
-		g, err := decodeJPEGGray(data, halfScaleMinWidth, nil)
+		g, err := decodeJPEGGray(data, halfScaleMinWidth, 2, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -144,3 +144,57 @@ func TestFitHomographyRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestTurboDecodeScale checks the scale turboDecode picks and the size it
+// gives libjpeg-turbo, which chooses its own factor from that size: a size
+// it rounds differently would leave the pixels in a buffer read at the wrong
+// width. An odd-sized photo makes the rounding show.
+func TestTurboDecodeScale(t *testing.T) {
+	const w, h = 1001, 703
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			// Dark left half, light right half: a scaled decode keeps the edge.
+			v := uint8(230)
+			if x < w/2 {
+				v = 30
+			}
+			img.SetGray(x, y, color.Gray{v})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name               string
+		minWidth, maxDenom int
+		wantW, wantH       int
+	}{
+		{"full size", 1, 1, 1001, 703},
+		{"halved", 1, 2, 501, 352},
+		{"the reader's rule halves when wide enough", 500, 2, 501, 352},
+		{"the reader's rule keeps a narrow photo", 501, 2, 1001, 703},
+		{"a quarter", 1, 4, 251, 176},
+		{"an eighth", 1, 8, 126, 88},
+		{"an eighth asked, a quarter left wide enough", 200, 8, 251, 176},
+		{"an odd limit rounds down to a power of two", 1, 7, 251, 176},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := decodeJPEGGray(buf.Bytes(), tt.minWidth, tt.maxDenom, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.Rect.Dx() != tt.wantW || g.Rect.Dy() != tt.wantH || len(g.Pix) != tt.wantW*tt.wantH {
+				t.Fatalf("decoded %v with %d pixels, want %dx%d", g.Rect.Size(), len(g.Pix), tt.wantW, tt.wantH)
+			}
+			// Rows read at the right width: every row dark on the left, light on the right.
+			for _, y := range []int{0, tt.wantH / 2, tt.wantH - 1} {
+				if l, r := g.GrayAt(2, y).Y, g.GrayAt(tt.wantW-3, y).Y; l > 60 || r < 200 {
+					t.Errorf("row %d: left %d, right %d, want dark then light", y, l, r)
+				}
+			}
+		})
+	}
+}
