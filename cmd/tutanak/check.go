@@ -20,7 +20,8 @@ import (
 
 // readerFlags are the reader settings every subcommand that reads photos shares.
 type readerFlags struct {
-	// digits selects the handwriting recogniser: "cnn" (default) or "tesseract".
+	// digits selects the handwriting recogniser: "cnn" (default),
+	// "cnn-first" (its first network alone) or "tesseract".
 	digits string
 	// handles is how many Tesseract handles to keep. Defaults to 1.
 	handles int
@@ -33,7 +34,7 @@ func (rf *readerFlags) register(fs interface {
 	StringVar(*string, string, string, string)
 	IntVar(*int, string, int, string)
 }) {
-	fs.StringVar(&rf.digits, "digits", "cnn", "handwriting recogniser: cnn or tesseract")
+	fs.StringVar(&rf.digits, "digits", "cnn", "handwriting recogniser: cnn, cnn-first (its first network alone) or tesseract")
 	fs.IntVar(&rf.handles, "tesseract-handles", 1, "Tesseract handles (concurrent printed-text reads)")
 }
 

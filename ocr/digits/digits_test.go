@@ -103,6 +103,30 @@ func TestWeightsRoundTrip(t *testing.T) {
 	})
 }
 
+// TestFirst wants the ensemble's first network alone: one network, the
+// embedded first one, weight for weight.
+func TestFirst(t *testing.T) {
+	m := loadModel(t)
+	if m.Size() < 2 {
+		t.Fatalf("the embedded model has %d networks, want an ensemble", m.Size())
+	}
+	first := m.First()
+	if first.Size() != 1 {
+		t.Fatalf("First has %d networks", first.Size())
+	}
+	var buf bytes.Buffer
+	if _, err := first.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	want, err := embeddedWeights.ReadFile(embeddedNets()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Fatalf("First's weights differ from the embedded %s", embeddedNets()[0])
+	}
+}
+
 // TestTrainReproducible trains twice on a small slice and wants identical weights.
 func TestTrainReproducible(t *testing.T) {
 	s := loadTestSplit(t) // any labelled images will do for this check

@@ -183,6 +183,10 @@ func Ensemble(ms ...*Model) (*Model, error) {
 	return e, nil
 }
 
+// First returns the model's first network alone, for measuring what the
+// others add (eval --digits cnn-first).
+func (m *Model) First() *Model { return newModel(m.p) }
+
 // Size is the number of networks whose outputs the model averages.
 func (m *Model) Size() int { return 1 + len(m.more) }
 
