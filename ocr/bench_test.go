@@ -20,17 +20,8 @@ import (
 // and verdict) and reports each stage's mean time (ms/op per stage). Run it
 // with -cpu 1 for the one-core figure.
 func BenchmarkReadStages(b *testing.B) {
-	form, err := ocr.LoadForm("cb-2023")
-	if err != nil {
-		b.Fatal(err)
-	}
-	data, typed := ocrtest.BenchPhoto(b, form)
-	tess, err := ocr.NewTesseract(ocr.TesseractConfig{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tess.Close()
-	r := ocr.NewReader(ocr.Config{}, tess, newRecognizer(b), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	form, data, typed := ocrtest.BenchPhoto(b)
+	r := ocr.NewReader(ocr.Config{}, ocrtest.Tesseract(b), newRecognizer(b), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	stages := map[string]float64{}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -62,11 +53,7 @@ func BenchmarkReadStages(b *testing.B) {
 // to RGB at full and half size (the ordinary decode of a colour photo, the
 // other reading), and Go's image/jpeg, on the same machine in the same run.
 func BenchmarkDecodeJPEG(b *testing.B) {
-	form, err := ocr.LoadForm("cb-2023")
-	if err != nil {
-		b.Fatal(err)
-	}
-	data, _ := ocrtest.BenchPhoto(b, form)
+	_, data, _ := ocrtest.BenchPhoto(b)
 	// Every decode writes into the buffer of the one before: the yardstick is
 	// libjpeg-turbo's work, not Go zeroing a fresh buffer for each photo.
 	gray := func(data []byte, maxDenom int, into *[]byte) error {
@@ -125,16 +112,8 @@ func (r *recordedLines) ReadLine(ctx context.Context, img *image.Gray, digitsOnl
 // named by its order and width). Tesseract's LSTM runs over a line scaled
 // to a fixed height, so a read costs in proportion to the text's length.
 func BenchmarkPrintedLines(b *testing.B) {
-	form, err := ocr.LoadForm("cb-2023")
-	if err != nil {
-		b.Fatal(err)
-	}
-	data, _ := ocrtest.BenchPhoto(b, form)
-	tess, err := ocr.NewTesseract(ocr.TesseractConfig{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tess.Close()
+	form, data, _ := ocrtest.BenchPhoto(b)
+	tess := ocrtest.Tesseract(b)
 	rec := &recordedLines{t: tess}
 	r := ocr.NewReader(ocr.Config{}, rec, newRecognizer(b), slog.New(slog.DiscardHandler))
 	if _, err := r.Read(context.Background(), form, data); err != nil {

@@ -28,16 +28,8 @@ func (c *recorder) ReadNumber(crop *image.Gray, cell image.Rectangle) (ocr.Numbe
 // the figure cells its digits stage reads.
 func photoCells(tb testing.TB) (*digits.Reader, *recorder) {
 	tb.Helper()
-	form, err := ocr.LoadForm("cb-2023")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	data, _ := ocrtest.BenchPhoto(tb, form)
-	tess, err := ocr.NewTesseract(ocr.TesseractConfig{})
-	if err != nil {
-		tb.Fatal("tesseract:", err)
-	}
-	defer tess.Close()
+	form, data, _ := ocrtest.BenchPhoto(tb)
+	tess := ocrtest.Tesseract(tb)
 	m, err := digits.Load()
 	if err != nil {
 		tb.Fatal(err)

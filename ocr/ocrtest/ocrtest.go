@@ -45,10 +45,14 @@ func Generator(tb testing.TB, form *ocr.Form, cfg synth.Config) *synth.Generator
 }
 
 // BenchPhoto is the photo the check-path benchmarks read: one generated
-// 3000×4000 phone photo of form (seed 12, neither a scan nor a bad photo),
-// and its typed figures.
-func BenchPhoto(tb testing.TB, form *ocr.Form) ([]byte, map[string]int) {
+// 3000×4000 phone photo of the cb-2023 form (seed 12, neither a scan nor a
+// bad photo), with the form and its typed figures.
+func BenchPhoto(tb testing.TB) (*ocr.Form, []byte, map[string]int) {
 	tb.Helper()
+	form, err := ocr.LoadForm("cb-2023")
+	if err != nil {
+		tb.Fatal(err)
+	}
 	cfg := synth.DefaultConfig()
 	cfg.Seed = 12
 	cfg.ScanShare, cfg.HardShare = 0, 0
@@ -57,5 +61,17 @@ func BenchPhoto(tb testing.TB, form *ocr.Form) ([]byte, map[string]int) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return data, rec.Typed.Counts
+	return form, data, rec.Typed.Counts
+}
+
+// Tesseract starts a printed-text reader with the default configuration and
+// closes it when tb ends.
+func Tesseract(tb testing.TB) *ocr.Tesseract {
+	tb.Helper()
+	tess, err := ocr.NewTesseract(ocr.TesseractConfig{})
+	if err != nil {
+		tb.Fatal("tesseract:", err)
+	}
+	tb.Cleanup(tess.Close)
+	return tess
 }
