@@ -49,6 +49,23 @@ func Generator(tb testing.TB, form *ocr.Form, cfg synth.Config) *synth.Generator
 // bad photo), with the form and its typed figures.
 func BenchPhoto(tb testing.TB) (*ocr.Form, []byte, map[string]int) {
 	tb.Helper()
+	form, sheets := BenchSheets(tb, 0)
+	return form, sheets[0].Photo, sheets[0].Typed
+}
+
+// BenchSheet is one photo of the benchmarks' generator, with its typed
+// figures and how it was photographed.
+type BenchSheet struct {
+	Photo []byte
+	Typed map[string]int
+	Shot  synth.Photo
+}
+
+// BenchSheets makes sheets idx of the generator BenchPhoto's photo is sheet
+// 0 of. They differ in what makes the work of a check vary: JPEG quality and
+// sensor noise, hence the bytes to decode, and the handwriting.
+func BenchSheets(tb testing.TB, idx ...int) (*ocr.Form, []BenchSheet) {
+	tb.Helper()
 	form, err := ocr.LoadForm("cb-2023")
 	if err != nil {
 		tb.Fatal(err)
@@ -57,11 +74,19 @@ func BenchPhoto(tb testing.TB) (*ocr.Form, []byte, map[string]int) {
 	cfg.Seed = 12
 	cfg.ScanShare, cfg.HardShare = 0, 0
 	cfg.Sizes = [][2]int{{3000, 4000}}
-	data, rec, err := Generator(tb, form, cfg).Sheet(0)
-	if err != nil {
-		tb.Fatal(err)
+	g := Generator(tb, form, cfg)
+	out := make([]BenchSheet, len(idx))
+	for k, i := range idx {
+		data, rec, err := g.Sheet(i)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if rec.Photo == nil {
+			tb.Fatalf("sheet %d is not a photo", i)
+		}
+		out[k] = BenchSheet{Photo: data, Typed: rec.Typed.Counts, Shot: *rec.Photo}
 	}
-	return form, data, rec.Typed.Counts
+	return form, out
 }
 
 // Tesseract starts a printed-text reader with the default configuration and
