@@ -93,10 +93,11 @@ func BenchmarkDecodeJPEG(b *testing.B) {
 // BenchmarkCheckAgainstDecode puts the whole check (read and verdict) of
 // three generated 12-megapixel photos beside libjpeg-turbo's full decode of
 // the same photo, in the same iterations, and reports the ratios issue 7's
-// aim is stated in (within twice the full decode). The photos span the
-// generator's range of weights: BenchmarkReadStages' photo (JPEG quality 89,
-// noise 6.8, 2.4 bits a pixel) and two lighter ones (sheets 1 and 4), which
-// decode faster while their header and handwriting cost as much or more.
+// aim is stated in (within twice the full decode), and the check's stages.
+// The photos span the generator's range of weights: BenchmarkReadStages'
+// photo (JPEG quality 89, noise 6.8, 2.4 bits a pixel) and two lighter ones
+// (sheets 1 and 4), which decode faster while their header and handwriting
+// cost as much or more.
 func BenchmarkCheckAgainstDecode(b *testing.B) {
 	form, sheets := ocrtest.BenchSheets(b, 0, 1, 4)
 	r := ocr.NewReader(ocr.Config{}, ocrtest.Tesseract(b), newRecognizer(b), slog.New(slog.DiscardHandler))
@@ -105,6 +106,7 @@ func BenchmarkCheckAgainstDecode(b *testing.B) {
 		b.Run(fmt.Sprintf("q%d-%.1fbpp", sh.Shot.JPEGQuality, bpp), func(b *testing.B) {
 			var buf []byte
 			var grey, rgb, check time.Duration
+			stages := map[string]time.Duration{}
 			for i := 0; i < b.N; i++ {
 				start := time.Now()
 				if _, err := ocr.DecodeJPEGGray(sh.Photo, 1, 1, &buf); err != nil {
@@ -123,12 +125,18 @@ func BenchmarkCheckAgainstDecode(b *testing.B) {
 					b.Fatal("page not found")
 				}
 				review.Verify(form, rd, sh.Typed)
+				for _, st := range rd.Stages {
+					stages[st.Name] += st.Duration
+				}
 				grey += decoded.Sub(start)
 				rgb += read.Sub(decoded)
 				check += time.Since(read)
 			}
 			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
 			b.ReportMetric(ms(check), "check-ms/op")
+			for name, d := range stages {
+				b.ReportMetric(ms(d), name+"-ms/op")
+			}
 			b.ReportMetric(ms(grey), "grey-full-ms/op")
 			b.ReportMetric(ms(rgb), "rgb-full-ms/op")
 			b.ReportMetric(float64(check)/float64(grey), "check/grey-full")
@@ -155,32 +163,36 @@ func (r *recordedLines) ReadLine(ctx context.Context, img *image.Gray, digitsOnl
 }
 
 // BenchmarkPrintedLines times Tesseract alone on each line image the check
-// of BenchmarkReadStages hands it, in the order it does (ms/op per read,
-// named by its order and width). Tesseract's LSTM runs over a line scaled
-// to a fixed height, so a read costs in proportion to the text's length.
+// hands it, in the order it does (ms/op per read, named by its order and
+// width), on the photos of BenchmarkCheckAgainstDecode. Tesseract's LSTM runs
+// over a line scaled to a fixed height, so a read costs in proportion to the
+// text's length.
 func BenchmarkPrintedLines(b *testing.B) {
-	form, data, _ := ocrtest.BenchPhoto(b)
+	form, sheets := ocrtest.BenchSheets(b, 0, 1, 4)
 	tess := ocrtest.Tesseract(b)
-	rec := &recordedLines{t: tess}
-	r := ocr.NewReader(ocr.Config{}, rec, newRecognizer(b), slog.New(slog.DiscardHandler))
-	if _, err := r.Read(context.Background(), form, data); err != nil {
-		b.Fatal(err)
-	}
-	if len(rec.lines) < len(form.Printed) {
-		b.Fatalf("%d Tesseract reads for %d printed values", len(rec.lines), len(form.Printed))
-	}
-	spent := make([]time.Duration, len(rec.lines))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for k, l := range rec.lines {
-			start := time.Now()
-			if _, _, err := tess.ReadLine(context.Background(), l.img, l.digitsOnly); err != nil {
-				b.Fatal(err)
-			}
-			spent[k] += time.Since(start)
+	for _, sh := range sheets {
+		rec := &recordedLines{t: tess}
+		r := ocr.NewReader(ocr.Config{}, rec, newRecognizer(b), slog.New(slog.DiscardHandler))
+		if _, err := r.Read(context.Background(), form, sh.Photo); err != nil {
+			b.Fatal(err)
 		}
-	}
-	for k, l := range rec.lines {
-		b.ReportMetric(float64(spent[k].Microseconds())/1000/float64(b.N), fmt.Sprintf("read%d-%dpx-ms/op", k+1, l.img.Rect.Dx()))
+		if len(rec.lines) < len(form.Printed) {
+			b.Fatalf("%d Tesseract reads for %d printed values", len(rec.lines), len(form.Printed))
+		}
+		b.Run(fmt.Sprintf("q%d-%.1fbpp", sh.Shot.JPEGQuality, float64(len(sh.Photo))*8/(3000*4000)), func(b *testing.B) {
+			spent := make([]time.Duration, len(rec.lines))
+			for i := 0; i < b.N; i++ {
+				for k, l := range rec.lines {
+					start := time.Now()
+					if _, _, err := tess.ReadLine(context.Background(), l.img, l.digitsOnly); err != nil {
+						b.Fatal(err)
+					}
+					spent[k] += time.Since(start)
+				}
+			}
+			for k, l := range rec.lines {
+				b.ReportMetric(float64(spent[k].Microseconds())/1000/float64(b.N), fmt.Sprintf("read%d-%dpx-ms/op", k+1, l.img.Rect.Dx()))
+			}
+		})
 	}
 }
