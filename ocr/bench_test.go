@@ -102,8 +102,7 @@ func BenchmarkCheckAgainstDecode(b *testing.B) {
 	form, sheets := ocrtest.BenchSheets(b, 0, 1, 4)
 	r := ocr.NewReader(ocr.Config{}, ocrtest.Tesseract(b), newRecognizer(b), slog.New(slog.DiscardHandler))
 	for _, sh := range sheets {
-		bpp := float64(len(sh.Photo)) * 8 / (3000 * 4000)
-		b.Run(fmt.Sprintf("q%d-%.1fbpp", sh.Shot.JPEGQuality, bpp), func(b *testing.B) {
+		b.Run(sh.Name(), func(b *testing.B) {
 			var buf []byte
 			var grey, rgb, check time.Duration
 			stages := map[string]time.Duration{}
@@ -179,7 +178,7 @@ func BenchmarkPrintedLines(b *testing.B) {
 		if len(rec.lines) < len(form.Printed) {
 			b.Fatalf("%d Tesseract reads for %d printed values", len(rec.lines), len(form.Printed))
 		}
-		b.Run(fmt.Sprintf("q%d-%.1fbpp", sh.Shot.JPEGQuality, float64(len(sh.Photo))*8/(3000*4000)), func(b *testing.B) {
+		b.Run(sh.Name(), func(b *testing.B) {
 			spent := make([]time.Duration, len(rec.lines))
 			for i := 0; i < b.N; i++ {
 				for k, l := range rec.lines {

@@ -61,6 +61,15 @@ type BenchSheet struct {
 	Shot  synth.Photo
 }
 
+// The size of the benchmarks' photos: 12 megapixels.
+const benchWidth, benchHeight = 3000, 4000
+
+// Name names the photo by its JPEG quality and its bits a pixel, the two
+// that set a decode's work: "q89-2.4bpp".
+func (s BenchSheet) Name() string {
+	return fmt.Sprintf("q%d-%.1fbpp", s.Shot.JPEGQuality, float64(len(s.Photo))*8/(benchWidth*benchHeight))
+}
+
 // BenchSheets makes sheets idx of the generator BenchPhoto's photo is sheet
 // 0 of. They differ in what makes the work of a check vary: JPEG quality and
 // sensor noise, hence the bytes to decode, and the handwriting.
@@ -73,7 +82,7 @@ func BenchSheets(tb testing.TB, idx ...int) (*ocr.Form, []BenchSheet) {
 	cfg := synth.DefaultConfig()
 	cfg.Seed = 12
 	cfg.ScanShare, cfg.HardShare = 0, 0
-	cfg.Sizes = [][2]int{{3000, 4000}}
+	cfg.Sizes = [][2]int{{benchWidth, benchHeight}}
 	g := Generator(tb, form, cfg)
 	out := make([]BenchSheet, len(idx))
 	for k, i := range idx {
