@@ -173,9 +173,10 @@ func (r *recordedLines) ReadLine(ctx context.Context, img *image.Gray, digitsOnl
 func BenchmarkPrintedLines(b *testing.B) {
 	form, sheets := ocrtest.BenchSheets(b, 0, 1, 4)
 	tess := ocrtest.Tesseract(b)
+	numbers := newRecognizer(b)
 	for _, sh := range sheets {
 		rec := &recordedLines{t: tess}
-		r := ocr.NewReader(ocr.Config{}, rec, newRecognizer(b), slog.New(slog.DiscardHandler))
+		r := ocr.NewReader(ocr.Config{}, rec, numbers, slog.New(slog.DiscardHandler))
 		if _, err := r.Read(context.Background(), form, sh.Photo); err != nil {
 			b.Fatal(err)
 		}
