@@ -14,6 +14,17 @@ var provinces = [...]string{
 	"BARTIN", "ARDAHAN", "IĞDIR", "YALOVA", "KARABÜK", "KİLİS", "OSMANİYE", "DÜZCE",
 }
 
+// IsProvince tells whether name is one of the 81 provinces, spelt as the
+// authority prints them (upper case, Turkish letters).
+func IsProvince(name string) bool {
+	for _, p := range provinces {
+		if p == name {
+			return true
+		}
+	}
+	return false
+}
+
 // nearestProvince returns the province s most likely is: the closest by edit
 // distance, if it is within a third of the name's length (Tesseract tends to
 // lose letters at the ends of a line) and clearly closer than any other.

@@ -202,6 +202,30 @@ func TestService(t *testing.T) {
 					t.Errorf("history = %v", actions)
 				}
 			})
+			t.Run("MisreadProvinceIsNoBox", func(t *testing.T) {
+				e := setup(t, b, 0)
+				e.reader.mu.Lock()
+				e.reader.printed = map[string]string{"il": "ADAN LİA", "ilce": "SARIÇAM", "sandik_no": "3119"}
+				e.reader.mu.Unlock()
+				obs := e.user(t, "gözlemci", review.Observer, "")
+				res, err := e.svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, []byte("blurred header")), Form: "cb-2023",
+					Typed: map[string]int{"aday_1": 84, "aday_2": 3}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				v := waitVerdict(t, e.svc, obs, res.ID)
+				if want := (review.Box{Ilce: "SARIÇAM", SandikNo: "3119"}); v.Box != want {
+					t.Errorf("box = %+v, want %+v: a province the reader could not snap is no province", v.Box, want)
+				}
+				admin := e.user(t, "yönetici", review.Admin, "")
+				r, err := e.svc.Results(ctx, admin, review.ResultsQuery{Level: review.LevelIl})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(r.Rows) != 0 || r.Total.Figures["aday_1"] != 0 {
+					t.Errorf("results = %+v, want nothing counted under a misread box", r)
+				}
+			})
 			t.Run("TypedBeforeAndAfterPhoto", func(t *testing.T) {
 				e := setup(t, b, 0)
 				entry := e.user(t, "veri", review.Entry, "İzmir")

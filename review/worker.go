@@ -134,7 +134,7 @@ func (w *OCRWorker) work(ctx context.Context, job *river.Job[OCRArgs]) error {
 		cur.Reading = raw
 		if cur.Il == "" && cur.Ilce == "" && cur.SandikNo == "" {
 			// No identity came with the photo: take the printed header's.
-			b := Box{Il: reading.Printed["il"], Ilce: reading.Printed["ilce"], SandikNo: reading.Printed["sandik_no"]}.normalized()
+			b := headerBox(reading.Printed)
 			if !b.empty() {
 				if err := tx.SetSheetBox(ctx, id, b.Il, b.Ilce, b.SandikNo, now); err != nil {
 					return err
@@ -154,6 +154,36 @@ func (w *OCRWorker) work(ctx context.Context, job *river.Job[OCRArgs]) error {
 	}
 	s.log.InfoContext(ctx, "sheet read", "sheet_id", id, "sha256", sh.SHA256, "verdict", status)
 	return nil
+}
+
+// headerBox is the box identity the printed header gives, keeping only the
+// parts a reading can name a box by. The reader snaps a province reading to
+// the nearest of the 81, so a province it could not snap is a misreading (a
+// blurred "ADANA" read as "ADAN LİA"), and a box number is digits. A part
+// left out leaves the sheet out of the totals until its box is known, where a
+// misread part would have counted its figures under a box that does not exist.
+func headerBox(printed map[string]string) Box {
+	b := Box{Il: printed["il"], Ilce: printed["ilce"], SandikNo: printed["sandik_no"]}.normalized()
+	if !ocr.IsProvince(b.Il) {
+		b.Il = ""
+	}
+	if !isBoxNumber(b.SandikNo) {
+		b.SandikNo = ""
+	}
+	return b
+}
+
+// isBoxNumber tells whether s is a ballot box number: one to six digits.
+func isBoxNumber(s string) bool {
+	if s == "" || len(s) > 6 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // unreadable records that the photo cannot be read at all.
