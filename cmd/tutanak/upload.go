@@ -96,7 +96,7 @@ func runUpload(ctx context.Context, e env) error {
 		if len(why) == 0 {
 			why = []string{"-"}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s / %s / %s\t%s\t%s\n", recs[i].File, sh.ID, sh.Box.Il, sh.Box.Ilce, sh.Box.SandikNo, sh.Status, strings.Join(why, " | "))
+		fmt.Fprintf(tw, "%s\t%s\t%s / %s / %s\t%s\t%s\n", recs[i].File, sh.ID, orUnknown(sh.Box.Il), orUnknown(sh.Box.Ilce), orUnknown(sh.Box.SandikNo), sh.Status, strings.Join(why, " | "))
 	}
 	return tw.Flush()
 }
@@ -186,4 +186,12 @@ func (c *apiClient) sheet(ctx context.Context, id string) (uploadedSheet, error)
 	var sh uploadedSheet
 	err = c.do(req, &sh)
 	return sh, err
+}
+
+// orUnknown shows a part of a box identity nobody gave or read as "?".
+func orUnknown(s string) string {
+	if s == "" {
+		return "?"
+	}
+	return s
 }
