@@ -193,6 +193,10 @@ type Discrepancy struct {
 	Official int      `json:"official"`
 	Accepted int      `json:"accepted"`
 	SheetIDs []string `json:"sheet_ids"`
+	// HeaderDiffers holds, by sheet id, the parts of the box that a sheet's
+	// photo names otherwise in its printed header: such a difference may
+	// come from a sheet filed under the wrong box, not from the count.
+	HeaderDiffers map[string][]string `json:"header_differs,omitempty"`
 	// Deadline is when objections about the box close.
 	Deadline *time.Time `json:"deadline,omitempty"`
 }
@@ -254,12 +258,18 @@ func (s *Service) Discrepancies(ctx context.Context, u User, form string) (Discr
 				acc, okA := b.Figures[field]
 				off, okO := counts[field]
 				if okA && okO && acc != off {
-					ids := make([]string, 0, len(b.Accepted))
+					d := Discrepancy{Il: b.Box.Il, Ilce: b.Box.Ilce, SandikNo: b.Box.SandikNo, Field: field,
+						Official: off, Accepted: acc, SheetIDs: make([]string, 0, len(b.Accepted)), Deadline: b.Deadline}
 					for _, a := range b.Accepted {
-						ids = append(ids, a.SheetID)
+						d.SheetIDs = append(d.SheetIDs, a.SheetID)
+						if len(a.HeaderDiffers) > 0 {
+							if d.HeaderDiffers == nil {
+								d.HeaderDiffers = map[string][]string{}
+							}
+							d.HeaderDiffers[a.SheetID] = a.HeaderDiffers
+						}
 					}
-					out.Discrepancies = append(out.Discrepancies, Discrepancy{Il: b.Box.Il, Ilce: b.Box.Ilce,
-						SandikNo: b.Box.SandikNo, Field: field, Official: off, Accepted: acc, SheetIDs: ids, Deadline: b.Deadline})
+					out.Discrepancies = append(out.Discrepancies, d)
 				}
 			}
 		}

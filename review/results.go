@@ -58,6 +58,9 @@ func validLevel(level string) bool {
 type AcceptedSheet struct {
 	SheetID string         `json:"sheet_id"`
 	Figures map[string]int `json:"figures"`
+	// HeaderDiffers are the parts of the box the photo's printed header
+	// names otherwise (HeaderContradicts): the sheet may be filed wrongly.
+	HeaderDiffers []string `json:"header_differs,omitempty"`
 }
 
 // BoxResult is one ballot box as the totals see it.
@@ -336,7 +339,7 @@ func (s *Service) boxes(ctx context.Context, tx *storage.Tx, form *ocr.Form, il 
 			}
 		}
 		if figs, ok := sheetAccepted(form, sh, res, stored); ok {
-			g.accepted = append(g.accepted, AcceptedSheet{SheetID: sh.ID, Figures: figs})
+			g.accepted = append(g.accepted, AcceptedSheet{SheetID: sh.ID, Figures: figs, HeaderDiffers: HeaderContradicts(key, res.Printed)})
 		}
 	}
 	out := make([]BoxResult, 0, len(groups))

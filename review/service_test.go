@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -224,6 +226,44 @@ func TestService(t *testing.T) {
 				}
 				if len(r.Rows) != 0 || r.Total.Figures["aday_1"] != 0 {
 					t.Errorf("results = %+v, want nothing counted under a misread box", r)
+				}
+			})
+			t.Run("FiledUnderAnotherBox", func(t *testing.T) {
+				// The photo's header says box 1631 (fakeReader); one observer files
+				// it under 1632, the box next to it at the school, another right.
+				e := setup(t, b, 0)
+				obs := e.user(t, "gözlemci", review.Observer, "")
+				legal := e.user(t, "hukuk", review.Legal, "")
+				typed := map[string]int{"aday_1": 84, "aday_2": 3}
+				upload := func(data, sandik string) review.SheetView {
+					res, err := e.svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, []byte(data)), Form: "cb-2023",
+						Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: sandik}, Typed: typed})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return waitVerdict(t, e.svc, obs, res.ID)
+				}
+				wrong, right := upload("photo filed wrongly", "1632"), upload("photo filed rightly", "1631")
+				if !slices.Equal(wrong.HeaderDiffers, []string{"sandik_no"}) || right.HeaderDiffers != nil {
+					t.Fatalf("header differs: wrongly filed %q, rightly filed %q", wrong.HeaderDiffers, right.HeaderDiffers)
+				}
+				// Both boxes' official aday_1 differ from the typed 84: the
+				// discrepancy of 1632 names the sheet whose header says 1631.
+				csv := "il,ilce,sandik_no,aday_1,aday_2\nİzmir,Gaziemir,1631,80,3\nİzmir,Gaziemir,1632,80,3\n"
+				if _, err := e.svc.ImportOfficial(ctx, legal, review.OfficialImport{Source: "ysk.csv", CSV: strings.NewReader(csv)}); err != nil {
+					t.Fatal(err)
+				}
+				d, err := e.svc.Discrepancies(ctx, legal, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := map[string]map[string][]string{}
+				for _, x := range d.Discrepancies {
+					got[x.SandikNo] = x.HeaderDiffers
+				}
+				want := map[string]map[string][]string{"1631": nil, "1632": {wrong.ID: {"sandik_no"}}}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("discrepancies' header differences = %v, want %v", got, want)
 				}
 			})
 			t.Run("TypedBeforeAndAfterPhoto", func(t *testing.T) {

@@ -391,6 +391,9 @@ type SheetView struct {
 	CreatedAt   time.Time            `json:"created_at"`
 	UpdatedAt   time.Time            `json:"updated_at"`
 	History     []HistoryEntry       `json:"history"`
+	// HeaderDiffers are the parts of Box that the photo's printed header, as
+	// read, names otherwise (HeaderContradicts).
+	HeaderDiffers []string `json:"header_differs,omitempty"`
 	// Deadline is when objections about the sheet's box close; set in the
 	// review queue.
 	Deadline *time.Time `json:"deadline,omitempty"`
@@ -425,6 +428,7 @@ func (s *Service) view(ctx context.Context, tx *storage.Tx, sh storage.Sheet) (S
 			return SheetView{}, fmt.Errorf("decode result of %s: %w", sh.ID, err)
 		}
 		v.Result = &res
+		v.HeaderDiffers = HeaderContradicts(v.Box, res.Printed)
 		if res.Reasons != nil {
 			v.Reasons = res.Reasons
 		}

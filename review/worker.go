@@ -156,36 +156,6 @@ func (w *OCRWorker) work(ctx context.Context, job *river.Job[OCRArgs]) error {
 	return nil
 }
 
-// headerBox is the box identity the printed header gives, keeping only the
-// parts a reading can name a box by. The reader snaps a province reading to
-// the nearest of the 81, so a province it could not snap is a misreading (a
-// blurred "ADANA" read as "ADAN LİA"), and a box number is digits. A part
-// left out leaves the sheet out of the totals until its box is known, where a
-// misread part would have counted its figures under a box that does not exist.
-func headerBox(printed map[string]string) Box {
-	b := Box{Il: printed["il"], Ilce: printed["ilce"], SandikNo: printed["sandik_no"]}.normalized()
-	if !ocr.IsProvince(b.Il) {
-		b.Il = ""
-	}
-	if !isBoxNumber(b.SandikNo) {
-		b.SandikNo = ""
-	}
-	return b
-}
-
-// isBoxNumber tells whether s is a ballot box number: one to six digits.
-func isBoxNumber(s string) bool {
-	if s == "" || len(s) > 6 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // unreadable records that the photo cannot be read at all.
 func (w *OCRWorker) unreadable(ctx context.Context, form *ocr.Form, sh storage.Sheet) error {
 	s := w.svc

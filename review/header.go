@@ -1,0 +1,56 @@
+package review
+
+import (
+	"strings"
+
+	"github.com/tutanak/tutanak/ocr"
+)
+
+// headerBox is the box identity the printed header gives, keeping only the
+// parts a reading can name a box by. The reader snaps a province reading to
+// the nearest of the 81, so a province it could not snap is a misreading (a
+// blurred "ADANA" read as "ADAN LİA"), and a box number is digits. A part
+// left out leaves the sheet out of the totals until its box is known, where a
+// misread part would have counted its figures under a box that does not exist.
+func headerBox(printed map[string]string) Box {
+	b := Box{Il: printed["il"], Ilce: printed["ilce"], SandikNo: printed["sandik_no"]}.normalized()
+	if !ocr.IsProvince(b.Il) {
+		b.Il = ""
+	}
+	if !isBoxNumber(b.SandikNo) {
+		b.SandikNo = ""
+	}
+	return b
+}
+
+// isBoxNumber tells whether s is a ballot box number: one to six digits.
+func isBoxNumber(s string) bool {
+	if s == "" || len(s) > 6 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// HeaderContradicts returns the parts of box, "il" and "sandik_no", that the
+// photo's printed header, as read, names otherwise. It is the sign of a sheet
+// filed under the wrong box: an observer photographing the sheets of several
+// boxes at one school keeps the box chosen for the last one, and the
+// sheet's figures are then compared with another box's official result.
+// Only the parts headerBox keeps are compared. The district is not: a
+// misread district cannot be told from another without the authority's list.
+func HeaderContradicts(box Box, printed map[string]string) []string {
+	read, box := headerBox(printed), box.normalized()
+	var parts []string
+	if read.Il != "" && box.Il != "" && read.Il != box.Il {
+		parts = append(parts, "il")
+	}
+	if read.SandikNo != "" && box.SandikNo != "" && strings.TrimLeft(read.SandikNo, "0") != strings.TrimLeft(box.SandikNo, "0") {
+		parts = append(parts, "sandik_no")
+	}
+	return parts
+}

@@ -1,0 +1,109 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/ocr/ocrtest"
+	"github.com/tutanak/tutanak/review"
+	"github.com/tutanak/tutanak/web"
+)
+
+// headerReader is decodingReader that also reads a printed header, box
+// İzmir / Gaziemir / 12, and the figures aday_1 84 and aday_2 3, as the
+// real reader does on a clear photo of that box's sheet.
+type headerReader struct{ decodingReader }
+
+func (r headerReader) Read(ctx context.Context, form *ocr.Form, data []byte) (*ocr.Reading, error) {
+	rd, err := r.decodingReader.Read(ctx, form, data)
+	if err != nil {
+		return nil, err
+	}
+	rd.Printed = map[string]string{"il": "İZMİR", "ilce": "GAZİEMİR", "muhtarlik": "ATATÜRK MAH.",
+		"sandik_alani": "GAZİ İLKOKULU", "sandik_no": "12"}
+	for id, v := range map[string]int{"aday_1": 84, "aday_2": 3} {
+		fr := rd.Fields[id]
+		fr.Value, fr.Confidence, fr.Number = &v, 0.99, ocrtest.SureNumber(v)
+		rd.Fields[id] = fr
+	}
+	return rd, nil
+}
+
+// TestMisfiledSheetPages files the photo of box 12 under box 13 as well as
+// under 12: the sheet's pages and the discrepancies page say which sheet's
+// photo names another box, so that a lawyer does not take a filing mistake
+// for a miscount.
+func TestMisfiledSheetPages(t *testing.T) {
+	a := setupWith(t, stacks()[0], web.Config{}, headerReader{})
+	observer := a.token(t, "gözlemci", review.Observer, "")
+	a.user(t, "hukuk", review.Legal, "", "hukuk parola")
+	s := drawnSample(t)
+	upload := func(sandik string) string {
+		var up struct{ ID string }
+		a.upload(t, observer, []part{{name: "form", data: []byte("cb-2023")}, {name: "il", data: []byte("İzmir")},
+			{name: "ilce", data: []byte("Gaziemir")}, {name: "sandik_no", data: []byte(sandik)},
+			{name: "typed", data: []byte(`{"counts":{"aday_1":84,"aday_2":3}}`)},
+			{name: "image", filename: s.name, data: append(append([]byte(nil), s.data...), sandik...)}}, &up)
+		if v := a.waitVerdict(t, observer, up.ID); v.Status != "verified" {
+			t.Fatalf("box %s: %s, want verified", sandik, v.Status)
+		}
+		return up.ID
+	}
+	right, wrong := upload("12"), upload("13")
+	b := newBrowser(t, a.url)
+	b.login("hukuk", "hukuk parola")
+
+	const warning = `id="header-differs"`
+	for _, c := range []struct {
+		name, id string
+		warned   bool
+	}{
+		{"filed under the box its header names", right, false},
+		{"filed under the next box", wrong, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, path := range []string{"/sheets/" + c.id, "/review/" + c.id} {
+				resp, page := b.do(http.MethodGet, path, nil, nil)
+				if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Fotoğraftaki başlık (okunan)") ||
+					!strings.Contains(page, "İZMİR / GAZİEMİR / Sandık 12 · ATATÜRK MAH. · GAZİ İLKOKULU") {
+					t.Fatalf("%s: %d, without the header as read\n%s", path, resp.StatusCode, page)
+				}
+				if got := strings.Contains(page, warning); got != c.warned {
+					t.Errorf("%s: header warning shown %v, want %v", path, got, c.warned)
+				}
+			}
+		})
+	}
+
+	t.Run("Discrepancies", func(t *testing.T) {
+		legal, err := a.svc.Authenticate(context.Background(), a.token(t, "hukuk-api", review.Legal, ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		csv := "il,ilce,sandik_no,aday_1,aday_2\nİzmir,Gaziemir,12,80,3\nİzmir,Gaziemir,13,80,3\n"
+		if _, err := a.svc.ImportOfficial(context.Background(), legal, review.OfficialImport{Source: "ysk.csv", CSV: strings.NewReader(csv)}); err != nil {
+			t.Fatal(err)
+		}
+		resp, page := b.do(http.MethodGet, "/discrepancies", nil, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("discrepancies page: %d", resp.StatusCode)
+		}
+		rows := map[string]string{}
+		for _, row := range strings.Split(page, "<tr>") {
+			for _, id := range []string{right, wrong} {
+				if strings.Contains(row, "/sheets/"+id+`"`) {
+					rows[id] = row
+				}
+			}
+		}
+		if len(rows) != 2 {
+			t.Fatalf("discrepancies page lists %d of the two boxes\n%s", len(rows), page)
+		}
+		if strings.Contains(rows[right], "header-differs") || !strings.Contains(rows[wrong], "header-differs") {
+			t.Errorf("header warning on the wrong rows:\nbox 12: %s\nbox 13: %s", rows[right], rows[wrong])
+		}
+	})
+}
