@@ -21,6 +21,8 @@ const (
 	ActionDecision   = "review_decision"
 	ActionExport     = "export"
 	ActionLegalHold  = "legal_hold"
+	// ActionBoxChange records a sheet filed again under another box.
+	ActionBoxChange = "box_change"
 	// ActionOfficialImport records an official results file; it names no
 	// sheet and its subject is the file's SHA-256.
 	ActionOfficialImport = "official_import"

@@ -51,6 +51,16 @@ const (
 // MaxNoteLen caps a decision's note, in characters.
 const MaxNoteLen = 2000
 
+// cleanNote trims a reviewer's note and refuses one over MaxNoteLen.
+func cleanNote(note string) (string, error) {
+	note = strings.TrimSpace(note)
+	if utf8.RuneCountInString(note) > MaxNoteLen {
+		return "", inputErr("note_too_long", fmt.Sprintf("Not en çok %d karakter olabilir.", MaxNoteLen),
+			fmt.Sprintf("The note may have at most %d characters.", MaxNoteLen))
+	}
+	return note, nil
+}
+
 // DecisionInput is a reviewer's decision as submitted.
 type DecisionInput struct {
 	Field string       `json:"field"`
@@ -252,11 +262,11 @@ func (s *Service) Decide(ctx context.Context, u User, id string, in DecisionInpu
 		return Decisions{}, inputErr("bad_kind", fmt.Sprintf("Bilinmeyen karar türü: %q.", in.Kind),
 			fmt.Sprintf("Unknown decision kind %q.", in.Kind))
 	}
-	in.Note = strings.TrimSpace(in.Note)
-	if utf8.RuneCountInString(in.Note) > MaxNoteLen {
-		return Decisions{}, inputErr("note_too_long", fmt.Sprintf("Not en çok %d karakter olabilir.", MaxNoteLen),
-			fmt.Sprintf("The note may have at most %d characters.", MaxNoteLen))
+	note, err := cleanNote(in.Note)
+	if err != nil {
+		return Decisions{}, err
 	}
+	in.Note = note
 	if in.Note == "" && (in.Kind == Correct || in.Kind == Object) {
 		// A changed figure or an objection must say why, for the board.
 		return Decisions{}, inputErr("no_note", "Düzeltme ve itiraz için not gerekli.", "A correction or an objection needs a note.")
@@ -265,7 +275,7 @@ func (s *Service) Decide(ctx context.Context, u User, id string, in DecisionInpu
 		return Decisions{}, inputErr("unexpected_value", "Yalnızca düzeltmede sayı girilir.", "Only a correction takes a figure.")
 	}
 	var out Decisions
-	err := s.db.InTx(ctx, func(tx *storage.Tx) error {
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
 		sh, err := loadVisible(ctx, tx, u, id)
 		if err != nil {
 			return err

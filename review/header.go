@@ -54,3 +54,24 @@ func HeaderContradicts(box Box, printed map[string]string) []string {
 	}
 	return parts
 }
+
+// SuggestedBox is the box a reviewer is offered when filing the sheet
+// again: each part the photo's header gives (as headerBox keeps it), and
+// otherwise the part the sheet is filed under.
+func (v SheetView) SuggestedBox() Box {
+	b := v.Box
+	if v.Result == nil {
+		return b
+	}
+	read := headerBox(v.Result.Printed)
+	if read.Il != "" {
+		b.Il = read.Il
+	}
+	if read.Ilce != "" {
+		b.Ilce = read.Ilce
+	}
+	if read.SandikNo != "" {
+		b.SandikNo = read.SandikNo
+	}
+	return b
+}

@@ -266,6 +266,66 @@ func TestService(t *testing.T) {
 					t.Fatalf("discrepancies' header differences = %v, want %v", got, want)
 				}
 			})
+			t.Run("FiledAgainUnderTheHeadersBox", func(t *testing.T) {
+				e := setup(t, b, 0)
+				obs := e.user(t, "gözlemci", review.Observer, "")
+				entry := e.user(t, "veri", review.Entry, "")
+				izmir := e.user(t, "avukat-izmir", review.Lawyer, "İzmir")
+				ankara := e.user(t, "avukat-ankara", review.Lawyer, "Ankara")
+				// Figures typed for box 1631, whose photo is filed under 1632.
+				if _, err := e.svc.SetBoxTyped(ctx, entry, review.BoxTyped{Form: "cb-2023",
+					Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "1631"}, Counts: map[string]int{"aday_1": 84, "aday_2": 4}}); err != nil {
+					t.Fatal(err)
+				}
+				res, err := e.svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, []byte("photo of 1631")), Form: "cb-2023",
+					Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "1632"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v := waitVerdict(t, e.svc, obs, res.ID); v.Status != "verified" || !slices.Equal(v.HeaderDiffers, []string{"sandik_no"}) {
+					t.Fatalf("filed under 1632: %s, header differs %q", v.Status, v.HeaderDiffers)
+				}
+				refusals := []struct {
+					name string
+					u    review.User
+					in   review.BoxChange
+					err  error
+					code string
+				}{
+					{"observer", obs, review.BoxChange{Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "1631"}, Note: "x"}, review.ErrForbidden, ""},
+					{"another province's lawyer", ankara, review.BoxChange{Box: review.Box{Il: "Ankara", Ilce: "Çankaya", SandikNo: "1"}, Note: "x"}, review.ErrNotFound, ""},
+					{"into another province", izmir, review.BoxChange{Box: review.Box{Il: "Ankara", Ilce: "Çankaya", SandikNo: "1"}, Note: "x"}, review.ErrForbidden, ""},
+					{"no note", izmir, review.BoxChange{Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "1631"}, Note: " "}, nil, "no_note"},
+					{"no district", izmir, review.BoxChange{Box: review.Box{Il: "İzmir", SandikNo: "1631"}, Note: "x"}, nil, "bad_box"},
+					{"no such province", izmir, review.BoxChange{Box: review.Box{Il: "Adan Lia", Ilce: "Gaziemir", SandikNo: "1631"}, Note: "x"}, nil, "bad_box"},
+					{"box number not digits", izmir, review.BoxChange{Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "1631a"}, Note: "x"}, nil, "bad_box"},
+					{"the same box", izmir, review.BoxChange{Box: review.Box{Il: "izmir", Ilce: "gaziemir", SandikNo: "1632"}, Note: "x"}, nil, "same_box"},
+				}
+				for _, r := range refusals {
+					_, err := e.svc.SetBox(ctx, r.u, res.ID, r.in)
+					var ie *review.InputError
+					if (r.err != nil && !errors.Is(err, r.err)) || (r.code != "" && (!errors.As(err, &ie) || ie.Code != r.code)) {
+						t.Errorf("%s: err = %v, want %v %s", r.name, err, r.err, r.code)
+					}
+				}
+				v, err := e.svc.SetBox(ctx, izmir, res.ID, review.BoxChange{Box: review.Box{Il: "izmir", Ilce: "gaziemir", SandikNo: "1631"},
+					Note: "fotoğraftaki başlık 1631"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Under 1631 the figures typed for that box apply: aday_2 was
+				// typed 4 and reads 3.
+				if v.Box != (review.Box{Il: "İZMİR", Ilce: "GAZİEMİR", SandikNo: "1631"}) || v.HeaderDiffers != nil || v.Status != "flagged" {
+					t.Fatalf("after the box change: box %+v, header differs %q, status %s", v.Box, v.HeaderDiffers, v.Status)
+				}
+				last := v.History[len(v.History)-1]
+				if last.Action != review.ActionBoxChange || last.Actor != "avukat-izmir" || !strings.Contains(string(last.Detail), "fotoğraftaki başlık 1631") {
+					t.Errorf("custody entry = %+v", last)
+				}
+				if rep, err := e.svc.VerifyCustody(ctx); err != nil || !rep.OK() {
+					t.Fatalf("custody: %+v, %v", rep, err)
+				}
+			})
 			t.Run("TypedBeforeAndAfterPhoto", func(t *testing.T) {
 				e := setup(t, b, 0)
 				entry := e.user(t, "veri", review.Entry, "İzmir")

@@ -591,6 +591,76 @@ func (s *Service) SetLegalHold(ctx context.Context, u User, id string, on bool) 
 	return s.Sheet(ctx, u, id)
 }
 
+// BoxChange is a reviewer's filing of a sheet under another box.
+type BoxChange struct {
+	Box Box `json:"box"`
+	// Note says why; it is required, as the change moves figures between
+	// boxes.
+	Note string `json:"note"`
+}
+
+// SetBox files a sheet under another box: the one its photo's header names,
+// when a lawyer finds it filed under the wrong box, or the whole box when the
+// header could not be read. Roles lawyer, legal and admin, for sheets and
+// boxes of their province. The box must be whole, in one of the 81
+// provinces, with a box number of digits. The verdict is recomputed, since
+// figures typed for the new box may now apply; the decisions stay, being
+// about the photo's figures.
+func (s *Service) SetBox(ctx context.Context, u User, id string, in BoxChange) (SheetView, error) {
+	if !u.can(Lawyer, Legal, Admin) {
+		return SheetView{}, ErrForbidden
+	}
+	box := in.Box.normalized()
+	switch {
+	case !box.complete():
+		return SheetView{}, inputErr("bad_box", "İl, ilçe ve sandık numarası gerekli.", "The province, district and box number are required.")
+	case !ocr.IsProvince(box.Il):
+		return SheetView{}, inputErr("bad_box", fmt.Sprintf("%q bir il değil.", box.Il), fmt.Sprintf("%q is not a province.", box.Il))
+	case !isBoxNumber(box.SandikNo):
+		return SheetView{}, inputErr("bad_box", fmt.Sprintf("Sandık numarası rakamlardan oluşmalı: %q.", box.SandikNo),
+			fmt.Sprintf("The box number must be digits: %q.", box.SandikNo))
+	}
+	note, err := cleanNote(in.Note)
+	if err != nil {
+		return SheetView{}, err
+	}
+	if note == "" {
+		return SheetView{}, inputErr("no_note", "Sandık değişikliği için not gerekli.", "A box change needs a note.")
+	}
+	if !u.inProvince(box.Il) {
+		return SheetView{}, fmt.Errorf("box in %s for a user of %s: %w", box.Il, u.Province, ErrForbidden)
+	}
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
+		sh, err := loadVisible(ctx, tx, u, id)
+		if err != nil {
+			return err
+		}
+		old := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+		if old == box {
+			return inputErr("same_box", "Tutanak zaten bu sandıkta.", "The sheet is filed under this box already.")
+		}
+		form, err := s.form(sh.Form)
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		if err := tx.SetSheetBox(ctx, id, box.Il, box.Ilce, box.SandikNo, now); err != nil {
+			return err
+		}
+		sh.Il, sh.Ilce, sh.SandikNo = box.Il, box.Ilce, box.SandikNo
+		verdict, err := s.recompute(ctx, tx, form, sh, now)
+		if err != nil {
+			return err
+		}
+		return s.appendCustody(ctx, tx, now, u.actor(), ActionBoxChange, id, sh.SHA256,
+			map[string]any{"from": old, "to": box, "note": note, "verdict": verdict})
+	})
+	if err != nil {
+		return SheetView{}, err
+	}
+	return s.Sheet(ctx, u, id)
+}
+
 // imageName matches the derived images a sheet may have.
 var imageName = regexp.MustCompile(`^(page|thumbnail|(field|printed)/[a-z0-9_]+)$`)
 

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -104,6 +105,32 @@ func TestMisfiledSheetPages(t *testing.T) {
 		}
 		if strings.Contains(rows[right], "header-differs") || !strings.Contains(rows[wrong], "header-differs") {
 			t.Errorf("header warning on the wrong rows:\nbox 12: %s\nbox 13: %s", rows[right], rows[wrong])
+		}
+	})
+
+	t.Run("FiledAgainThroughThePage", func(t *testing.T) {
+		_, page := b.do(http.MethodGet, "/sheets/"+wrong, nil, nil)
+		if !strings.Contains(page, `action="/sheets/`+wrong+`/box"`) || !strings.Contains(page, `name="sandik_no" value="12"`) {
+			t.Fatalf("no box form offering the header's box 12:\n%s", page)
+		}
+		csrf := csrfOf(t, page)
+		form := url.Values{"csrf": {csrf}, "il": {"İZMİR"}, "ilce": {"GAZİEMİR"}, "sandik_no": {"12"}}
+		if resp, page := b.do(http.MethodPost, "/sheets/"+wrong+"/box", form, nil); resp.StatusCode != http.StatusBadRequest ||
+			!strings.Contains(page, "not gerekli") {
+			t.Fatalf("box change without a note: %d\n%s", resp.StatusCode, page)
+		}
+		if resp := a.call(t, observer, http.MethodPut, "/api/v1/sheets/"+wrong+"/box",
+			strings.NewReader(`{"il":"İzmir","ilce":"Gaziemir","sandik_no":"12","note":"x"}`), "application/json", nil); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("observer's box change: %d", resp.StatusCode)
+		}
+		form.Set("note", "fotoğraftaki başlık 12")
+		if resp, _ := b.do(http.MethodPost, "/sheets/"+wrong+"/box", form, nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("box change: %d", resp.StatusCode)
+		}
+		resp, page := b.do(http.MethodGet, "/sheets/"+wrong, nil, nil)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(page, "İZMİR / GAZİEMİR / Sandık 12</h1>") ||
+			strings.Contains(page, `id="header-differs"`) || !strings.Contains(page, "sandık değişikliği") {
+			t.Fatalf("sheet after the box change: %d\n%s", resp.StatusCode, page)
 		}
 	})
 }

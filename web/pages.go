@@ -148,6 +148,7 @@ func (s *Server) pageRoutes(e *echo.Echo) {
 	e.GET("/results/:il/:ilce", s.showResultsPage, in)
 	e.GET("/official", s.showOfficial, in)
 	e.POST("/legal/:id/hold", s.submitLegalHold, in)
+	e.POST("/sheets/:id/box", s.submitBox, in)
 }
 
 // labels are the words people read for the codes of statuses, review
@@ -162,8 +163,8 @@ var labels = map[string][2]string{
 	"pending": {"bekliyor", "pending"},
 	"upload":  {"yükleme", "upload"}, "ocr_result": {"okuma sonucu", "OCR result"}, "typed_entry": {"veri girişi", "typed entry"},
 	"review_decision": {"inceleme kararı", "review decision"}, "export": {"kanıt paketi", "evidence export"},
-	"legal_hold": {"yasal tutma", "legal hold"},
-	"accepted":   {"kabul", "accepted"}, "conflict": {"çelişkili", "conflict"}, "missing": {"eksik", "missing"},
+	"legal_hold": {"yasal tutma", "legal hold"}, "box_change": {"sandık değişikliği", "box change"},
+	"accepted": {"kabul", "accepted"}, "conflict": {"çelişkili", "conflict"}, "missing": {"eksik", "missing"},
 	"official_import": {"resmî sonuç aktarımı", "official import"},
 }
 
@@ -534,6 +535,14 @@ func (s *Server) showLegal(c echo.Context) error {
 func (s *Server) submitLegalHold(c echo.Context) error {
 	on := c.FormValue("on") == "1"
 	if _, err := s.svc.SetLegalHold(c.Request().Context(), currentUser(c), c.Param("id"), on); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/sheets/"+c.Param("id"))
+}
+
+func (s *Server) submitBox(c echo.Context) error {
+	box := review.Box{Il: c.FormValue("il"), Ilce: c.FormValue("ilce"), SandikNo: c.FormValue("sandik_no")}
+	if _, err := s.svc.SetBox(c.Request().Context(), currentUser(c), c.Param("id"), review.BoxChange{Box: box, Note: c.FormValue("note")}); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/sheets/"+c.Param("id"))

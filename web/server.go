@@ -151,6 +151,7 @@ func New(svc *review.Service, cfg Config, log *slog.Logger, reg prometheus.Regis
 	api.PUT("/sheets/:id/typed", s.putSheetTyped)
 	api.GET("/sheets/:id/original", s.original)
 	api.PUT("/sheets/:id/legal-hold", s.putLegalHold)
+	api.PUT("/sheets/:id/box", s.putSheetBox)
 	api.GET("/sheets/:id/images/*", s.image)
 	api.PUT("/typed", s.putBoxTyped)
 	s.reviewRoutes(api)
@@ -323,6 +324,21 @@ func (s *Server) putLegalHold(c echo.Context) error {
 		return apiError(http.StatusBadRequest, "bad_json", `"on" alanı gerekli.`, `The "on" field is required.`, nil)
 	}
 	v, err := s.svc.SetLegalHold(c.Request().Context(), currentUser(c), c.Param("id"), *body.On)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) putSheetBox(c echo.Context) error {
+	var body struct {
+		review.Box
+		Note string `json:"note"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	v, err := s.svc.SetBox(c.Request().Context(), currentUser(c), c.Param("id"), review.BoxChange{Box: body.Box, Note: body.Note})
 	if err != nil {
 		return err
 	}
