@@ -603,9 +603,10 @@ type BoxChange struct {
 // when a lawyer finds it filed under the wrong box, or the whole box when the
 // header could not be read. Roles lawyer, legal and admin, for sheets and
 // boxes of their province. The box must be whole, in one of the 81
-// provinces, with a box number of digits. The verdict is recomputed, since
-// figures typed for the new box may now apply; the decisions stay, being
-// about the photo's figures.
+// provinces, with a box number of digits. The verdict is recomputed:
+// figures typed for the sheet itself still apply, figures typed by box now
+// come from the new box, and decisions made against figures that changed
+// stay on record but are no longer current.
 func (s *Service) SetBox(ctx context.Context, u User, id string, in BoxChange) (SheetView, error) {
 	if !u.can(Lawyer, Legal, Admin) {
 		return SheetView{}, ErrForbidden

@@ -20,12 +20,14 @@ import (
 
 // TestBrowser runs tests/browser/flows.mjs (playwright-core) in Debian's
 // Chromium against the real server on SQLite + disk, reading generated phone
-// photos with the real reader (Tesseract and the digit model): data entry, capture
-// → flagged → a lawyer's decisions by keyboard → evidence bundle download,
-// offline capture sent when the network returns, and a lawyer of another
-// province denied the sheet. With UPDATE_SCREENSHOTS=1 its screenshots
-// replace docs/screenshots. It fails, never skips, without Chromium or the
-// npm packages (`make test` installs both through scripts/deps.sh).
+// photos with the real reader (Tesseract and the digit model): data entry,
+// capture → flagged → a lawyer's decisions by keyboard → evidence bundle
+// download, offline capture sent when the network returns, a lawyer of
+// another province denied the sheet, and the offline photo, another box's
+// sheet captured under the remembered box, filed under the box its header
+// names. With UPDATE_SCREENSHOTS=1 its screenshots replace docs/screenshots.
+// It fails, never skips, without Chromium or the npm packages (`make test`
+// installs both through scripts/deps.sh).
 func TestBrowser(t *testing.T) {
 	a := setupWith(t, stacks()[0], web.Config{}, realReader(t))
 	for _, u := range []struct {
@@ -63,10 +65,10 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	bundle := filepath.Join(dir, "evidence.zip")
-	sheetOut := filepath.Join(dir, "sheet-id")
+	sheetOut, otherOut := filepath.Join(dir, "sheet-id"), filepath.Join(dir, "other-id")
 
 	runBrowserScript(t, "flows.mjs", a.url, "PHOTO="+photo, "OFFLINE_PHOTO="+offline,
-		"BUNDLE_OUT="+bundle, "SHEET_OUT="+sheetOut, "SCREENSHOTS="+shots)
+		"BUNDLE_OUT="+bundle, "SHEET_OUT="+sheetOut, "OTHER_OUT="+otherOut, "SCREENSHOTS="+shots)
 
 	id, err := os.ReadFile(sheetOut)
 	if err != nil {
@@ -91,6 +93,14 @@ func TestBrowser(t *testing.T) {
 	v, err := a.svc.Sheet(t.Context(), review.User{Role: review.Admin}, string(id))
 	if err != nil || !v.LegalHold {
 		t.Fatalf("legal hold from the page: %v", err)
+	}
+	other, err := os.ReadFile(otherOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err = a.svc.Sheet(t.Context(), review.User{Role: review.Admin}, string(other)); err != nil ||
+		v.Box.SandikNo == "1631" || v.HeaderDiffers != nil || v.History[len(v.History)-1].Action != review.ActionBoxChange {
+		t.Fatalf("the offline photo after its box change: box %+v, header differs %q, %v", v.Box, v.HeaderDiffers, err)
 	}
 }
 

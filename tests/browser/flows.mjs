@@ -1,6 +1,7 @@
-// The three flows of issue 5 in Debian's Chromium, driven by playwright-core.
+// The three flows of issue 5 in Debian's Chromium, driven by playwright-core,
+// and a sheet filed under the box its photo's header names.
 // web/browser_test.go starts the server and the users and runs this with:
-//   BASE_URL, PHOTO, OFFLINE_PHOTO, BUNDLE_OUT, SCREENSHOTS
+//   BASE_URL, PHOTO, OFFLINE_PHOTO, BUNDLE_OUT, SHEET_OUT, OTHER_OUT, SCREENSHOTS
 // Every wait is for an event or an element, never for time.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
@@ -172,6 +173,28 @@ try {
   }
   await page.goto(base + '/review');
   if ((await page.locator('a[href^="/review/sh_"]').count()) !== 0) throw new Error("Ankara's queue shows İzmir's sheets");
+  await logout(page);
+
+  // The offline photo went under the box the capture page remembered, but
+  // it is another box's sheet: its header says so.
+  step("legal: the offline photo's header names another box than the one remembered at capture; file the sheet there");
+  await login(page, 'hukuk', 'hukuk parola');
+  await page.goto(base + '/legal?il=izmir&sandik_no=1631');
+  const links = await page.locator('#results a[href^="/sheets/sh_"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  const other = links.find((h) => h !== '/sheets/' + id);
+  if (!other) throw new Error('legal: the offline photo is not listed under the remembered box: ' + links.join(' '));
+  fs.writeFileSync(env('OTHER_OUT'), other.split('/').pop());
+  await page.goto(base + other);
+  await page.locator('#header-differs').waitFor();
+  const refile = page.locator('form[action$="/box"]');
+  const box = {};
+  for (const k of ['il', 'ilce', 'sandik_no']) box[k] = await refile.locator(`input[name=${k}]`).inputValue();
+  if (box.il === 'İZMİR' && box.sandik_no === '1631') throw new Error('the form offers the box the sheet is filed under');
+  await refile.locator('input[name=note]').fill('fotoğraftaki başlık / the header on the photo');
+  await Promise.all([page.waitForEvent('load'), refile.locator('button').click()]);
+  await page.locator('h1', { hasText: `${box.il} / ${box.ilce} / Sandık ${box.sandik_no}` }).waitFor();
+  if ((await page.locator('#header-differs').count()) !== 0) throw new Error("still warned once filed under the header's box");
+  await page.locator('table.custody td', { hasText: 'sandık değişikliği' }).waitFor();
 
   step('done');
 } finally {
