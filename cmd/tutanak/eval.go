@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -37,6 +38,11 @@ type sheetOutcome struct {
 	// Reading is kept without its images, so that other verification
 	// policies can be tried without reading the photos again.
 	Reading *ocr.Reading
+	// BoxWarnedRight and BoxWarnedNext: whether the pages would warn that the
+	// photo's header names another box (review.HeaderContradicts) were the
+	// sheet filed under its own box, and under the next box number, the
+	// likely slip of an observer photographing several boxes at one school.
+	BoxWarnedRight, BoxWarnedNext bool
 }
 
 // evalReport sums an evaluation up; README quotes it.
@@ -48,6 +54,12 @@ type evalReport struct {
 	FieldAccHard    float64 `json:"field_accuracy_hard"`
 	HeaderAccuracy  float64 `json:"header_accuracy"`
 	PrintedAccuracy float64 `json:"printed_accuracy"`
+	// BoxWarnedRight is the share of sheets whose pages would warn that the
+	// header names another box though they are filed under their own;
+	// BoxWarnedNext the share that would be warned about when filed under
+	// the next box number.
+	BoxWarnedRight  float64 `json:"box_warned_filed_right"`
+	BoxWarnedNext   float64 `json:"box_warned_filed_next"`
 	ErrorSheets     int     `json:"error_sheets"`
 	ErrorsCaught    float64 `json:"error_sheets_flagged"`
 	CleanSheets     int     `json:"clean_sheets"`
@@ -178,6 +190,13 @@ func scoreSheet(form *ocr.Form, rec synth.Record, rd *ocr.Reading) sheetOutcome 
 			o.HeaderOK = false
 		}
 	}
+	own := review.Box{Il: rec.Truth.Printed["il"], Ilce: rec.Truth.Printed["ilce"], SandikNo: rec.Truth.Printed["sandik_no"]}
+	next := own
+	if n, err := strconv.Atoi(own.SandikNo); err == nil {
+		next.SandikNo = strconv.Itoa(n + 1)
+	}
+	o.BoxWarnedRight = len(review.HeaderContradicts(own, rd.Printed)) > 0
+	o.BoxWarnedNext = len(review.HeaderContradicts(next, rd.Printed)) > 0
 	for id, want := range rec.Truth.Printed {
 		if o.Photo.Printed[id] == want {
 			o.PrintedOK++
@@ -190,6 +209,7 @@ func summarize(form *ocr.Form, out []sheetOutcome) evalReport {
 	var rep evalReport
 	var ms []float64
 	headerOK, printedOK, printedAll := 0, 0, 0
+	warnedRight, warnedNext := 0, 0
 	caught, cleanFlagged, cleanUnreadable := 0, 0, 0
 	for _, o := range out {
 		rep.Sheets++
@@ -211,6 +231,12 @@ func summarize(form *ocr.Form, out []sheetOutcome) evalReport {
 		}
 		if o.HeaderOK {
 			headerOK++
+		}
+		if o.BoxWarnedRight {
+			warnedRight++
+		}
+		if o.BoxWarnedNext {
+			warnedNext++
 		}
 		printedOK += o.PrintedOK
 		printedAll += len(o.Rec.Truth.Printed)
@@ -240,6 +266,8 @@ func summarize(form *ocr.Form, out []sheetOutcome) evalReport {
 	rep.FieldAccHard = ratio(rep.fieldsHardRight, rep.fieldsHard)
 	rep.HeaderAccuracy = ratio(headerOK, rep.Sheets-rep.Failed)
 	rep.PrintedAccuracy = ratio(printedOK, printedAll)
+	rep.BoxWarnedRight = ratio(warnedRight, rep.Sheets-rep.Failed)
+	rep.BoxWarnedNext = ratio(warnedNext, rep.Sheets-rep.Failed)
 	rep.ErrorsCaught = ratio(caught, rep.ErrorSheets)
 	rep.CleanFlagged = ratio(cleanFlagged, rep.CleanSheets)
 	rep.CleanUnreadable = ratio(cleanUnreadable, rep.CleanSheets)
@@ -394,6 +422,8 @@ func printReport(w io.Writer, r evalReport) {
 	fmt.Fprintf(w, "fields read right, hard     %s (%d/%d)\n", pct(r.FieldAccHard), r.fieldsHardRight, r.fieldsHard)
 	fmt.Fprintf(w, "header il/ilçe/sandık right %s\n", pct(r.HeaderAccuracy))
 	fmt.Fprintf(w, "printed values right        %s\n", pct(r.PrintedAccuracy))
+	fmt.Fprintf(w, "other box warned, own box   %s\n", pct(r.BoxWarnedRight))
+	fmt.Fprintf(w, "other box warned, next box  %s\n", pct(r.BoxWarnedNext))
 	fmt.Fprintf(w, "typed-error sheets flagged  %s (of %d)\n", pct(r.ErrorsCaught), r.ErrorSheets)
 	fmt.Fprintf(w, "clean sheets flagged        %s (of %d; unreadable %s)\n", pct(r.CleanFlagged), r.CleanSheets, pct(r.CleanUnreadable))
 	fmt.Fprintf(w, "ms per sheet                mean %.0f, p95 %.0f\n", r.MSMean, r.MSP95)
