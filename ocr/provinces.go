@@ -1,5 +1,7 @@
 package ocr
 
+import "slices"
+
 // provinces are Turkey's 81 provinces as the authority prints them. The il
 // header is always one of them, so a reading one or two letters off is snapped.
 var provinces = [...]string{
@@ -16,14 +18,7 @@ var provinces = [...]string{
 
 // IsProvince tells whether name is one of the 81 provinces, spelt as the
 // authority prints them (upper case, Turkish letters).
-func IsProvince(name string) bool {
-	for _, p := range provinces {
-		if p == name {
-			return true
-		}
-	}
-	return false
-}
+func IsProvince(name string) bool { return slices.Contains(provinces[:], name) }
 
 // nearestProvince returns the province s most likely is: the closest by edit
 // distance, if it is within a third of the name's length (Tesseract tends to

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/tutanak/tutanak/ocr"
@@ -59,19 +60,9 @@ func HeaderContradicts(box Box, printed map[string]string) []string {
 // again: each part the photo's header gives (as headerBox keeps it), and
 // otherwise the part the sheet is filed under.
 func (v SheetView) SuggestedBox() Box {
-	b := v.Box
 	if v.Result == nil {
-		return b
+		return v.Box
 	}
 	read := headerBox(v.Result.Printed)
-	if read.Il != "" {
-		b.Il = read.Il
-	}
-	if read.Ilce != "" {
-		b.Ilce = read.Ilce
-	}
-	if read.SandikNo != "" {
-		b.SandikNo = read.SandikNo
-	}
-	return b
+	return Box{Il: cmp.Or(read.Il, v.Box.Il), Ilce: cmp.Or(read.Ilce, v.Box.Ilce), SandikNo: cmp.Or(read.SandikNo, v.Box.SandikNo)}
 }

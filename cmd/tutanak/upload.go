@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,7 +97,7 @@ func runUpload(ctx context.Context, e env) error {
 		if len(why) == 0 {
 			why = []string{"-"}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s / %s / %s\t%s\t%s\n", recs[i].File, sh.ID, orUnknown(sh.Box.Il), orUnknown(sh.Box.Ilce), orUnknown(sh.Box.SandikNo), sh.Status, strings.Join(why, " | "))
+		fmt.Fprintf(tw, "%s\t%s\t%s / %s / %s\t%s\t%s\n", recs[i].File, sh.ID, cmp.Or(sh.Box.Il, "?"), cmp.Or(sh.Box.Ilce, "?"), cmp.Or(sh.Box.SandikNo, "?"), sh.Status, strings.Join(why, " | "))
 	}
 	return tw.Flush()
 }
@@ -186,12 +187,4 @@ func (c *apiClient) sheet(ctx context.Context, id string) (uploadedSheet, error)
 	var sh uploadedSheet
 	err = c.do(req, &sh)
 	return sh, err
-}
-
-// orUnknown shows a part of a box identity nobody gave or read as "?".
-func orUnknown(s string) string {
-	if s == "" {
-		return "?"
-	}
-	return s
 }
