@@ -591,9 +591,10 @@ func (s *Service) SetLegalHold(ctx context.Context, u User, id string, on bool) 
 	return s.Sheet(ctx, u, id)
 }
 
-// BoxChange is a reviewer's filing of a sheet under another box.
+// BoxChange is a reviewer's filing of a sheet under another box, as the API
+// takes it: {"il", "ilce", "sandik_no", "note"}.
 type BoxChange struct {
-	Box Box `json:"box"`
+	Box
 	// Note says why; it is required, as the change moves figures between
 	// boxes.
 	Note string `json:"note"`

@@ -331,14 +331,11 @@ func (s *Server) putLegalHold(c echo.Context) error {
 }
 
 func (s *Server) putSheetBox(c echo.Context) error {
-	var body struct {
-		review.Box
-		Note string `json:"note"`
-	}
+	var body review.BoxChange
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	v, err := s.svc.SetBox(c.Request().Context(), currentUser(c), c.Param("id"), review.BoxChange{Box: body.Box, Note: body.Note})
+	v, err := s.svc.SetBox(c.Request().Context(), currentUser(c), c.Param("id"), body)
 	if err != nil {
 		return err
 	}
