@@ -1,6 +1,10 @@
 package ocr
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+	"unicode/utf8"
+)
 
 // provinces are Turkey's 81 provinces as the authority prints them. The il
 // header is always one of them, so a reading one or two letters off is snapped.
@@ -20,16 +24,103 @@ var provinces = [...]string{
 // authority prints them (upper case, Turkish letters).
 func IsProvince(name string) bool { return slices.Contains(provinces[:], name) }
 
-// nearestProvince returns the province s most likely is: the closest by edit
-// distance, if it is within a third of the name's length (Tesseract tends to
-// lose letters at the ends of a line) and clearly closer than any other.
-func nearestProvince(s string) (string, bool) {
+// IsDistrict tells whether ilce is one of province il's districts, both
+// spelt as the authority prints them.
+func IsDistrict(il, ilce string) bool { return slices.Contains(districts[il], ilce) }
+
+// Districts returns province il's districts in alphabetical order; none when
+// il is not a province.
+func Districts(il string) []string { return slices.Clone(districts[il]) }
+
+// Places returns every province with its districts, for forms that offer
+// them to choose from.
+func Places() map[string][]string {
+	out := make(map[string][]string, len(districts))
+	for p, ds := range districts {
+		out[p] = slices.Clone(ds)
+	}
+	return out
+}
+
+// CanonicalProvince returns the province name is, typed in upper case with
+// or without the marks of Turkish letters ("IZMIR" is İZMİR), and name itself
+// when it is none of them.
+func CanonicalProvince(name string) string { return canonicalName(name, provinces[:]) }
+
+// CanonicalDistrict returns the district of province il that name is, typed
+// in upper case with or without the marks of Turkish letters ("KARSIYAKA" is
+// KARŞIYAKA), and name itself when it is none of them.
+func CanonicalDistrict(il, name string) string { return canonicalName(name, districts[il]) }
+
+// canonicalName returns the one name in names that name is once the marks of
+// Turkish letters are dropped from both; name when none or several are.
+func canonicalName(name string, names []string) string {
+	if name == "" || slices.Contains(names, name) {
+		return name
+	}
+	found := ""
+	for _, n := range names {
+		if foldedEqual(name, n) {
+			if found != "" {
+				return name
+			}
+			found = n
+		}
+	}
+	return cmp.Or(found, name)
+}
+
+// foldedEqual tells whether a and b are the same once the marks of Turkish
+// letters are dropped, as a keyboard without them types them. It allocates
+// nothing: the totals compare every sheet's box this way.
+func foldedEqual(a, b string) bool {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if foldTurkish(ra) != foldTurkish(rb) {
+			return false
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return a == "" && b == ""
+}
+
+func foldTurkish(r rune) rune {
+	switch r {
+	case 'Ç':
+		return 'C'
+	case 'Ğ':
+		return 'G'
+	case 'İ':
+		return 'I'
+	case 'Ö':
+		return 'O'
+	case 'Ş':
+		return 'S'
+	case 'Ü':
+		return 'U'
+	}
+	return r
+}
+
+// nearestProvince returns the province s most likely is (see nearestName).
+func nearestProvince(s string) (string, bool) { return nearestName(s, provinces[:]) }
+
+// nearestDistrict returns the district of province il that s most likely is
+// (see nearestName); none when il is not a province.
+func nearestDistrict(il, s string) (string, bool) { return nearestName(s, districts[il]) }
+
+// nearestName returns the name in names s most likely is: the closest by
+// edit distance, if it is within a third of the name's length (Tesseract
+// tends to lose letters at the ends of a line) and clearly closer than any
+// other.
+func nearestName(s string, names []string) (string, bool) {
 	if s == "" {
 		return "", false
 	}
 	best, second := 1<<30, 1<<30
 	var name string
-	for _, p := range provinces {
+	for _, p := range names {
 		d := editDistance([]rune(s), []rune(p))
 		if d < best {
 			second, best, name = best, d, p

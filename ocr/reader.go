@@ -5,6 +5,7 @@
 package ocr
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -160,7 +161,9 @@ func (r *Reader) Read(ctx context.Context, form *Form, data []byte) (*Reading, e
 	stage("digits")
 
 	for _, p := range form.Printed {
-		v, err := r.readPrinted(ctx, p.ID, rd.PrintedCrops[p.ID])
+		// The district is snapped among the province's own, which the form
+		// prints before it.
+		v, err := r.readPrinted(ctx, p.ID, rd.PrintedCrops[p.ID], rd.Printed["il"])
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", p.ID, err)
 		}
@@ -171,33 +174,43 @@ func (r *Reader) Read(ctx context.Context, form *Form, data []byte) (*Reading, e
 }
 
 // readPrinted reads one printed header value, trying the next variant of the
-// crop while the reading is implausible.
-func (r *Reader) readPrinted(ctx context.Context, id string, crop *image.Gray) (string, error) {
+// crop while the reading is implausible. A province, and a district of
+// province il, are snapped to the nearest name the authority prints, and the
+// next variant is tried while the reading is none of them.
+func (r *Reader) readPrinted(ctx context.Context, id string, crop *image.Gray, il string) (string, error) {
 	digitsOnly := isNumericPrinted(id)
 	variants := textVariants(crop)
 	if digitsOnly {
 		return r.readPrintedNumber(ctx, variants)
 	}
-	var first string
+	var names []string
+	switch id {
+	case "il":
+		names = provinces[:]
+	case "ilce":
+		names = districts[il]
+	}
+	var first, plausible string
 	for i, v := range variants {
 		s, _, err := r.text.ReadLine(ctx, v, false)
 		if err != nil {
 			return "", err
 		}
 		clean := cleanPrinted(s, false)
-		if id == "il" {
-			if p, ok := nearestProvince(clean); ok {
-				return p, nil
-			}
+		if name, ok := nearestName(clean, names); ok {
+			return name, nil
 		}
 		if i == 0 {
 			first = clean
 		}
 		if plausiblePrinted(s, clean, false) {
-			return clean, nil
+			if names == nil {
+				return clean, nil
+			}
+			plausible = cmp.Or(plausible, clean)
 		}
 	}
-	return first, nil
+	return cmp.Or(plausible, first), nil
 }
 
 // readPrintedNumber reads a printed number from every variant and takes the

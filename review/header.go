@@ -8,15 +8,19 @@ import (
 )
 
 // headerBox is the box identity the printed header gives, keeping only the
-// parts a reading can name a box by. The reader snaps a province reading to
-// the nearest of the 81, so a province it could not snap is a misreading (a
-// blurred "ADANA" read as "ADAN LİA"), and a box number is digits. A part
-// left out leaves the sheet out of the totals until its box is known, where a
-// misread part would have counted its figures under a box that does not exist.
+// parts a reading can name a box by. The reader snaps province and district
+// readings to the nearest real name, so a province that is none of the 81 or
+// a district that is not the province's is a misreading (a blurred "ADANA"
+// read as "ADAN LİA"), and a box number is digits. A part left out leaves
+// the sheet out of the totals until its box is known, where a misread part
+// would have counted its figures under a box that does not exist.
 func headerBox(printed map[string]string) Box {
 	b := Box{Il: printed["il"], Ilce: printed["ilce"], SandikNo: printed["sandik_no"]}.normalized()
 	if !ocr.IsProvince(b.Il) {
 		b.Il = ""
+	}
+	if !ocr.IsDistrict(b.Il, b.Ilce) {
+		b.Ilce = ""
 	}
 	if !isBoxNumber(b.SandikNo) {
 		b.SandikNo = ""
@@ -37,18 +41,20 @@ func isBoxNumber(s string) bool {
 	return true
 }
 
-// HeaderContradicts returns the parts of box, "il" and "sandik_no", that the
-// photo's printed header, as read, names otherwise. It is the sign of a sheet
-// filed under the wrong box: an observer photographing the sheets of several
-// boxes at one school keeps the box chosen for the last one, and the
-// sheet's figures are then compared with another box's official result.
-// Only the parts headerBox keeps are compared. The district is not: a
-// misread district cannot be told from another without the authority's list.
+// HeaderContradicts returns the parts of box ("il", "ilce", "sandik_no")
+// that the photo's printed header, as read, names otherwise. It is the sign
+// of a sheet filed under the wrong box: an observer photographing the sheets
+// of several boxes at one school keeps the box chosen for the last one, and
+// the sheet's figures are then compared with another box's official result.
+// Only the parts headerBox keeps are compared.
 func HeaderContradicts(box Box, printed map[string]string) []string {
 	read, box := headerBox(printed), box.normalized()
 	var parts []string
 	if read.Il != "" && box.Il != "" && read.Il != box.Il {
 		parts = append(parts, "il")
+	}
+	if read.Ilce != "" && box.Ilce != "" && read.Ilce != box.Ilce {
+		parts = append(parts, "ilce")
 	}
 	if read.SandikNo != "" && box.SandikNo != "" && strings.TrimLeft(read.SandikNo, "0") != strings.TrimLeft(box.SandikNo, "0") {
 		parts = append(parts, "sandik_no")
@@ -66,3 +72,7 @@ func (v SheetView) SuggestedBox() Box {
 	read := headerBox(v.Result.Printed)
 	return Box{Il: cmp.Or(read.Il, v.Box.Il), Ilce: cmp.Or(read.Ilce, v.Box.Ilce), SandikNo: cmp.Or(read.SandikNo, v.Box.SandikNo)}
 }
+
+// SuggestedDistricts are the districts of the suggested box's province, for
+// the reviewer to pick from: a box must name one of them.
+func (v SheetView) SuggestedDistricts() []string { return ocr.Districts(v.SuggestedBox().Il) }

@@ -393,7 +393,8 @@ func (s *Service) Results(ctx context.Context, u User, q ResultsQuery) (Results,
 		return Results{}, inputErr("bad_level", fmt.Sprintf("Bilinmeyen düzey: %q (il, ilce, muhtarlik, sandik).", q.Level),
 			fmt.Sprintf("Unknown level %q (il, ilce, muhtarlik, sandik).", q.Level))
 	}
-	q.Il, q.Ilce = NormalizePlace(q.Il), NormalizePlace(q.Ilce)
+	where := Box{Il: q.Il, Ilce: q.Ilce}.normalized()
+	q.Il, q.Ilce = where.Il, where.Ilce
 	boxes, err := s.Boxes(ctx, u, q.Form, q.Il)
 	if err != nil {
 		return Results{}, err

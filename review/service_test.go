@@ -216,7 +216,8 @@ func TestService(t *testing.T) {
 					t.Fatal(err)
 				}
 				v := waitVerdict(t, e.svc, obs, res.ID)
-				if want := (review.Box{Ilce: "SARIÇAM", SandikNo: "3119"}); v.Box != want {
+				// A district is known only as one of its province's.
+				if want := (review.Box{SandikNo: "3119"}); v.Box != want {
 					t.Errorf("box = %+v, want %+v: a province the reader could not snap is no province", v.Box, want)
 				}
 				admin := e.user(t, "yönetici", review.Admin, "")
@@ -298,6 +299,8 @@ func TestService(t *testing.T) {
 					{"no note", izmir, review.BoxChange{Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "1631"}, Note: " "}, nil, "no_note"},
 					{"no district", izmir, review.BoxChange{Box: review.Box{Il: "İzmir", SandikNo: "1631"}, Note: "x"}, nil, "bad_box"},
 					{"no such province", izmir, review.BoxChange{Box: review.Box{Il: "Adan Lia", Ilce: "Gaziemir", SandikNo: "1631"}, Note: "x"}, nil, "bad_box"},
+					{"no such district", izmir, review.BoxChange{Box: review.Box{Il: "İzmir", Ilce: "Gaziemr", SandikNo: "1631"}, Note: "x"}, nil, "bad_box"},
+					{"district of another province", izmir, review.BoxChange{Box: review.Box{Il: "İzmir", Ilce: "Seyhan", SandikNo: "1631"}, Note: "x"}, nil, "bad_box"},
 					{"box number not digits", izmir, review.BoxChange{Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "1631a"}, Note: "x"}, nil, "bad_box"},
 					{"the same box", izmir, review.BoxChange{Box: review.Box{Il: "izmir", Ilce: "gaziemir", SandikNo: "1632"}, Note: "x"}, nil, "same_box"},
 				}
@@ -416,6 +419,42 @@ func TestService(t *testing.T) {
 				if _, err := e.svc.SetBoxTyped(ctx, entryAnkara, review.BoxTyped{Form: "cb-2023",
 					Box: review.Box{Il: "İZMİR", Ilce: "GAZİEMİR", SandikNo: "1"}, Counts: map[string]int{}}); !errors.Is(err, review.ErrForbidden) {
 					t.Errorf("typed for another province: %v, want ErrForbidden", err)
+				}
+			})
+			t.Run("PlacesTypedWithoutMarks", func(t *testing.T) {
+				e := setup(t, b, 0)
+				obs := e.user(t, "gözlemci", review.Observer, "")
+				izmir := e.user(t, "avukat-izmir", review.Lawyer, "Izmir")
+				if izmir.Province != "İZMİR" {
+					t.Errorf("lawyer's province = %q, want İZMİR", izmir.Province)
+				}
+				if _, _, err := e.svc.CreateUser(ctx, review.NewUser{Name: "avukat-x", Role: review.Lawyer, Province: "Izmr"}); err == nil {
+					t.Error("a user of a province that does not exist was created")
+				}
+				// A phone keyboard without Turkish letters: the sheet is filed
+				// under the box the authority prints, so that its province's
+				// lawyer sees it and the official result is compared with it.
+				res, err := e.svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, []byte("typed without marks")), Form: "cb-2023",
+					Box: review.Box{Il: "Izmir", Ilce: "Karsiyaka", SandikNo: "12"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				v, err := e.svc.Sheet(ctx, izmir, res.ID)
+				if err != nil || v.Box != (review.Box{Il: "İZMİR", Ilce: "KARŞIYAKA", SandikNo: "12"}) {
+					t.Fatalf("sheet as the İzmir lawyer sees it: %+v, %v", v.Box, err)
+				}
+				list, err := e.svc.Sheets(ctx, izmir, review.SheetQuery{Box: review.Box{Il: "izmir", Ilce: "karşıyaka"}})
+				if err != nil || len(list) != 1 {
+					t.Fatalf("search by the box typed otherwise: %d sheets, %v", len(list), err)
+				}
+				// A name that is no place stays as typed: nothing guesses.
+				res, err = e.svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, []byte("misspelt")), Form: "cb-2023",
+					Box: review.Box{Il: "İzmir", Ilce: "Karsiyka", SandikNo: "12"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v, err := e.svc.Sheet(ctx, izmir, res.ID); err != nil || v.Box.Ilce != "KARSİYKA" {
+					t.Fatalf("misspelt district: %+v, %v", v.Box, err)
 				}
 			})
 			t.Run("LegalHoldAndCustody", func(t *testing.T) {

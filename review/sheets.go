@@ -32,7 +32,11 @@ type Box struct {
 }
 
 func (b Box) normalized() Box {
-	return Box{Il: NormalizePlace(b.Il), Ilce: NormalizePlace(b.Ilce), SandikNo: NormalizePlace(b.SandikNo)}
+	// Names typed without the marks of Turkish letters are taken for the
+	// place they name, so that they are counted, compared with the official
+	// results and found under the name the authority prints.
+	il := ocr.CanonicalProvince(NormalizePlace(b.Il))
+	return Box{Il: il, Ilce: ocr.CanonicalDistrict(il, NormalizePlace(b.Ilce)), SandikNo: NormalizePlace(b.SandikNo)}
 }
 
 func (b Box) complete() bool { return b.Il != "" && b.Ilce != "" && b.SandikNo != "" }
@@ -618,6 +622,9 @@ func (s *Service) SetBox(ctx context.Context, u User, id string, in BoxChange) (
 		return SheetView{}, inputErr("bad_box", "İl, ilçe ve sandık numarası gerekli.", "The province, district and box number are required.")
 	case !ocr.IsProvince(box.Il):
 		return SheetView{}, inputErr("bad_box", fmt.Sprintf("%q bir il değil.", box.Il), fmt.Sprintf("%q is not a province.", box.Il))
+	case !ocr.IsDistrict(box.Il, box.Ilce):
+		return SheetView{}, inputErr("bad_box", fmt.Sprintf("%q, %s ilinin bir ilçesi değil.", box.Ilce, box.Il),
+			fmt.Sprintf("%q is not a district of %s.", box.Ilce, box.Il))
 	case !isBoxNumber(box.SandikNo):
 		return SheetView{}, inputErr("bad_box", fmt.Sprintf("Sandık numarası rakamlardan oluşmalı: %q.", box.SandikNo),
 			fmt.Sprintf("The box number must be digits: %q.", box.SandikNo))

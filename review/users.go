@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
+	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/storage"
 )
 
@@ -144,11 +145,16 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (User, string, err
 	if !nu.Role.Valid() {
 		problems = append(problems, fmt.Sprintf("role %q: want observer, entry, lawyer, legal or admin", nu.Role))
 	}
+	// A user bound to a province that does not exist would see nothing.
+	province := ocr.CanonicalProvince(NormalizePlace(nu.Province))
+	if province != "" && !ocr.IsProvince(province) {
+		problems = append(problems, fmt.Sprintf("province %q: not one of the 81 provinces", nu.Province))
+	}
 	if len(problems) > 0 {
 		return User{}, "", fmt.Errorf("create user: %s", strings.Join(problems, "; "))
 	}
 	now := s.clock()
-	rec := storage.User{Name: strings.TrimSpace(nu.Name), Role: string(nu.Role), Province: NormalizePlace(nu.Province), CreatedAt: now}
+	rec := storage.User{Name: strings.TrimSpace(nu.Name), Role: string(nu.Role), Province: province, CreatedAt: now}
 	if nu.Password != "" {
 		h, err := hashSecret(nu.Password)
 		if err != nil {

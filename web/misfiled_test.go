@@ -113,8 +113,18 @@ func TestMisfiledSheetPages(t *testing.T) {
 		if !strings.Contains(page, `action="/sheets/`+wrong+`/box"`) || !strings.Contains(page, `name="sandik_no" value="12"`) {
 			t.Fatalf("no box form offering the header's box 12:\n%s", page)
 		}
+		// The province's districts are offered, since a box must name one.
+		if !strings.Contains(page, `<datalist id="districts">`) || !strings.Contains(page, `<option value="KARŞIYAKA">`) ||
+			strings.Contains(page, `<option value="SEYHAN">`) {
+			t.Fatalf("no list of İzmir's districts on the box form:\n%s", page)
+		}
 		csrf := csrfOf(t, page)
-		form := url.Values{"csrf": {csrf}, "il": {"İZMİR"}, "ilce": {"GAZİEMİR"}, "sandik_no": {"12"}}
+		form := url.Values{"csrf": {csrf}, "il": {"İZMİR"}, "ilce": {"SEYHAN"}, "sandik_no": {"12"}, "note": {"x"}}
+		if resp, page := b.do(http.MethodPost, "/sheets/"+wrong+"/box", form, nil); resp.StatusCode != http.StatusBadRequest ||
+			!strings.Contains(page, "İZMİR ilinin bir ilçesi değil") {
+			t.Fatalf("box change to a district İzmir does not have: %d\n%s", resp.StatusCode, page)
+		}
+		form = url.Values{"csrf": {csrf}, "il": {"İZMİR"}, "ilce": {"GAZİEMİR"}, "sandik_no": {"12"}}
 		if resp, page := b.do(http.MethodPost, "/sheets/"+wrong+"/box", form, nil); resp.StatusCode != http.StatusBadRequest ||
 			!strings.Contains(page, "not gerekli") {
 			t.Fatalf("box change without a note: %d\n%s", resp.StatusCode, page)

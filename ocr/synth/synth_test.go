@@ -646,3 +646,18 @@ func TestMNISTDigits(t *testing.T) {
 		})
 	}
 }
+
+// The generated headers name real boxes, as the authority's sheets do: the
+// reader snaps province and district readings to the real names.
+func TestPlacesAreReal(t *testing.T) {
+	for _, p := range places {
+		if !ocr.IsProvince(p.il) {
+			t.Errorf("%s is not a province", p.il)
+		}
+		for _, d := range p.ilceler {
+			if !ocr.IsDistrict(p.il, d) {
+				t.Errorf("%s is not a district of %s", d, p.il)
+			}
+		}
+	}
+}
