@@ -385,7 +385,7 @@ func (s *Server) showHome(c echo.Context) error {
 }
 
 func (s *Server) showCapture(c echo.Context) error {
-	return s.render(c, http.StatusOK, "capture", "Fotoğraf / Capture", map[string]any{"Forms": ocr.FormIDs()})
+	return s.render(c, http.StatusOK, "capture", "Fotoğraf / Capture", map[string]any{"Forms": ocr.FormIDs(), "Places": ocr.Places()})
 }
 
 // entryRule is a form rule as the page's checker reads it.
@@ -405,7 +405,7 @@ func (s *Server) showEntry(c echo.Context) error {
 	for i, r := range form.Rules {
 		rules[i] = entryRule{Text: r.Text, Terms: r.Terms, Const: r.Const, Op: r.Op}
 	}
-	return s.render(c, http.StatusOK, "entry", "Veri girişi / Data entry", map[string]any{"Form": form, "Rules": rules})
+	return s.render(c, http.StatusOK, "entry", "Veri girişi / Data entry", map[string]any{"Form": form, "Rules": rules, "Places": ocr.Places()})
 }
 
 // showDiscrepancies is the legal team's list of official figures that

@@ -51,6 +51,12 @@ try {
   step('data entry: the box figures, checked as they are typed');
   await login(page, 'veri', 'veri parola');
   await page.goto(base + '/entry');
+  // The districts offered follow the province, typed even without Turkish letters.
+  await page.fill('#entry input[name=il]', 'izmir');
+  if ((await page.locator('#districts option[value="KARŞIYAKA"]').count()) !== 1 ||
+      (await page.locator('#districts option[value="SEYHAN"]').count()) !== 0) {
+    throw new Error("entry: İzmir's districts are not offered");
+  }
   await page.fill('#entry input[name=il]', 'İzmir');
   await page.fill('#entry input[name=ilce]', 'Gaziemir');
   await page.fill('#entry input[name=sandik_no]', '1631');
@@ -87,6 +93,7 @@ try {
   await page.reload();
   if (!(await page.evaluate(() => navigator.serviceWorker.controller !== null))) throw new Error('no service worker controls the page');
   if ((await page.inputValue('#sandik_no')) !== '1631') throw new Error('the box was not remembered');
+  if ((await page.locator('#districts option[value="GAZİEMİR"]').count()) !== 1) throw new Error("the remembered province's districts are not offered");
   await browser.setOffline(true);
   await page.setInputFiles('#photo', env('OFFLINE_PHOTO'));
   await page.click('#send');

@@ -32,6 +32,24 @@
     });
   }
 
+  // Box fields: the districts offered are the province's, found as the
+  // server finds them (Turkish upper case, with or without the letters' marks).
+  const placesJSON = document.getElementById('places');
+  if (placesJSON) {
+    const places = JSON.parse(placesJSON.textContent);
+    const marks = { 'Ç': 'C', 'Ğ': 'G', 'İ': 'I', 'Ö': 'O', 'Ş': 'S', 'Ü': 'U' };
+    const fold = (s) => s.trim().replace(/\s+/g, ' ').toLocaleUpperCase('tr-TR').replace(/[ÇĞİÖŞÜ]/g, (c) => marks[c]);
+    const list = document.getElementById('districts');
+    document.querySelectorAll('input[list=provinces]').forEach((il) => {
+      const offer = () => {
+        const p = Object.keys(places).find((k) => fold(k) === fold(il.value));
+        list.replaceChildren(...(places[p] || []).map((d) => { const o = document.createElement('option'); o.value = d; return o; }));
+      };
+      il.addEventListener('input', offer);
+      offer();
+    });
+  }
+
   // Data entry: the form's rules, checked as you type.
   const rulesJSON = document.getElementById('form-rules');
   if (rulesJSON) {
@@ -74,7 +92,10 @@
   const boxFields = ['il', 'ilce', 'sandik_no'];
   boxFields.forEach((k) => {
     const saved = localStorage.getItem('tutanak.' + k);
-    if (saved) capture[k].value = saved;
+    if (saved) {
+      capture[k].value = saved;
+      capture[k].dispatchEvent(new Event('input')); // the remembered province's districts
+    }
   });
 
   const db = new Promise((resolve, reject) => {
