@@ -76,3 +76,11 @@ func (v SheetView) SuggestedBox() Box {
 // SuggestedDistricts are the districts of the suggested box's province, for
 // the reviewer to pick from: a box must name one of them.
 func (v SheetView) SuggestedDistricts() []string { return ocr.Districts(v.SuggestedBox().Il) }
+
+// UnknownPlace tells whether the sheet is filed under a province that is
+// none of the 81, or a district its province does not have: a name
+// misspelt when the box was typed, whose figures count under a place the
+// official results never name.
+func (v SheetView) UnknownPlace() bool {
+	return (v.Box.Il != "" && !ocr.IsProvince(v.Box.Il)) || (v.Box.Il != "" && v.Box.Ilce != "" && !ocr.IsDistrict(v.Box.Il, v.Box.Ilce))
+}

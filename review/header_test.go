@@ -71,3 +71,26 @@ func TestHeaderContradicts(t *testing.T) {
 		})
 	}
 }
+
+func TestUnknownPlace(t *testing.T) {
+	tests := []struct {
+		name string
+		box  Box
+		want bool
+	}{
+		{"known", Box{Il: "İZMİR", Ilce: "KARŞIYAKA", SandikNo: "12"}, false},
+		{"district misspelt", Box{Il: "İZMİR", Ilce: "KARSİYKA", SandikNo: "12"}, true},
+		{"district of another province", Box{Il: "İZMİR", Ilce: "SEYHAN", SandikNo: "12"}, true},
+		{"province misspelt", Box{Il: "İZMR", Ilce: "KARŞIYAKA", SandikNo: "12"}, true},
+		// A missing part is said otherwise: the box is incomplete.
+		{"no district", Box{Il: "İZMİR", SandikNo: "12"}, false},
+		{"no box", Box{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (SheetView{Box: tt.box}).UnknownPlace(); got != tt.want {
+				t.Errorf("UnknownPlace(%+v) = %v, want %v", tt.box, got, tt.want)
+			}
+		})
+	}
+}

@@ -79,6 +79,26 @@ func TestMisfiledSheetPages(t *testing.T) {
 		})
 	}
 
+	t.Run("FiledUnderAPlaceThatDoesNotExist", func(t *testing.T) {
+		var up struct{ ID string }
+		a.upload(t, observer, []part{{name: "form", data: []byte("cb-2023")}, {name: "il", data: []byte("İzmir")},
+			{name: "ilce", data: []byte("Gaziemr")}, {name: "sandik_no", data: []byte("12")},
+			{name: "image", filename: s.name, data: append(append([]byte(nil), s.data...), "misspelt"...)}}, &up)
+		a.waitVerdict(t, observer, up.ID)
+		for id, want := range map[string]bool{up.ID: true, right: false} {
+			resp, page := b.do(http.MethodGet, "/sheets/"+id, nil, nil)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("sheet %s: %d", id, resp.StatusCode)
+			}
+			if got := strings.Contains(page, `id="unknown-place"`); got != want {
+				t.Errorf("sheet %s: unknown place warned %v, want %v", id, got, want)
+			}
+			if got := strings.Contains(page, `<details class="refile" open>`); got != want {
+				t.Errorf("sheet %s: box form open %v, want %v", id, got, want)
+			}
+		}
+	})
+
 	t.Run("Discrepancies", func(t *testing.T) {
 		legal, err := a.svc.Authenticate(context.Background(), a.token(t, "hukuk-api", review.Legal, ""))
 		if err != nil {
