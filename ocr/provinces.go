@@ -103,13 +103,6 @@ func foldTurkish(r rune) rune {
 	return r
 }
 
-// nearestProvince returns the province s most likely is (see nearestName).
-func nearestProvince(s string) (string, bool) { return nearestName(s, provinces[:]) }
-
-// nearestDistrict returns the district of province il that s most likely is
-// (see nearestName); none when il is not a province.
-func nearestDistrict(il, s string) (string, bool) { return nearestName(s, districts[il]) }
-
 // nearestName returns the name in names s most likely is: the closest by
 // edit distance, if it is within a third of the name's length (Tesseract
 // tends to lose letters at the ends of a line) and clearly closer than any

@@ -67,13 +67,11 @@ func TestNearestPlace(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got string
-			var ok bool
-			if tt.il == "" {
-				got, ok = nearestProvince(tt.read)
-			} else {
-				got, ok = nearestDistrict(tt.il, tt.read)
+			names := provinces[:]
+			if tt.il != "" {
+				names = districts[tt.il]
 			}
+			got, ok := nearestName(tt.read, names)
 			if got != tt.want || ok != tt.ok {
 				t.Errorf("nearest(%q, %q) = %q, %v; want %q, %v", tt.il, tt.read, got, ok, tt.want, tt.ok)
 			}
