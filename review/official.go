@@ -41,7 +41,16 @@ type OfficialImportResult struct {
 	SHA256  string `json:"sha256"`
 	Boxes   int    `json:"boxes"`
 	Partial bool   `json:"partial"`
+	// UnknownPlaces counts the boxes whose province is none of the 81 or
+	// whose district is not the province's. They are stored as given, but
+	// only sheets filed under the same spelling are compared with them, so
+	// the legal team should know; UnknownPlaceSample shows the first few.
+	UnknownPlaces      int   `json:"unknown_places"`
+	UnknownPlaceSample []Box `json:"unknown_place_sample,omitempty"`
 }
+
+// unknownPlaceSample is how many boxes of unknown places an import names.
+const unknownPlaceSample = 10
 
 // ImportOfficial stores an official results CSV as a new import. Earlier
 // imports stay: a box's official figures are those of the latest import
@@ -60,6 +69,14 @@ func (s *Service) ImportOfficial(ctx context.Context, u User, in OfficialImport)
 	}
 	rows, fields := parsed.rows, parsed.fields
 	out := OfficialImportResult{Form: form.ID, SHA256: parsed.sha256, Boxes: len(rows), Partial: in.Partial}
+	for _, r := range rows {
+		if !ocr.IsDistrict(r.box.Il, r.box.Ilce) {
+			out.UnknownPlaces++
+			if len(out.UnknownPlaceSample) < unknownPlaceSample {
+				out.UnknownPlaceSample = append(out.UnknownPlaceSample, r.box)
+			}
+		}
+	}
 	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
 		now := s.clock()
 		out.ID, err = tx.InsertOfficialImport(ctx, storage.OfficialImport{Form: form.ID, Source: in.Source, SHA256: out.SHA256,
@@ -80,7 +97,7 @@ func (s *Service) ImportOfficial(ctx context.Context, u User, in OfficialImport)
 			}
 		}
 		detail, err := json.Marshal(map[string]any{"import_id": out.ID, "form": form.ID, "source": in.Source,
-			"boxes": len(rows), "partial": in.Partial})
+			"boxes": len(rows), "partial": in.Partial, "unknown_places": out.UnknownPlaces})
 		if err != nil {
 			return fmt.Errorf("encode official import: %w", err)
 		}
@@ -89,7 +106,8 @@ func (s *Service) ImportOfficial(ctx context.Context, u User, in OfficialImport)
 	if err != nil {
 		return OfficialImportResult{}, err
 	}
-	s.log.InfoContext(ctx, "official import", "import_id", out.ID, "form", form.ID, "boxes", out.Boxes, "partial", in.Partial)
+	s.log.InfoContext(ctx, "official import", "import_id", out.ID, "form", form.ID, "boxes", out.Boxes, "partial", in.Partial,
+		"unknown_places", out.UnknownPlaces)
 	return out, nil
 }
 

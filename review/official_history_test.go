@@ -3,6 +3,7 @@ package review_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,5 +58,28 @@ func TestOfficialImports(t *testing.T) {
 	var ie *review.InputError
 	if _, err := e.svc.OfficialImports(ctx, legal, "cb-1999"); !errors.As(err, &ie) || ie.Code != "unknown_form" {
 		t.Fatalf("unknown form: %v", err)
+	}
+}
+
+// TestOfficialImportUnknownPlaces: boxes of places that are not in the list
+// are stored as given, and the import says how many there are, since only
+// sheets filed under the same spelling are compared with them. Names
+// written without the marks of Turkish letters are the places they name.
+func TestOfficialImportUnknownPlaces(t *testing.T) {
+	ctx := context.Background()
+	e := open(t, backends()[0], 0)
+	legal := e.user(t, "hukuk", review.Legal, "")
+	csv := "il,ilce,sandik_no,aday_1\n" +
+		"İzmir,Buca,1,10\n" +
+		"Izmir,Karsiyaka,2,11\n" + // typed without marks: KARŞIYAKA
+		"İzmir,Eyüp,3,12\n" + // not a district of İzmir
+		"Izmr,Buca,4,13\n"
+	res, err := e.svc.ImportOfficial(ctx, legal, review.OfficialImport{Source: "ysk.csv", CSV: strings.NewReader(csv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []review.Box{{Il: "İZMİR", Ilce: "EYÜP", SandikNo: "3"}, {Il: "IZMR", Ilce: "BUCA", SandikNo: "4"}}
+	if res.Boxes != 4 || res.UnknownPlaces != 2 || !slices.Equal(res.UnknownPlaceSample, want) {
+		t.Fatalf("import: %d boxes, %d of unknown places %+v; want 4, 2 %+v", res.Boxes, res.UnknownPlaces, res.UnknownPlaceSample, want)
 	}
 }

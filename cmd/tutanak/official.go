@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/tutanak/tutanak/review"
 )
@@ -61,5 +62,18 @@ func runOfficial(ctx context.Context, e env) error {
 		kind = "partial"
 	}
 	fmt.Fprintf(e.stdout, "imported %d boxes of %s as import %d (%s, sha256 %s)\n", res.Boxes, res.Form, res.ID, kind, res.SHA256)
+	if res.UnknownPlaces > 0 {
+		fmt.Fprintf(e.stderr, "warning: %d boxes name a province or district that is not in tutanak's list; only sheets filed under the same names are compared with them: %s\n",
+			res.UnknownPlaces, boxList(res.UnknownPlaceSample))
+	}
 	return nil
+}
+
+// boxList writes boxes as il/ilçe/sandık, comma-separated.
+func boxList(boxes []review.Box) string {
+	parts := make([]string, len(boxes))
+	for i, b := range boxes {
+		parts[i] = b.Il + "/" + b.Ilce + "/" + b.SandikNo
+	}
+	return strings.Join(parts, ", ")
 }

@@ -32,17 +32,23 @@ func TestOfficialImport(t *testing.T) {
 		args []string
 		code int
 		out  string
+		warn string
 	}{
-		{"first import", []string{write("ysk-1.csv", header+"İzmir,Gaziemir,1,100,4\nİzmir,Gaziemir,2,50,5\n")}, 0, "imported 2 boxes of cb-2023 as import 1 (final"},
-		{"re-import", []string{write("ysk-2.csv", header+"İzmir,Gaziemir,1,104,4\n")}, 0, "imported 1 boxes of cb-2023 as import 2 (final"},
-		{"partial", []string{"--partial", write("ysk-3.csv", header+"İzmir,Buca,3,1,1\n")}, 0, "as import 3 (partial"},
-		{"bad header", []string{write("bad.csv", "il,sandik_no\n")}, 1, ""},
-		{"no file", nil, 1, ""},
+		{"first import", []string{write("ysk-1.csv", header+"İzmir,Gaziemir,1,100,4\nİzmir,Gaziemir,2,50,5\n")}, 0, "imported 2 boxes of cb-2023 as import 1 (final", ""},
+		{"re-import", []string{write("ysk-2.csv", header+"İzmir,Gaziemir,1,104,4\n")}, 0, "imported 1 boxes of cb-2023 as import 2 (final", ""},
+		{"partial", []string{"--partial", write("ysk-3.csv", header+"İzmir,Buca,3,1,1\n")}, 0, "as import 3 (partial", ""},
+		// Stored, and said: only sheets filed under the same misspelling
+		// would be compared with it.
+		{"a place not in the list", []string{write("ysk-4.csv", header+"İzmir,Gaziemr,4,1,1\nIzmir,Buca,5,1,1\n")}, 0, "as import 4 (final",
+			"warning: 1 boxes name a province or district that is not in tutanak's list; only sheets filed under the same names are compared with them: İZMİR/GAZİEMR/4\n"},
+		{"bad header", []string{write("bad.csv", "il,sandik_no\n")}, 1, "", ""},
+		{"no file", nil, 1, "", ""},
 	}
 	for _, st := range steps {
 		var out, errb bytes.Buffer
 		args := append([]string{"official", "import", "--data", data}, st.args...)
-		if code := run(ctx, args, &out, &errb); code != st.code || !strings.Contains(out.String(), st.out) {
+		if code := run(ctx, args, &out, &errb); code != st.code || !strings.Contains(out.String(), st.out) ||
+			(st.warn != "") != strings.Contains(errb.String(), "warning:") || !strings.Contains(errb.String(), st.warn) {
 			t.Fatalf("%s: exit %d, out %q, err %q; want %d, %q", st.name, code, out.String(), errb.String(), st.code, st.out)
 		}
 	}
@@ -56,7 +62,7 @@ func TestOfficialImport(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if len(imports) != 3 || imports[0].Source != "ysk-1.csv" || !imports[2].Partial {
+		if len(imports) != 4 || imports[0].Source != "ysk-1.csv" || !imports[2].Partial {
 			t.Errorf("history: %+v", imports)
 		}
 		rows, err := tx.CurrentOfficial(ctx, "cb-2023", "")
@@ -68,7 +74,7 @@ func TestOfficialImport(t *testing.T) {
 			got[r.Ilce+"/"+r.SandikNo] = string(r.Counts)
 		}
 		want := map[string]string{"BUCA/3": `{"aday_1":1,"aday_2":1}`, "GAZİEMİR/1": `{"aday_1":104,"aday_2":4}`,
-			"GAZİEMİR/2": `{"aday_1":50,"aday_2":5}`}
+			"GAZİEMİR/2": `{"aday_1":50,"aday_2":5}`, "GAZİEMR/4": `{"aday_1":1,"aday_2":1}`, "BUCA/5": `{"aday_1":1,"aday_2":1}`}
 		if len(got) != len(want) {
 			t.Errorf("current official: %v", got)
 		}

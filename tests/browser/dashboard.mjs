@@ -120,11 +120,14 @@ try {
   const official = `il,ilce,sandik_no,aday_1,aday_2\nİzmir,Gaziemir,1,${typed.aday_1 + 5},${typed.aday_2}\n`;
   const sha256 = crypto.createHash('sha256').update(Buffer.from(official)).digest('hex');
   // Still being entered: imported, shown, never compared.
-  await page.setInputFiles('#official-file', csvFile('ysk-ara.csv', official));
+  // Its second box names a district İzmir does not have: imported, and said.
+  await page.setInputFiles('#official-file', csvFile('ysk-ara.csv', official + 'İzmir,Gaziemr,9,1,1\n'));
   await page.check('#official-partial');
   await page.click('#official-send');
   const partialDone = await (await page.waitForSelector('#official-result .official-done')).textContent();
-  if (!partialDone.includes('Sandık: 1') || !partialDone.includes('Kısmi: evet')) throw new Error(`partial import: ${partialDone}`);
+  if (!partialDone.includes('Sandık: 2') || !partialDone.includes('Kısmi: evet')) throw new Error(`partial import: ${partialDone}`);
+  const unknown = await page.textContent('#official-result .official-unknown');
+  if (!unknown.startsWith('1 ') || !unknown.includes('İZMİR / GAZİEMR / 9')) throw new Error(`unknown places: ${unknown}`);
   await page.waitForSelector('#official-history tr[data-import] >> text=ysk-ara.csv');
   await page.goto(base + '/discrepancies');
   if (await page.locator('table.discrepancies').count()) throw new Error('a partial import was compared');
@@ -138,6 +141,7 @@ try {
   await page.waitForSelector('#official-result .official-done');
   const done = await page.textContent('#official-result');
   if (!done.includes('Kısmi: hayır') || !done.includes(sha256)) throw new Error(`import: ${done}`);
+  if (await page.locator('#official-result .official-unknown').count()) throw new Error('unknown places reported for known ones');
   const rows = page.locator('#official-history tr[data-import]');
   await rows.first().locator('text=ysk.csv').waitFor();
   if ((await rows.count()) !== 2) throw new Error(`history rows: ${await rows.count()}`);

@@ -275,11 +275,16 @@
         show('problem', [{ text: msg('error') + ': ' + why, cls: 'official-error' }]);
         return;
       }
-      show('ok-box', [
+      const parts = [
         { text: msg('done') + ' ' + msg('boxes') + ': ' + body.boxes + ' · ' + msg('partial') + ': ' + msg(body.partial ? 'yes' : 'no'), cls: 'official-done' },
         { tag: 'code', text: 'SHA-256 ' + body.sha256, cls: 'official-sha256' },
-        { tag: 'a', text: msg('discrepancies'), href: '/discrepancies' },
-      ]);
+      ];
+      if (body.unknown_places > 0) {
+        const sample = (body.unknown_place_sample || []).map((b) => b.il + ' / ' + b.ilce + ' / ' + b.sandik_no).join(', ');
+        parts.push({ text: body.unknown_places + ' ' + msg('unknown') + ': ' + sample, cls: 'problem official-unknown' });
+      }
+      parts.push({ tag: 'a', text: msg('discrepancies'), href: '/discrepancies' });
+      show('ok-box', parts);
       form.reset();
       await refreshHistory();
     } finally {
