@@ -49,7 +49,8 @@ type OfficialImportResult struct {
 	UnknownPlaceSample []Box `json:"unknown_place_sample,omitempty"`
 }
 
-// unknownPlaceSample is how many boxes of unknown places an import names.
+// unknownPlaceSample is how many of an import's boxes of unknown places its
+// answer lists.
 const unknownPlaceSample = 10
 
 // ImportOfficial stores an official results CSV as a new import. Earlier
