@@ -81,6 +81,11 @@ func (v SheetView) SuggestedDistricts() []string { return ocr.Districts(v.Sugges
 // none of the 81, or a district its province does not have: a name
 // misspelt when the box was typed, whose figures count under a place the
 // official results never name.
-func (v SheetView) UnknownPlace() bool {
-	return (v.Box.Il != "" && !ocr.IsProvince(v.Box.Il)) || (v.Box.Il != "" && v.Box.Ilce != "" && !ocr.IsDistrict(v.Box.Il, v.Box.Ilce))
+func (v SheetView) UnknownPlace() bool { return v.Box.UnknownPlace() }
+
+// UnknownPlace tells whether b names a province that is none of the 81, or
+// a district its province does not have. A part not given is not unknown:
+// the box is incomplete, which is said otherwise.
+func (b Box) UnknownPlace() bool {
+	return (b.Il != "" && !ocr.IsProvince(b.Il)) || (b.Il != "" && b.Ilce != "" && !ocr.IsDistrict(b.Il, b.Ilce))
 }

@@ -79,12 +79,17 @@ func TestMisfiledSheetPages(t *testing.T) {
 		})
 	}
 
+	var misspelt string
 	t.Run("FiledUnderAPlaceThatDoesNotExist", func(t *testing.T) {
 		var up struct{ ID string }
 		a.upload(t, observer, []part{{name: "form", data: []byte("cb-2023")}, {name: "il", data: []byte("İzmir")},
 			{name: "ilce", data: []byte("Gaziemr")}, {name: "sandik_no", data: []byte("12")},
+			{name: "typed", data: []byte(`{"counts":{"aday_1":84,"aday_2":3}}`)},
 			{name: "image", filename: s.name, data: append(append([]byte(nil), s.data...), "misspelt"...)}}, &up)
-		a.waitVerdict(t, observer, up.ID)
+		if v := a.waitVerdict(t, observer, up.ID); v.Status != "verified" {
+			t.Fatalf("misspelt box: %s, want verified", v.Status)
+		}
+		misspelt = up.ID
 		for id, want := range map[string]bool{up.ID: true, right: false} {
 			resp, page := b.do(http.MethodGet, "/sheets/"+id, nil, nil)
 			if resp.StatusCode != http.StatusOK {
@@ -125,6 +130,16 @@ func TestMisfiledSheetPages(t *testing.T) {
 		}
 		if strings.Contains(rows[right], "header-differs") || !strings.Contains(rows[wrong], "header-differs") {
 			t.Errorf("header warning on the wrong rows:\nbox 12: %s\nbox 13: %s", rows[right], rows[wrong])
+		}
+		// The misspelt box is accepted and unpublished: said to be no place,
+		// with a link to its sheets.
+		_, unpublished, _ := strings.Cut(page, "Yayımlanmamış")
+		if !strings.Contains(unpublished, `<a href="/legal?il=%c4%b0ZM%c4%b0R&ilce=GAZ%c4%b0EMR&sandik_no=12">İZMİR / GAZİEMR / 12</a> <b class="unknown-place">`) {
+			t.Errorf("the misspelt box is not marked among the unpublished:\n%s", unpublished)
+		}
+		if resp, page := b.do(http.MethodGet, "/legal?il=%c4%b0ZM%c4%b0R&ilce=GAZ%c4%b0EMR&sandik_no=12", nil, nil); resp.StatusCode != http.StatusOK ||
+			!strings.Contains(page, "/sheets/"+misspelt) {
+			t.Errorf("the link does not find the misspelt box's sheet: %d\n%s", resp.StatusCode, page)
 		}
 	})
 
