@@ -71,7 +71,7 @@ func (s *Service) ImportOfficial(ctx context.Context, u User, in OfficialImport)
 	rows, fields := parsed.rows, parsed.fields
 	out := OfficialImportResult{Form: form.ID, SHA256: parsed.sha256, Boxes: len(rows), Partial: in.Partial}
 	for _, r := range rows {
-		if !ocr.IsDistrict(r.box.Il, r.box.Ilce) {
+		if r.box.UnknownPlace() {
 			out.UnknownPlaces++
 			if len(out.UnknownPlaceSample) < unknownPlaceSample {
 				out.UnknownPlaceSample = append(out.UnknownPlaceSample, r.box)
