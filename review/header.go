@@ -87,5 +87,5 @@ func (v SheetView) UnknownPlace() bool { return v.Box.UnknownPlace() }
 // a district its province does not have. A part not given is not unknown:
 // the box is incomplete, which is said otherwise.
 func (b Box) UnknownPlace() bool {
-	return (b.Il != "" && !ocr.IsProvince(b.Il)) || (b.Il != "" && b.Ilce != "" && !ocr.IsDistrict(b.Il, b.Ilce))
+	return b.Il != "" && (!ocr.IsProvince(b.Il) || b.Ilce != "" && !ocr.IsDistrict(b.Il, b.Ilce))
 }
