@@ -163,7 +163,9 @@ func toInt64(p *int) *int64 {
 
 // summarize builds the review of a sheet from its result and decisions. A
 // decision counts only while the figures it was made on are still the
-// sheet's: a retyped figure needs a new look.
+// sheet's: a retyped figure needs a new look. An objection is the exception:
+// it stands until a later decision on its field replaces it, since it is a
+// step towards the district board that no retyping answers.
 func summarize(form *ocr.Form, sh storage.Sheet, res *Result, stored []storage.Decision) Decisions {
 	d := Decisions{SheetID: sh.ID, Status: sh.Status, Flagged: []string{}, Undecided: []string{},
 		Decisions: []Decision{}, Accepted: map[string]int{}, Objections: []string{}}
@@ -178,7 +180,7 @@ func summarize(form *ocr.Form, sh storage.Sheet, res *Result, stored []storage.D
 	}
 	for field, i := range latest {
 		dec := &d.Decisions[i]
-		if res != nil {
+		if res != nil && dec.Kind != Object {
 			f := res.Fields[field]
 			if !sameInt(f.Typed, toInt64(dec.Typed)) || !sameInt(f.Value, toInt64(dec.Read)) {
 				continue
@@ -203,6 +205,11 @@ func summarize(form *ocr.Form, sh storage.Sheet, res *Result, stored []storage.D
 	switch {
 	case len(d.Flagged) == 0 && (res == nil || res.Verdict != Flagged):
 		d.ReviewState = ReviewNone
+		if len(d.Accepted) > 0 || len(d.Objections) > 0 {
+			// A decision on a sheet the photo verified still binds its
+			// figures: totals load the decisions of resolved sheets only.
+			d.ReviewState = ReviewResolved
+		}
 	case len(d.Undecided) > 0 || len(d.Flagged) == 0:
 		// A flagged sheet that names no field still needs a person.
 		d.ReviewState = ReviewOpen

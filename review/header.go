@@ -2,7 +2,6 @@ package review
 
 import (
 	"cmp"
-	"strings"
 
 	"github.com/tutanak/tutanak/ocr"
 )
@@ -56,7 +55,7 @@ func HeaderContradicts(box Box, printed map[string]string) []string {
 	if read.Ilce != "" && box.Ilce != "" && read.Ilce != box.Ilce {
 		parts = append(parts, "ilce")
 	}
-	if read.SandikNo != "" && box.SandikNo != "" && strings.TrimLeft(read.SandikNo, "0") != strings.TrimLeft(box.SandikNo, "0") {
+	if read.SandikNo != "" && box.SandikNo != "" && read.SandikNo != box.SandikNo {
 		parts = append(parts, "sandik_no")
 	}
 	return parts

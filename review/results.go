@@ -175,8 +175,9 @@ type Results struct {
 
 // sheetAccepted returns the figures of a sheet that count, and whether it
 // has any: a verified sheet's typed figures (the photo's where nothing was
-// typed); a resolved flagged sheet's figures after its decisions. An
-// objection keeps the whole sheet out: the board must answer first.
+// typed); a resolved sheet's figures after its decisions. An objection keeps
+// the whole sheet out: the board must answer first. stored are the sheet's
+// decisions, which only a resolved sheet needs.
 func sheetAccepted(form *ocr.Form, sh storage.Sheet, res *Result, stored []storage.Decision) (map[string]int, bool) {
 	if res == nil {
 		return nil, false
@@ -194,10 +195,16 @@ func sheetAccepted(form *ocr.Form, sh storage.Sheet, res *Result, stored []stora
 		}
 		return out
 	}
-	switch {
-	case sh.Status == string(Verified):
-		return base(), true
-	case sh.Status == string(Flagged) && sh.ReviewState == ReviewResolved:
+	if sh.Status != string(Verified) && sh.Status != string(Flagged) {
+		return nil, false
+	}
+	switch sh.ReviewState {
+	case ReviewNone:
+		if sh.Status == string(Verified) {
+			return base(), true
+		}
+	case ReviewResolved:
+		// A verified sheet is resolved when a reviewer decided on it anyway.
 		d := summarize(form, sh, res, stored)
 		if d.ReviewState != ReviewResolved || len(d.Objections) > 0 {
 			return nil, false
@@ -214,16 +221,24 @@ func sheetAccepted(form *ocr.Form, sh storage.Sheet, res *Result, stored []stora
 	return nil, false
 }
 
-// boxOf judges one box from its sheets, oldest first.
+// boxOf judges one box from its sheets, oldest first. A box counts only
+// when no sheet of it is still before a reviewer or objected to: a photo
+// that disagrees with the others is a question about the box, not just
+// about that photo.
 func boxOf(box Box, muhtarlik string, sheets []storage.Sheet, accepted []AcceptedSheet) BoxResult {
 	b := BoxResult{Box: box, Muhtarlik: muhtarlik, Figures: map[string]int{}, Accepted: accepted,
 		ConflictFields: []string{}, SheetIDs: []string{}}
-	flagged, unreadable := false, false
+	counted := make(map[string]bool, len(accepted))
+	for _, a := range accepted {
+		counted[a.SheetID] = true
+	}
+	held, unreadable := false, false
 	for _, sh := range sheets {
 		b.SheetIDs = append(b.SheetIDs, sh.ID)
 		switch sh.Status {
-		case string(Flagged):
-			flagged = true
+		case string(Flagged), string(Verified):
+			// Flagged and not yet resolved, or resolved with an objection.
+			held = held || !counted[sh.ID]
 		case string(Unreadable):
 			unreadable = true
 		}
@@ -232,6 +247,8 @@ func boxOf(box Box, muhtarlik string, sheets []storage.Sheet, accepted []Accepte
 		b.Accepted = []AcceptedSheet{}
 	}
 	switch {
+	case held:
+		b.State = BoxFlagged
 	case len(accepted) > 0:
 		diff := map[string]bool{}
 		for _, a := range accepted[1:] {
@@ -250,8 +267,6 @@ func boxOf(box Box, muhtarlik string, sheets []storage.Sheet, accepted []Accepte
 		}
 		b.State = BoxAccepted
 		b.Figures = maps.Clone(accepted[0].Figures)
-	case flagged:
-		b.State = BoxFlagged
 	case unreadable:
 		b.State = BoxUnreadable
 	default:
@@ -333,7 +348,7 @@ func (s *Service) boxes(ctx context.Context, tx *storage.Tx, form *ocr.Form, il 
 			g.muhtarlik = res.Printed["muhtarlik"]
 		}
 		var stored []storage.Decision
-		if sh.Status == string(Flagged) && sh.ReviewState == ReviewResolved {
+		if sh.ReviewState == ReviewResolved {
 			if stored, err = tx.Decisions(ctx, sh.ID); err != nil {
 				return nil, err
 			}
@@ -393,8 +408,12 @@ func (s *Service) Results(ctx context.Context, u User, q ResultsQuery) (Results,
 		return Results{}, inputErr("bad_level", fmt.Sprintf("Bilinmeyen düzey: %q (il, ilce, muhtarlik, sandik).", q.Level),
 			fmt.Sprintf("Unknown level %q (il, ilce, muhtarlik, sandik).", q.Level))
 	}
-	where := Box{Il: q.Il, Ilce: q.Ilce}.normalized()
+	where := Box{Il: cmp.Or(q.Il, u.Province), Ilce: q.Ilce}.normalized()
 	q.Il, q.Ilce = where.Il, where.Ilce
+	if q.Ilce != "" && q.Il == "" {
+		// Many provinces have a MERKEZ: a district alone names no place.
+		return Results{}, inputErr("no_il", "İlçe için il de gerekli.", "A district needs its province.")
+	}
 	boxes, err := s.Boxes(ctx, u, q.Form, q.Il)
 	if err != nil {
 		return Results{}, err

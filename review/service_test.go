@@ -56,6 +56,16 @@ func (f *fakeReader) Read(ctx context.Context, form *ocr.Form, img []byte) (*ocr
 	return rd, nil
 }
 
+// photoFigures are what fakeReader reads by default: a whole sheet whose
+// rules hold, with aday_1 84 and aday_2 3, the figures most tests type.
+func photoFigures() map[string]int {
+	return map[string]int{
+		"kayitli_secmen": 329, "oy_kullanan_kayitli": 260, "kanun_geregi": 0, "oy_kullanan_toplam": 260,
+		"sandiktan_cikan_zarf": 260, "itirazsiz_gecerli": 249, "itirazli_gecerli": 3, "gecerli_oy": 252,
+		"gecersiz_oy": 8, "aday_1": 84, "aday_2": 3, "aday_3": 154, "aday_4": 11,
+	}
+}
+
 type env struct {
 	svc    *review.Service
 	db     *storage.DB
@@ -84,7 +94,7 @@ func open(t *testing.T, b backend, failures int32) env {
 	db, store := b.Open(t, log)
 	t.Cleanup(func() { db.Close() })
 	svc := review.NewService(db, store, log)
-	reader := &fakeReader{values: map[string]int{"aday_1": 84, "aday_2": 3}, printed: map[string]string{
+	reader := &fakeReader{values: photoFigures(), printed: map[string]string{
 		"il": "İzmir", "ilce": "Gaziemir", "sandik_no": "1631"}, failures: failures}
 	return env{svc: svc, db: db, store: store, reader: reader, dir: t.TempDir()}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -36,7 +37,20 @@ func (b Box) normalized() Box {
 	// place they name, so that they are counted, compared with the official
 	// results and found under the name the authority prints.
 	il := ocr.CanonicalProvince(NormalizePlace(b.Il))
-	return Box{Il: il, Ilce: ocr.CanonicalDistrict(il, NormalizePlace(b.Ilce)), SandikNo: NormalizePlace(b.SandikNo)}
+	return Box{Il: il, Ilce: ocr.CanonicalDistrict(il, NormalizePlace(b.Ilce)), SandikNo: canonicalBoxNumber(NormalizePlace(b.SandikNo))}
+}
+
+// canonicalBoxNumber drops the leading zeros of a box number, so that a box
+// typed "012" on one phone and "12" on another is one box, counted once and
+// compared with its one official result. Anything but digits stays as typed.
+func canonicalBoxNumber(s string) string {
+	if !isBoxNumber(s) {
+		return s
+	}
+	if t := strings.TrimLeft(s, "0"); t != "" {
+		return t
+	}
+	return "0"
 }
 
 func (b Box) complete() bool { return b.Il != "" && b.Ilce != "" && b.SandikNo != "" }

@@ -140,6 +140,10 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 			fr.Status = StatusUnreadable
 			if hasTyped {
 				res.Reasons = append(res.Reasons, reason("field_unreadable", f.ID, f.Label, "", &t, nil, 0))
+			} else {
+				// Nothing would count for this field: a person must read it
+				// before the sheet is added up, not a silent zero.
+				res.Reasons = append(res.Reasons, reason("field_missing", f.ID, f.Label, "", nil, nil, 0))
 			}
 		case hasTyped:
 			s := round3(fm.posterior(t))
@@ -752,6 +756,9 @@ func reason(code, field, label, rule string, typed, read *int, conf float64) Rea
 	case "field_unreadable":
 		r.TR = fmt.Sprintf("%s: fotoğrafta okunamadı; girilen %s doğrulanamadı.", field, num(typed))
 		r.EN = fmt.Sprintf("%s: unreadable in the photo; the typed %s could not be checked.", field, num(typed))
+	case "field_missing":
+		r.TR = fmt.Sprintf("%s: fotoğrafta okunamadı ve sayı girilmedi.", field)
+		r.EN = fmt.Sprintf("%s: unreadable in the photo, and no figure was typed.", field)
 	case "typed_mismatch":
 		r.TR = fmt.Sprintf("%s: girilen %s, fotoğrafta %s görünüyor (güven %s).", field, num(typed), num(read), pct)
 		r.EN = fmt.Sprintf("%s: typed %s, the photo shows %s (confidence %s).", field, num(typed), num(read), pctEN)

@@ -88,6 +88,10 @@ func TestDecisions(t *testing.T) {
 			}
 			for i, field := range d.Undecided {
 				body := `{"field":"` + field + `","kind":"confirm_typed","note":"ıslak imzalı nüshayla aynı"}`
+				if _, typed := s.typed[field]; !typed {
+					// Neither typed nor read: only the lawyer's own reading can count.
+					body = `{"field":"` + field + `","kind":"correct","value":0,"note":"fotoğrafta 0"}`
+				}
 				if i == 0 {
 					body = `{"field":"` + field + `","kind":"correct","value":85,"note":"fotoğrafta 85"}`
 				}

@@ -25,7 +25,10 @@ func (r headerReader) Read(ctx context.Context, form *ocr.Form, data []byte) (*o
 	}
 	rd.Printed = map[string]string{"il": "İZMİR", "ilce": "GAZİEMİR", "muhtarlik": "ATATÜRK MAH.",
 		"sandik_alani": "GAZİ İLKOKULU", "sandik_no": "12"}
-	for id, v := range map[string]int{"aday_1": 84, "aday_2": 3} {
+	// A whole sheet whose rules hold; aday_1 and aday_2 are typed.
+	for id, v := range map[string]int{"kayitli_secmen": 329, "oy_kullanan_kayitli": 260, "kanun_geregi": 0,
+		"oy_kullanan_toplam": 260, "sandiktan_cikan_zarf": 260, "itirazsiz_gecerli": 249, "itirazli_gecerli": 3,
+		"gecerli_oy": 252, "gecersiz_oy": 8, "aday_1": 84, "aday_2": 3, "aday_3": 154, "aday_4": 11} {
 		fr := rd.Fields[id]
 		fr.Value, fr.Confidence, fr.Number = &v, 0.99, ocrtest.SureNumber(v)
 		rd.Fields[id] = fr

@@ -471,7 +471,9 @@ func (s *Server) renderReview(c echo.Context, status int, problem string) error 
 				rf.Reasons = append(rf.Reasons, r)
 			}
 		}
-		if rf.Flagged {
+		// A field decided on though no longer flagged (an objection stands
+		// after retyping) is shown too, so that its decision can be replaced.
+		if rf.Flagged || rf.Decided != nil {
 			fields = append(fields, rf)
 		}
 	}
