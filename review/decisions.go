@@ -3,6 +3,7 @@ package review
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -283,6 +284,12 @@ func (s *Service) Decide(ctx context.Context, u User, id string, in DecisionInpu
 	}
 	var out Decisions
 	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
+		// The sheet's row first: a verdict recomputed from retyped figures,
+		// or another reviewer's decision, committing between our reads and
+		// our write would leave a review state that follows from neither.
+		if err := tx.LockSheet(ctx, id); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
 		sh, err := loadVisible(ctx, tx, u, id)
 		if err != nil {
 			return err
