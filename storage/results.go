@@ -72,18 +72,21 @@ func (tx *Tx) TypedBoxes(ctx context.Context, form, il string) ([]BoxKey, error)
 	return out, nil
 }
 
-// ChangeMark is a short text that changes whenever a sheet, a decision or
-// an official import does: the live pages poll it, which works however
-// many worker processes write. Sheets' updated_at moves on every verdict
-// and typed entry; decisions and imports only ever add rows.
+// ChangeMark is a short text that changes whenever a sheet, a decision, a
+// box's typed figures or an official import does: the live pages poll it,
+// which works however many worker processes write. Sheets' updated_at moves
+// on every verdict and typed entry, box_typed's on every entry for a box
+// (one with no photo yet is a missing box in the totals); decisions and
+// imports only ever add rows.
 func (tx *Tx) ChangeMark(ctx context.Context) (string, error) {
-	var sheets, decisions, imports int64
-	var last string
+	var sheets, decisions, imports, typed int64
+	var last, lastTyped string
 	err := tx.q.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM sheets), (SELECT COUNT(*) FROM decisions),
-		(SELECT COUNT(*) FROM official_imports), COALESCE((SELECT CAST(MAX(updated_at) AS TEXT) FROM sheets), '')`).
-		Scan(&sheets, &decisions, &imports, &last)
+		(SELECT COUNT(*) FROM official_imports), COALESCE((SELECT CAST(MAX(updated_at) AS TEXT) FROM sheets), ''),
+		(SELECT COUNT(*) FROM box_typed), COALESCE((SELECT CAST(MAX(updated_at) AS TEXT) FROM box_typed), '')`).
+		Scan(&sheets, &decisions, &imports, &last, &typed, &lastTyped)
 	if err != nil {
 		return "", fmt.Errorf("change mark: %w", err)
 	}
-	return fmt.Sprintf("%d/%d/%d/%s", sheets, decisions, imports, last), nil
+	return fmt.Sprintf("%d/%d/%d/%s/%d/%s", sheets, decisions, imports, last, typed, lastTyped), nil
 }
