@@ -34,6 +34,17 @@ func (e *InputError) Error() string { return e.Code + ": " + e.EN }
 
 func inputErr(code, tr, en string) error { return &InputError{Code: code, TR: tr, EN: en} }
 
+// ConflictError is a request that clashes with what is already stored, with
+// a stable code and a message safe to show, Turkish first. Sending it again
+// as it is cannot succeed.
+type ConflictError struct {
+	Code string
+	TR   string
+	EN   string
+}
+
+func (e *ConflictError) Error() string { return e.Code + ": " + e.EN }
+
 // Service is tutanak's domain: sheets, typed figures, verdicts, users and
 // the custody log, over a database and an object store.
 type Service struct {

@@ -214,6 +214,50 @@ func TestService(t *testing.T) {
 					t.Errorf("history = %v", actions)
 				}
 			})
+			t.Run("SamePhotoRefusedWhereItCannotApply", func(t *testing.T) {
+				e := setup(t, b, 0)
+				first := e.user(t, "gözlemci-1", review.Observer, "")
+				second := e.user(t, "gözlemci-2", review.Observer, "")
+				box := review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "1631"}
+				data := []byte("a photo forwarded to another observer")
+				res, err := e.svc.Upload(ctx, first, review.Upload{Photo: e.photo(t, data), Form: "cb-2023", Box: box})
+				if err != nil {
+					t.Fatal(err)
+				}
+				before := waitVerdict(t, e.svc, first, res.ID)
+				cases := []struct {
+					name string
+					u    review.User
+					in   review.Upload
+					code string
+				}{
+					{"a retry after a lost answer", first, review.Upload{Box: box}, ""},
+					{"a retry without the box", first, review.Upload{}, ""},
+					{"another box", first, review.Upload{Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "1632"}}, "box_differs"},
+					{"another account", second, review.Upload{Box: review.Box{Il: "İzmir", Ilce: "Karşıyaka", SandikNo: "7"},
+						Typed: map[string]int{"aday_1": 1}}, "already_received"},
+				}
+				for _, c := range cases {
+					t.Run(c.name, func(t *testing.T) {
+						c.in.Photo, c.in.Form = e.photo(t, data), "cb-2023"
+						got, err := e.svc.Upload(ctx, c.u, c.in)
+						var ce *review.ConflictError
+						switch {
+						case c.code == "" && (err != nil || got.ID != res.ID):
+							t.Fatalf("upload = %+v, %v; want sheet %s", got, err, res.ID)
+						case c.code != "" && (!errors.As(err, &ce) || ce.Code != c.code || ce.TR == "" || ce.EN == ""):
+							t.Fatalf("upload = %+v, %v; want a conflict %s", got, err, c.code)
+						}
+					})
+				}
+				after, err := e.svc.Sheet(ctx, first, res.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if after.Box != before.Box || after.Status != before.Status || len(after.History) != len(before.History) {
+					t.Fatalf("the sheet changed: %+v, then %+v", before, after)
+				}
+			})
 			t.Run("MisreadProvinceIsNoBox", func(t *testing.T) {
 				e := setup(t, b, 0)
 				e.reader.mu.Lock()

@@ -124,7 +124,7 @@ func (s *Service) Upload(ctx context.Context, u User, in Upload) (UploadResult, 
 		return err
 	})
 	if err == nil {
-		return s.reupload(ctx, u, existing, in.Typed)
+		return s.reupload(ctx, u, existing, in)
 	}
 	if !errors.Is(err, storage.ErrNotFound) {
 		return UploadResult{}, err
@@ -172,7 +172,7 @@ func (s *Service) Upload(ctx context.Context, u User, in Upload) (UploadResult, 
 		if err != nil {
 			return UploadResult{}, err
 		}
-		return s.reupload(ctx, u, existing, in.Typed)
+		return s.reupload(ctx, u, existing, in)
 	}
 	if err != nil {
 		return UploadResult{}, fmt.Errorf("record sheet: %w", err)
@@ -181,8 +181,30 @@ func (s *Service) Upload(ctx context.Context, u User, in Upload) (UploadResult, 
 	return UploadResult{ID: sh.ID, SHA256: sh.SHA256, Status: sh.Status, Created: true}, nil
 }
 
-func (s *Service) reupload(ctx context.Context, u User, sh storage.Sheet, typed map[string]int) (UploadResult, error) {
-	if typed != nil && u.canSee(sh) {
+// reupload answers bytes already stored: a retry after a lost answer gets
+// the sheet, with its typed figures applied. Anything else is refused
+// rather than silently dropped: the same photo from another account, whose
+// sender could neither see the sheet nor have their box and figures
+// applied, and the same photo under another box, which only a lawyer may
+// change.
+func (s *Service) reupload(ctx context.Context, u User, sh storage.Sheet, in Upload) (UploadResult, error) {
+	if !u.canSee(sh) {
+		s.log.InfoContext(ctx, "photo already received from another account", "sheet_id", sh.ID, "user_id", u.ID)
+		return UploadResult{}, &ConflictError{Code: "already_received",
+			TR: "Bu fotoğraf başka bir hesaptan zaten gönderildi ve kanıt olarak saklanıyor; yeniden göndermeniz gerekmez. Girdiğiniz sandık ve sayılar ona uygulanmadı.",
+			EN: "This photo was already sent from another account and is kept as evidence; there is no need to send it again. The box and figures you entered were not applied to it."}
+	}
+	stored := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+	if box := in.Box.normalized(); !box.empty() && box != stored {
+		where := stored.Il + " / " + stored.Ilce + " / " + stored.SandikNo
+		if stored.empty() {
+			where = "?"
+		}
+		return UploadResult{}, &ConflictError{Code: "box_differs",
+			TR: fmt.Sprintf("Bu fotoğraf daha önce başka bir sandık için gönderildi (%s); sandığını yalnızca bir avukat değiştirebilir.", where),
+			EN: fmt.Sprintf("This photo was already sent for another box (%s); only a lawyer can change its box.", where)}
+	}
+	if typed := in.Typed; typed != nil {
 		if _, err := s.SetTyped(ctx, u, sh.ID, typed); err != nil {
 			return UploadResult{}, err
 		}

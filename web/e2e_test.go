@@ -75,6 +75,12 @@ func TestEndToEnd(t *testing.T) {
 					if resp := a.upload(t, observer, parts, &again); resp.StatusCode != http.StatusOK || again.ID != up.ID {
 						t.Fatalf("re-upload: %d, id %s, want 200 and %s", resp.StatusCode, again.ID, up.ID)
 					}
+					// The same bytes from another observer: kept once, and said so.
+					var clash errJSON
+					if resp := a.upload(t, other, parts, &clash); resp.StatusCode != http.StatusConflict ||
+						clash.Error.Code != "already_received" || clash.Error.Message == "" || clash.Error.MessageEN == "" {
+						t.Fatalf("another observer's upload of the same bytes: %d %+v, want 409 already_received", resp.StatusCode, clash)
+					}
 
 					var original []byte
 					resp = a.call(t, observer, http.MethodGet, "/api/v1/sheets/"+up.ID+"/original", nil, "", &original)

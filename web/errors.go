@@ -60,6 +60,10 @@ func toAPIError(err error) *Error {
 	if errors.As(err, &ie) {
 		return apiError(http.StatusBadRequest, ie.Code, ie.TR, ie.EN, err)
 	}
+	var ce *review.ConflictError
+	if errors.As(err, &ce) {
+		return apiError(http.StatusConflict, ce.Code, ce.TR, ce.EN, err)
+	}
 	var he *echo.HTTPError
 	switch {
 	case errors.Is(err, review.ErrUnauthenticated):
