@@ -234,6 +234,7 @@ func TestService(t *testing.T) {
 					{"a retry after a lost answer", first, review.Upload{Box: box}, ""},
 					{"a retry without the box", first, review.Upload{}, ""},
 					{"another box", first, review.Upload{Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "1632"}}, "box_differs"},
+					{"part of a box", first, review.Upload{Box: review.Box{Il: "İzmir", Ilce: "Gaziemir"}}, "partial_box"},
 					{"another account", second, review.Upload{Box: review.Box{Il: "İzmir", Ilce: "Karşıyaka", SandikNo: "7"},
 						Typed: map[string]int{"aday_1": 1}}, "already_received"},
 				}
@@ -242,10 +243,13 @@ func TestService(t *testing.T) {
 						c.in.Photo, c.in.Form = e.photo(t, data), "cb-2023"
 						got, err := e.svc.Upload(ctx, c.u, c.in)
 						var ce *review.ConflictError
+						var ie *review.InputError
 						switch {
 						case c.code == "" && (err != nil || got.ID != res.ID):
 							t.Fatalf("upload = %+v, %v; want sheet %s", got, err, res.ID)
-						case c.code != "" && (!errors.As(err, &ce) || ce.Code != c.code || ce.TR == "" || ce.EN == ""):
+						case c.code == "partial_box" && (!errors.As(err, &ie) || ie.Code != c.code):
+							t.Fatalf("upload = %+v, %v; want refused as %s", got, err, c.code)
+						case c.code != "" && c.code != "partial_box" && (!errors.As(err, &ce) || ce.Code != c.code || ce.TR == "" || ce.EN == ""):
 							t.Fatalf("upload = %+v, %v; want a conflict %s", got, err, c.code)
 						}
 					})

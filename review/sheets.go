@@ -109,6 +109,12 @@ func (s *Service) Upload(ctx context.Context, u User, in Upload) (UploadResult, 
 		return UploadResult{}, err
 	}
 	box := in.Box.normalized()
+	if !box.empty() && !box.complete() {
+		// The worker takes a box from the printed header only when none was
+		// given: a part missing would keep the sheet out of every box.
+		return UploadResult{}, inputErr("partial_box", "İl, ilçe ve sandık no birlikte verilmeli (ya da hiçbiri: fotoğraftan okunur).",
+			"Province, district and box number go together (or none: they are read from the photo).")
+	}
 	if !u.inProvince(box.Il) {
 		return UploadResult{}, fmt.Errorf("upload for %s by a user of %s: %w", box.Il, u.Province, ErrForbidden)
 	}
