@@ -72,7 +72,9 @@ func TestBadInput(t *testing.T) {
 		{"typed negative", observer, []part{form, {name: "typed", data: []byte(`{"counts":{"aday_1":-4}}`)}, img(good)}, "", http.StatusBadRequest, "bad_count"},
 		{"lawyer cannot upload", lawyer, []part{form, img(good)}, "", http.StatusForbidden, "forbidden"},
 		{"observer of another province", a.token(t, "ankara-gözlemci", review.Observer, "Ankara"),
-			[]part{form, {name: "il", data: []byte("İzmir")}, img(good)}, "", http.StatusForbidden, "forbidden"},
+			[]part{form, {name: "il", data: []byte("İzmir")}, {name: "ilce", data: []byte("Gaziemir")}, {name: "sandik_no", data: []byte("12")}, img(good)},
+			"", http.StatusForbidden, "forbidden"},
+		{"part of a box", observer, []part{form, {name: "il", data: []byte("İzmir")}, img(good)}, "", http.StatusBadRequest, "partial_box"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
