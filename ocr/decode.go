@@ -12,9 +12,11 @@ import (
 )
 
 // Limits on what the reader accepts, so that one hostile upload cannot take a
-// worker's memory.
+// worker's memory. The service's upload refuses by the same limits (they are
+// web's defaults, and cmd/tutanak gives --max-image-bytes and --max-pixels to
+// both), so that it never takes a photo the reader would refuse.
 const (
-	// DefaultMaxBytes is the largest photo accepted: 25 MB.
+	// DefaultMaxBytes is the largest photo accepted: 25 MiB.
 	DefaultMaxBytes = 25 << 20
 	// DefaultMaxPixels is the largest photo accepted: 50 megapixels.
 	DefaultMaxPixels = 50_000_000

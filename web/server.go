@@ -20,13 +20,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/review"
 )
 
-// Defaults of Config.
+// Defaults of Config. The photo limits are the reader's (package ocr): the
+// upload must refuse what the OCR worker would, or an observer is told to
+// retake a photo that can never be read and fails the same way again.
 const (
-	DefaultMaxImageBytes     = 25 << 20
-	DefaultMaxPixels         = 60_000_000
+	DefaultMaxImageBytes     = ocr.DefaultMaxBytes  // 25 MiB
+	DefaultMaxPixels         = ocr.DefaultMaxPixels // 50 megapixels
 	DefaultMaxParts          = 10
 	DefaultMaxFieldBytes     = 64 << 10
 	DefaultReadHeaderTimeout = 10 * time.Second
@@ -38,9 +41,11 @@ const (
 // Config limits what clients may send.
 type Config struct {
 	// MaxImageBytes caps one photo. Defaults to DefaultMaxImageBytes (25 MiB).
+	// The OCR reader must be given the same (ocr.Config.MaxBytes).
 	MaxImageBytes int64
 	// MaxPixels caps width×height, checked from the header before any
-	// decoding. Defaults to DefaultMaxPixels.
+	// decoding. Defaults to DefaultMaxPixels (50 megapixels). The OCR reader
+	// must be given the same (ocr.Config.MaxPixels).
 	MaxPixels int64
 	// MaxParts caps the parts of an upload. Defaults to DefaultMaxParts.
 	MaxParts int

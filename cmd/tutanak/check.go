@@ -28,6 +28,11 @@ type readerFlags struct {
 	// gosseractText reads text through gosseract's leaking Text; only soak
 	// sets it, to measure the leak.
 	gosseractText bool
+	// maxBytes and maxPixels are the largest photo read; zero for the
+	// reader's defaults (ocr.DefaultMaxBytes, ocr.DefaultMaxPixels). The
+	// service sets the upload's limits (serveConfig.sheetReader).
+	maxBytes  int64
+	maxPixels int
 }
 
 func (rf *readerFlags) register(fs interface {
@@ -49,7 +54,7 @@ func newReader(rf readerFlags, keepPage bool, log *slog.Logger) (*ocr.Reader, fu
 		tess.Close()
 		return nil, nil, err
 	}
-	r := ocr.NewReader(ocr.Config{KeepPage: keepPage}, tess, numbers, log)
+	r := ocr.NewReader(ocr.Config{MaxBytes: rf.maxBytes, MaxPixels: rf.maxPixels, KeepPage: keepPage}, tess, numbers, log)
 	return r, tess.Close, nil
 }
 
@@ -217,10 +222,10 @@ func overlay(form *ocr.Form, rd *ocr.Reading, res review.Result) *image.RGBA {
 	return out
 }
 
-// newSheetReader builds the reader the OCR workers share: the trained digit
-// model and one Tesseract handle per worker, so workers never wait for each other.
-func newSheetReader(workers int, log *slog.Logger) (review.SheetReader, func(), error) {
-	r, closeFn, err := newReader(readerFlags{digits: "cnn", handles: max(1, workers)}, true, log)
+// newSheetReader builds the reader the OCR workers share, keeping the page
+// for people and evidence; rf is serveConfig.sheetReader's.
+func newSheetReader(rf readerFlags, log *slog.Logger) (review.SheetReader, func(), error) {
+	r, closeFn, err := newReader(rf, true, log)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -169,7 +170,12 @@ type serveConfig struct {
 	RescueAfter time.Duration
 	// ShutdownTimeout bounds a graceful shutdown. Defaults to 30s.
 	ShutdownTimeout time.Duration
-	web             web.Config
+	// web is the HTTP API's. Its photo limits, web.MaxImageBytes
+	// (--max-image-bytes, defaults to web.DefaultMaxImageBytes: 25 MiB) and
+	// web.MaxPixels (--max-pixels, defaults to web.DefaultMaxPixels: 50
+	// megapixels), are the OCR reader's too (see sheetReader), for serve
+	// and worker alike: the upload refuses what the reader would.
+	web web.Config
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet, withHTTP bool) {
@@ -177,12 +183,14 @@ func (c *serveConfig) register(fs *flag.FlagSet, withHTTP bool) {
 	fs.IntVar(&c.Workers, "workers", storage.DefaultWorkers, "OCR jobs run at once")
 	fs.DurationVar(&c.RescueAfter, "rescue-after", storage.DefaultRescueAfter, "rerun the job of a worker that died mid-sheet after this long")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "how long a graceful shutdown may take")
+	fs.Int64Var(&c.web.MaxImageBytes, "max-image-bytes", web.DefaultMaxImageBytes,
+		"largest photo, in bytes, the upload accepts and the OCR workers read (give serve and worker the same)")
+	fs.Int64Var(&c.web.MaxPixels, "max-pixels", web.DefaultMaxPixels,
+		"most pixels (width×height) the upload accepts, checked before decoding, and the OCR workers read (give serve and worker the same)")
 	if !withHTTP {
 		return
 	}
 	fs.StringVar(&c.Listen, "listen", defaultListen, "HTTP listen address")
-	fs.Int64Var(&c.web.MaxImageBytes, "max-image-bytes", web.DefaultMaxImageBytes, "largest photo accepted, in bytes")
-	fs.Int64Var(&c.web.MaxPixels, "max-pixels", web.DefaultMaxPixels, "most pixels (width×height) accepted, checked before decoding")
 	fs.DurationVar(&c.web.ReadHeaderTimeout, "read-header-timeout", web.DefaultReadHeaderTimeout, "time a client has to send request headers")
 	fs.DurationVar(&c.web.IdleReadTimeout, "upload-idle-timeout", web.DefaultIdleReadTimeout, "an upload is cut off after this long without a byte")
 	fs.DurationVar(&c.web.SessionTTL, "session-ttl", web.DefaultSessionTTL, "how long a browser login lasts")
@@ -200,5 +208,20 @@ func (c serveConfig) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("--shutdown-timeout must be positive"))
 	}
+	// Zero is "the default" to web.Config and ocr.Config, never "no limit".
+	if c.web.MaxImageBytes <= 0 {
+		errs = append(errs, errors.New("--max-image-bytes must be positive"))
+	}
+	if c.web.MaxPixels <= 0 || c.web.MaxPixels > math.MaxInt {
+		errs = append(errs, errors.New("--max-pixels must be positive"))
+	}
 	return errors.Join(errs...)
+}
+
+// sheetReader is the reader the OCR workers share: the trained digit model,
+// one Tesseract handle per worker so that workers never wait for each
+// other, and the upload's photo limits, so that the reader never refuses a
+// photo the upload took.
+func (c serveConfig) sheetReader() readerFlags {
+	return readerFlags{digits: "cnn", handles: max(1, c.Workers), maxBytes: c.web.MaxImageBytes, maxPixels: int(c.web.MaxPixels)}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/review"
 	"github.com/tutanak/tutanak/storage"
 )
@@ -128,6 +129,54 @@ func TestServeConfig(t *testing.T) {
 			}
 			if c.wantErr == "" && len(c.args) == 0 && cfg.RescueAfter != storage.DefaultRescueAfter {
 				t.Errorf("rescue after %s by default, want %s", cfg.RescueAfter, storage.DefaultRescueAfter)
+			}
+		})
+	}
+}
+
+// The upload and the OCR reader take photos by one limit: the reader must
+// never refuse a photo the upload took, in serve or in a separate worker.
+func TestServePhotoLimits(t *testing.T) {
+	cases := []struct {
+		name       string
+		withHTTP   bool // serve; worker without
+		args       []string
+		wantErr    string
+		wantBytes  int64
+		wantPixels int64
+	}{
+		{"serve defaults are the reader's", true, nil, "", ocr.DefaultMaxBytes, ocr.DefaultMaxPixels},
+		{"worker defaults are the reader's", false, nil, "", ocr.DefaultMaxBytes, ocr.DefaultMaxPixels},
+		{"serve passes its limits to the reader", true, []string{"--max-pixels", "20000000", "--max-image-bytes", "1048576"}, "", 1 << 20, 20_000_000},
+		{"worker takes the same flags", false, []string{"--max-pixels", "60000000", "--max-image-bytes", "31457280"}, "", 30 << 20, 60_000_000},
+		{"no pixel limit", true, []string{"--max-pixels", "0"}, "--max-pixels must be positive", 0, 0},
+		{"negative pixel limit", false, []string{"--max-pixels", "-1"}, "--max-pixels must be positive", 0, 0},
+		{"no byte limit", true, []string{"--max-image-bytes", "0"}, "--max-image-bytes must be positive", 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var cfg serveConfig
+			fs := newFlagSet("test", env{stderr: io.Discard})
+			cfg.register(fs, c.withHTTP)
+			if err := fs.Parse(c.args); err != nil {
+				t.Fatal(err)
+			}
+			err := cfg.Validate()
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("Validate = %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			rf := cfg.sheetReader()
+			if cfg.web.MaxImageBytes != c.wantBytes || cfg.web.MaxPixels != c.wantPixels {
+				t.Errorf("upload limits %d bytes, %d pixels, want %d, %d", cfg.web.MaxImageBytes, cfg.web.MaxPixels, c.wantBytes, c.wantPixels)
+			}
+			if rf.maxBytes != c.wantBytes || int64(rf.maxPixels) != c.wantPixels {
+				t.Errorf("reader limits %d bytes, %d pixels, want %d, %d", rf.maxBytes, rf.maxPixels, c.wantBytes, c.wantPixels)
 			}
 		})
 	}

@@ -73,7 +73,7 @@ func openBackend(ctx context.Context, cfg backendConfig, log *slog.Logger) (*bac
 // startWorkers starts the OCR workers; the returned function stops them
 // and frees the reader.
 func startWorkers(ctx context.Context, b *backend, cfg serveConfig, log *slog.Logger) (func(context.Context) error, error) {
-	reader, closeReader, err := newSheetReader(cfg.Workers, log)
+	reader, closeReader, err := newSheetReader(cfg.sheetReader(), log)
 	if err != nil {
 		return nil, fmt.Errorf("reader: %w", err)
 	}
