@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -382,6 +383,9 @@ func VerifyBundle(r io.ReaderAt, size int64) (BundleReport, error) {
 	if err != nil {
 		return rep, fmt.Errorf("%w: not a zip: %w", ErrBadBundle, err)
 	}
+	if rep.Problems = zipFraming(r, size, zr.File); len(rep.Problems) > 0 {
+		return rep, fmt.Errorf("%w: more than a zip: %s", ErrBadBundle, strings.Join(rep.Problems, "; "))
+	}
 	// A few kilobytes of deflate can hold gigabytes: refuse by the sizes
 	// the zip declares, before reading any.
 	var declared uint64
@@ -513,6 +517,106 @@ func VerifyBundle(r io.ReaderAt, size int64) (BundleReport, error) {
 		return rep, fmt.Errorf("%w: %d problems", ErrBadBundle, len(rep.Problems))
 	}
 	return rep, nil
+}
+
+// Zip records zipFraming reads (APPNOTE.TXT 4.3).
+const (
+	zipLocalHeader   = "PK\x03\x04"
+	zipDescriptor    = "PK\x07\x08"
+	zipEnd           = "PK\x05\x06"
+	zipLocalLen      = 30 // a local file header before its name and extra field
+	zipEndLen        = 22 // the end of central directory record before its comment
+	zipMaxCommentLen = 1<<16 - 1
+)
+
+// zipFraming returns what a bundle holds besides its zip: bytes before the
+// first file, between files, between the last file and the central
+// directory, or after the end of central directory record, a zip comment
+// included. The zip reader skips such bytes, other programs do not: `cat
+// photo.jpg bundle.zip` is a bundle to the reader and a photo to an image
+// viewer, and a streaming unzipper reads files no directory lists. A bundle
+// is exactly its files, its central directory and its end record, as
+// archive/zip writes them; it never needs zip64 records (maxBundleBytes).
+func zipFraming(r io.ReaderAt, size int64, files []*zip.File) []string {
+	var head [4]byte
+	if _, err := r.ReadAt(head[:], 0); err != nil || string(head[:]) != zipLocalHeader {
+		return []string{"the bundle does not start with a zip file header: bytes come before the zip"}
+	}
+	// The end record: the last one in the file, as the zip reader finds it.
+	tail := make([]byte, min(size, zipEndLen+zipMaxCommentLen))
+	if _, err := r.ReadAt(tail, size-int64(len(tail))); err != nil {
+		return []string{fmt.Sprintf("read the zip's end: %v", err)}
+	}
+	at := -1
+	for i := len(tail) - zipEndLen; i >= 0; i-- {
+		if string(tail[i:i+4]) == zipEnd && i+zipEndLen+int(binary.LittleEndian.Uint16(tail[i+20:])) <= len(tail) {
+			at = i
+			break
+		}
+	}
+	if at < 0 {
+		return []string{"no end of central directory record"}
+	}
+	end := tail[at : at+zipEndLen]
+	endAt := size - int64(len(tail)) + int64(at)
+	var problems []string
+	if n := binary.LittleEndian.Uint16(end[20:]); n > 0 {
+		problems = append(problems, fmt.Sprintf("the zip has a comment of %d bytes; a bundle has none", n))
+	}
+	if after := size - (endAt + zipEndLen + int64(binary.LittleEndian.Uint16(end[20:]))); after > 0 {
+		problems = append(problems, fmt.Sprintf("%d bytes after the zip's end record", after))
+	}
+	records, dirSize, dirAt := binary.LittleEndian.Uint16(end[10:]), binary.LittleEndian.Uint32(end[12:]), binary.LittleEndian.Uint32(end[16:])
+	if records == 0xFFFF || dirSize == 0xFFFFFFFF || dirAt == 0xFFFFFFFF {
+		return append(problems, "the zip has zip64 records, which no bundle needs")
+	}
+	// The directory ends where the end record starts, and is where the end
+	// record says: otherwise bytes come before the zip, which the zip reader
+	// skips by shifting every offset.
+	switch before := endAt - int64(dirSize) - int64(dirAt); {
+	case before > 0:
+		return append(problems, fmt.Sprintf("%d bytes before the zip (its directory is not where its end record says)", before))
+	case before < 0:
+		return append(problems, "the zip's end record puts its directory past itself")
+	}
+	// The files, from offset 0, one right after the other, up to the directory.
+	sorted := make([]*zip.File, 0, len(files))
+	offsets := map[*zip.File]int64{}
+	for _, f := range files {
+		off, err := f.DataOffset()
+		if err != nil {
+			return append(problems, fmt.Sprintf("%s: %v", f.Name, err))
+		}
+		offsets[f] = off
+		sorted = append(sorted, f)
+	}
+	sort.Slice(sorted, func(i, j int) bool { return offsets[sorted[i]] < offsets[sorted[j]] })
+	var pos int64
+	for _, f := range sorted {
+		var h [zipLocalLen]byte
+		if _, err := r.ReadAt(h[:], pos); err != nil || string(h[:4]) != zipLocalHeader {
+			return append(problems, fmt.Sprintf("no zip file header at offset %d, before %s: bytes between the files", pos, f.Name))
+		}
+		if want := pos + zipLocalLen + int64(binary.LittleEndian.Uint16(h[26:])) + int64(binary.LittleEndian.Uint16(h[28:])); offsets[f] != want {
+			return append(problems, fmt.Sprintf("%s: its data is at offset %d, the file header at %d puts it at %d: bytes between the files", f.Name, offsets[f], pos, want))
+		}
+		pos = offsets[f] + int64(f.CompressedSize64)
+		if f.Flags&0x8 != 0 {
+			// A data descriptor: CRC-32 and both sizes, after an optional signature.
+			var sig [4]byte
+			if _, err := r.ReadAt(sig[:], pos); err != nil {
+				return append(problems, fmt.Sprintf("%s: data descriptor: %v", f.Name, err))
+			}
+			pos += 12
+			if string(sig[:]) == zipDescriptor {
+				pos += 4
+			}
+		}
+	}
+	if pos != int64(dirAt) {
+		problems = append(problems, fmt.Sprintf("%d bytes between the last file and the zip's directory", int64(dirAt)-pos))
+	}
+	return problems
 }
 
 // checkEntry recomputes one entry's chain hash.

@@ -4,8 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"image"
+	"image/jpeg"
 	"io"
 	"os"
 	"os/exec"
@@ -181,6 +184,113 @@ func TestEvidence(t *testing.T) {
 					t.Fatalf("a bundle with a byte of the zip changed verifies: %v", err)
 				}
 			})
+
+			// Bytes the zip reader skips but other programs show: the
+			// bundle must be its zip and nothing else.
+			t.Run("OnlyTheZip", func(t *testing.T) {
+				photo := jpegBytes(t)
+				cases := []struct {
+					name string
+					data []byte
+					ok   bool
+				}{
+					{"untouched", bundle.Data, true},
+					{"photo prepended (cat photo.jpg bundle.zip)", append(append([]byte(nil), photo...), bundle.Data...), false},
+					{"photo prepended, offsets shifted to match", rezipAfter(t, photo, names, files), false},
+					{"bytes appended", append(append([]byte(nil), bundle.Data...), "trailing data"...), false},
+					{"zip comment", withZipComment(t, bundle.Data, "başka bir fotoğraf / another photo"), false},
+					{"a file no directory lists", unlisted(t, names, files, "original.png"), false},
+				}
+				for _, c := range cases {
+					t.Run(c.name, func(t *testing.T) {
+						// The zip reader alone takes every one of them.
+						if _, err := zip.NewReader(bytes.NewReader(c.data), int64(len(c.data))); err != nil {
+							t.Fatalf("zip reader: %v", err)
+						}
+						rep, err := verify(c.data)
+						switch {
+						case c.ok && err != nil:
+							t.Fatalf("the bundle as exported fails: %v (%v)", err, rep.Problems)
+						case !c.ok && (!errors.Is(err, review.ErrBadBundle) || len(rep.Problems) == 0):
+							t.Fatalf("verifies: %v, %+v", err, rep)
+						}
+					})
+				}
+			})
 		})
 	}
+}
+
+// jpegBytes is a small photo an image viewer shows.
+func jpegBytes(t testing.TB) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 64, 64)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// rezipAfter writes files as a zip after prefix, its offsets counted from
+// the start of the whole, as a self-extracting archive is made.
+func rezipAfter(t testing.TB, prefix []byte, names []string, files map[string][]byte) []byte {
+	t.Helper()
+	buf := bytes.NewBuffer(append([]byte(nil), prefix...))
+	zw := zip.NewWriter(buf)
+	zw.SetOffset(int64(len(prefix)))
+	writeFiles(t, zw, names, files)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// withZipComment gives a zip that has none a comment.
+func withZipComment(t testing.TB, data []byte, comment string) []byte {
+	t.Helper()
+	out := append([]byte(nil), data...)
+	end := len(out) - 22
+	if string(out[end:end+4]) != "PK\x05\x06" || binary.LittleEndian.Uint16(out[end+20:]) != 0 {
+		t.Fatal("the zip does not end with a comment-less end record")
+	}
+	binary.LittleEndian.PutUint16(out[end+20:], uint16(len(comment)))
+	return append(out, comment...)
+}
+
+// unlisted zips files, then another copy of name, then drops that copy from
+// the central directory: the zip reader does not see it, a streaming
+// unzipper does, and writes it over the listed one.
+func unlisted(t testing.TB, names []string, files map[string][]byte, name string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	writeFiles(t, zw, names, files)
+	w, err := zw.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(jpegBytes(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	end := len(data) - 22
+	le := binary.LittleEndian
+	dirAt, dirSize := int(le.Uint32(data[end+16:])), int(le.Uint32(data[end+12:]))
+	// The copy's directory record is the last one.
+	last := dirAt
+	for p := dirAt; p < dirAt+dirSize; p += 46 + int(le.Uint16(data[p+28:])) + int(le.Uint16(data[p+30:])) + int(le.Uint16(data[p+32:])) {
+		last = p
+	}
+	if got := string(data[last+46 : last+46+int(le.Uint16(data[last+28:]))]); got != name {
+		t.Fatalf("last directory record is %q, want %q", got, name)
+	}
+	out := append(append([]byte(nil), data[:last]...), data[end:]...)
+	e := out[len(out)-22:]
+	le.PutUint16(e[8:], le.Uint16(e[8:])-1)
+	le.PutUint16(e[10:], le.Uint16(e[10:])-1)
+	le.PutUint32(e[12:], uint32(last-dirAt))
+	return out
 }
