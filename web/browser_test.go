@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,6 +102,49 @@ func TestBrowser(t *testing.T) {
 	if v, err = a.svc.Sheet(t.Context(), review.User{Role: review.Admin}, string(other)); err != nil ||
 		v.Box.SandikNo == "1631" || v.HeaderDiffers != nil || v.History[len(v.History)-1].Action != review.ActionBoxChange {
 		t.Fatalf("the offline photo after its box change: box %+v, header differs %q, %v", v.Box, v.HeaderDiffers, err)
+	}
+}
+
+// TestCaptureBrowser runs tests/browser/capture.mjs in Debian's Chromium
+// against the real server: the capture page keeps a photo in IndexedDB
+// through a stalled upload (400 bad_body), a proxy's HTML 502 and an
+// expired session (401) and sends it once logged in again; it removes a
+// file that is no photo and says why; it holds, without sending it again,
+// a photo of a box the observer may not file; it removes a photo the
+// server already holds from another account and shows the server's word;
+// and it shows a verdict through lost verdict requests, or why none can be
+// shown (the session gone). The server ends with the four photos it
+// acknowledged.
+func TestCaptureBrowser(t *testing.T) {
+	a := setupWith(t, stacks()[0], web.Config{}, decodingReader{})
+	a.user(t, "gözlemci", review.Observer, "", "gözlemci parola")
+	a.user(t, "gözlemci-ankara", review.Observer, "Ankara", "ankara parola")
+	dir := t.TempDir()
+	env := []string{}
+	for i, name := range []string{"PHOTO_A", "PHOTO_B", "PHOTO_C", "PHOTO_D", "PHOTO_E"} {
+		p := filepath.Join(dir, strings.ToLower(name)+".png")
+		if err := os.WriteFile(p, photoPNG(t, i+1), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env = append(env, name+"="+p)
+	}
+	notPhoto := filepath.Join(dir, "not-a-photo.jpg")
+	if err := os.WriteFile(notPhoto, []byte("bu bir fotoğraf değil / this is not a photo\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runBrowserScript(t, "capture.mjs", a.url, append(env, "NOT_PHOTO="+notPhoto)...)
+
+	list, err := a.svc.Sheets(t.Context(), review.User{Role: review.Admin}, review.SheetQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var boxes []string
+	for _, s := range list {
+		boxes = append(boxes, s.Box.Il+"/"+s.Box.SandikNo)
+	}
+	slices.Sort(boxes)
+	if want := []string{"ANKARA/6", "İZMİR/1631", "İZMİR/1632", "İZMİR/1633"}; !slices.Equal(boxes, want) {
+		t.Fatalf("sheets after the capture page's session: %q, want %q", boxes, want)
 	}
 }
 

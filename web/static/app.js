@@ -83,12 +83,18 @@
     });
   }
 
-  // Capture: the photo goes into IndexedDB first, then to the server; what
-  // the network refused stays there and is sent again when it returns.
+  // Capture: the photo goes into IndexedDB first, then to the server, and
+  // leaves IndexedDB only once the server has it or has said that it can
+  // never take it: it may be the only copy, straight from the camera. What
+  // the network or the session refused stays and is sent again.
   const capture = document.getElementById('capture');
   if (!capture) return;
+  const en = document.body.dataset.lang === 'en';
+  const say = (tr, english) => (en ? english : tr);
   const msg = (k) => document.getElementById('msg').content.querySelector('[data-k="' + k + '"]').textContent;
   const status = document.getElementById('capture-status');
+  const pendingList = document.getElementById('pending');
+  const show = (text, cls) => { status.textContent = text; status.className = cls || ''; };
   const boxFields = ['il', 'ilce', 'sandik_no'];
   boxFields.forEach((k) => {
     const saved = localStorage.getItem('tutanak.' + k);
@@ -113,73 +119,209 @@
       tx.onerror = () => reject(tx.error);
     });
   };
+  // A body that is not JSON (a proxy's or a captive portal's page, a
+  // connection cut mid-answer) is null, never an exception that would stop
+  // the queue.
+  const readJSON = async (res) => { try { return await res.json(); } catch (e) { return null; } };
+  const why = (res, out) => (out && out.error ? (en ? out.error.message_en : out.error.message) : 'HTTP ' + res.status);
+
+  // notes says, per waiting photo, why it is still waiting; held are those
+  // the server refused for a reason that sending them again on this page
+  // will not change: they wait, but only a page opened afresh (after the
+  // coordinator fixed the account, or a new app.js) sends them again.
+  const notes = new Map();
+  const held = new Set();
+  // stopped is why this page sends no more (a session gone); sending, that
+  // a round runs; again, that a photo was taken meanwhile.
+  let stopped = null, sending = false, again = false;
 
   const showPending = async () => {
     const all = await store('readonly', (s) => s.getAll());
-    const ul = document.getElementById('pending');
-    ul.innerHTML = '';
-    if (!all.length) { const li = document.createElement('li'); li.textContent = ul.dataset.empty; ul.appendChild(li); }
+    pendingList.innerHTML = '';
+    if (!all.length) { const li = document.createElement('li'); li.textContent = pendingList.dataset.empty; pendingList.appendChild(li); }
     all.forEach((u) => {
       const li = document.createElement('li');
       li.className = 'pending-upload';
-      li.textContent = u.il + ' / ' + u.ilce + ' / ' + u.sandik_no + ' — ' + new Date(u.created).toLocaleTimeString();
-      ul.appendChild(li);
+      li.dataset.id = u.id;
+      li.textContent = u.il + ' / ' + u.ilce + ' / ' + u.sandik_no + ' — ' + new Date(u.created).toLocaleTimeString() +
+        (notes.has(u.id) ? ' — ' + notes.get(u.id) : '');
+      pendingList.appendChild(li);
     });
   };
 
+  // What the upload's refusals (web/upload.go, web/errors.go, review) mean
+  // for the photo on the phone. Two kinds remove it:
+  // refusedForGood: the photo's own bytes can never be taken, whoever sends
+  // them however often; the observer is told why, and to take it again.
+  const refusedForGood = new Set([
+    'unsupported_type', // 415: not a JPEG or a PNG
+    'bad_image', // 400: corrupt, does not decode
+    'too_large', // 413, tutanak's own JSON: over its size limit (a proxy's 413 page has no code: kept)
+    'too_many_pixels', // 413: over its pixel limit
+  ]);
+  // alreadyKept: the server holds these very bytes already, as evidence;
+  // sending them again cannot change its answer, which says what to do.
+  const alreadyKept = new Set([
+    'already_received', // 409: sent first from another account
+    'box_differs', // 409: sent before under another box; a lawyer re-files it
+  ]);
+  // Every other refusal keeps the photo:
+  //   bad_body (400): the body stopped arriving (a stall longer than the
+  //     server's --upload-idle-timeout): the network's fault, sent again;
+  //   unauthenticated (401), csrf (403): the session, not the photo;
+  //   forbidden (403): this account may not file this box: an account or
+  //     a typing problem the coordinator can fix; the photo is fine;
+  //   unknown_form, bad_box (400): what the page sent with the photo, not
+  //     the photo; a server that lacks a form or a place must not wipe
+  //     every phone's queue;
+  //   not_multipart, too_many_parts, duplicate_part, unknown_part,
+  //     part_too_large, no_image, no_form, bad_typed (400): a request this
+  //     page built wrongly (or a proxy mangled): a fixed page sends it;
+  //   408, 429, 5xx, any code not named here, and answers that are not
+  //     tutanak's JSON (a proxy's 413 or 502 page): not the photo's fault.
+  // Kept photos whose answer says every upload would fare the same now:
+  // the round stops there rather than send the ones behind it in vain.
+  // stopPage also stops the rounds of this page: only logging in again or
+  // a reload, which opens the page afresh, can help.
+  const stopPage = (res, code) => {
+    if (res.status === 401) return say('Oturum sona erdi; yeniden giriş yapın. Fotoğraf telefonda bekliyor, girişten sonra gönderilecek.',
+      'Session expired; log in again. The photo is kept on the phone and is sent after you log in.');
+    if (code === 'csrf') return say('Oturum doğrulanamadı; sayfayı yenileyin. Fotoğraf telefonda bekliyor, yenileyince gönderilecek.',
+      'The session could not be verified; reload the page. The photo is kept on the phone and is sent after the reload.');
+    return null;
+  };
+  const stopRound = (res, out, code) => {
+    if (code === 'bad_body' || res.status === 408) return say('Bağlantı çok yavaş ya da kesildi; fotoğraf telefonda bekliyor ve kendiliğinden yeniden gönderilecek.',
+      'The connection was too slow or broke off; the photo is kept on the phone and will be sent again by itself.');
+    if (res.ok) return msg('offline'); // 2xx without a sheet: a captive portal's page, not tutanak
+    if (res.status === 429 || res.status >= 500) return say('Sunucu şu an yanıt veremiyor (' + why(res, out) + '); fotoğraf telefonda bekliyor ve kendiliğinden yeniden gönderilecek.',
+      'The server cannot answer now (' + why(res, out) + '); the photo is kept on the phone and will be sent again by itself.');
+    return null;
+  };
+
+  // verdict polls the sheet until it has one: through network blips and
+  // server errors (waiting longer each time), but not past a 4xx, which
+  // the same request will get again (another observer's sheet, a session
+  // gone): it says so and stops.
   const verdict = async (id, li) => {
+    let wait = 1000;
     for (;;) {
-      const res = await fetch('/api/v1/sheets/' + id);
-      const s = await res.json();
-      if (['verified', 'flagged', 'unreadable'].includes(s.status)) {
+      let res = null, s = null;
+      try {
+        res = await fetch('/api/v1/sheets/' + encodeURIComponent(id));
+        s = await readJSON(res);
+      } catch (e) { /* offline for a moment: try again */ }
+      if (res && res.ok && s && ['verified', 'flagged', 'unreadable'].includes(s.status)) {
         const problems = (s.reasons || []).filter((r) => r.code.startsWith('photo_') || r.code === 'read_failed' || r.code === 'page_not_found')
-          .map((r) => (document.body.dataset.lang === 'en' ? r.en : r.tr));
+          .map((r) => (en ? r.en : r.tr));
         li.textContent = msg(s.status) + (problems.length ? ' ' + problems.join(' ') : '');
         li.className = s.status === 'unreadable' ? 'retake' : 'ok';
         li.dataset.status = s.status;
-        status.textContent = li.textContent;
-        status.className = li.className;
+        show(li.textContent, li.className);
         return;
       }
-      await new Promise((r) => setTimeout(r, 1000));
+      if (res && res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+        li.textContent = say('Fotoğraf alındı, ancak sonucu burada gösterilemiyor: ', 'The photo was received, but its verdict cannot be shown here: ') + why(res, s) +
+          (res.status === 401 ? ' ' + say('Yeniden giriş yapın.', 'Log in again.') : '');
+        li.className = 'problem';
+        li.dataset.error = (s && s.error && s.error.code) || String(res.status);
+        return;
+      }
+      wait = res && res.ok ? 1000 : Math.min(wait * 2, 30000);
+      await new Promise((r) => setTimeout(r, wait));
     }
   };
 
-  let sending = false;
-  const sendPending = async () => {
-    if (sending) return;
-    sending = true;
+  // send offers one photo to the server and says what became of it:
+  // 'sent', 'gone' (removed: refused for good, or the server has it
+  // already), 'held', 'stop' (kept; the round ends) or 'offline'.
+  const send = async (u) => {
+    const fd = new FormData();
+    fd.append('form', u.form);
+    boxFields.forEach((k) => fd.append(k, u[k]));
+    fd.append('image', u.blob, u.name);
+    let res;
     try {
-      const all = await store('readonly', (s) => s.getAll());
-      for (const u of all) {
-        const fd = new FormData();
-        fd.append('form', u.form);
-        boxFields.forEach((k) => fd.append(k, u[k]));
-        fd.append('image', u.blob, u.name);
-        let res;
-        try {
-          res = await fetch('/api/v1/sheets', { method: 'POST', body: fd, headers: { 'X-CSRF-Token': csrf } });
-        } catch (e) {
-          status.textContent = msg('offline');
-          status.className = '';
-          return; // offline: keep it, try again on 'online'
-        }
-        const out = await res.json();
-        const li = document.createElement('li');
-        document.getElementById('sent').prepend(li);
-        if (!res.ok) {
-          li.textContent = msg('error') + ': ' + (document.body.dataset.lang === 'en' ? out.error.message_en : out.error.message);
-          li.className = 'retake';
-          if (res.status < 500) await store('readwrite', (s) => s.delete(u.id));
-          continue;
-        }
-        await store('readwrite', (s) => s.delete(u.id));
-        li.textContent = msg('queued');
-        verdict(out.id, li);
+      res = await fetch('/api/v1/sheets', { method: 'POST', body: fd, headers: { 'X-CSRF-Token': csrf } });
+    } catch (e) {
+      show(msg('offline'));
+      return 'offline'; // keep it, try again on 'online'
+    }
+    const out = await readJSON(res);
+    const code = out && out.error && out.error.code;
+    // done takes the photo out of the queue and lists what became of it.
+    const done = async (text, cls) => {
+      await store('readwrite', (s) => s.delete(u.id));
+      notes.delete(u.id);
+      const li = document.createElement('li');
+      document.getElementById('sent').prepend(li);
+      li.textContent = text;
+      li.className = cls;
+      if (code) {
+        li.dataset.error = code;
+        show(text, cls);
       }
+      return li;
+    };
+    if (res.ok && out && out.id) {
+      verdict(out.id, await done(msg('queued'), ''));
+      return 'sent';
+    }
+    const box = u.il + ' / ' + u.ilce + ' / ' + u.sandik_no + ': ';
+    if (!res.ok && refusedForGood.has(code)) {
+      await done(box + say('Kabul edilmedi: ', 'Not accepted: ') + why(res, out) + ' ' +
+        say('Fotoğraf silindi; yeniden çekin.', 'The photo was removed; take it again.'), 'retake');
+      return 'gone';
+    }
+    if (!res.ok && alreadyKept.has(code)) {
+      await done(box + why(res, out), 'problem');
+      return 'gone';
+    }
+    const page = stopPage(res, code);
+    if (page) {
+      stopped = page;
+      notes.set(u.id, page);
+      show(page, 'problem');
+      return 'stop';
+    }
+    const round = stopRound(res, out, code);
+    if (round) {
+      notes.set(u.id, round);
+      show(round, 'problem');
+      return 'stop';
+    }
+    held.add(u.id);
+    const note = say('Sunucu bu fotoğrafı almadı: ', 'The server did not take this photo: ') + why(res, out) + ' ' +
+      say('Fotoğraf telefonda bekliyor; sorumlunuza bildirin.', 'The photo is kept on the phone; tell your coordinator.');
+    notes.set(u.id, note);
+    show(note, 'problem');
+    return 'held';
+  };
+
+  // One round at a time; a photo taken during a round goes at its end,
+  // unless the round stopped. #pending is aria-busy while a round runs.
+  const sendPending = async () => {
+    if (stopped) { show(stopped, 'problem'); return; }
+    if (sending) { again = true; return; }
+    sending = true;
+    pendingList.setAttribute('aria-busy', 'true');
+    try {
+      round: do {
+        again = false;
+        const all = await store('readonly', (s) => s.getAll());
+        for (const u of all) {
+          if (held.has(u.id)) continue;
+          const r = await send(u);
+          if (r === 'offline' || r === 'stop') break round;
+        }
+      } while (again);
     } finally {
-      sending = false;
-      showPending();
+      try {
+        await showPending();
+      } finally {
+        sending = false;
+        pendingList.removeAttribute('aria-busy');
+      }
     }
   };
 
@@ -192,7 +334,7 @@
     boxFields.forEach((k) => { u[k] = capture[k].value; localStorage.setItem('tutanak.' + k, capture[k].value); });
     await store('readwrite', (s) => s.put(u));
     capture.image.value = '';
-    status.textContent = msg('sending');
+    show(msg('sending'));
     await showPending();
     sendPending();
   });

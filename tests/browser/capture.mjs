@@ -1,0 +1,222 @@
+// The capture page on a bad network, in Debian's Chromium: a photo leaves
+// the phone's IndexedDB only once the server has it or has said it can
+// never take it, and a sheet's verdict is shown through network blips.
+// web/browser_test.go (TestCaptureBrowser) starts the real server with two
+// observers, gözlemci (every province) and gözlemci-ankara (Ankara), and
+// runs this with BASE_URL, PHOTO_A … PHOTO_E (distinct PNG pages) and
+// NOT_PHOTO (text named .jpg).
+// The real server answers everything but what it cannot be made to answer
+// on cue: a stalled upload (its 400 bad_body), a proxy's HTML 502 and a
+// lost verdict request, which page.route makes up. Its 401s are real: the
+// session cookie is removed.
+// Every wait is for an event or an element, never for time.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error(`${k} is not set`);
+  return v;
+};
+const base = env('BASE_URL');
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tutanak-chromium-'));
+const browser = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
+  viewport: { width: 390, height: 844 },
+  // page.route sees every request only without a service worker between.
+  serviceWorkers: 'block',
+});
+browser.setDefaultTimeout(60_000); // bounds a hang; the test reader is fast
+
+const step = (name) => console.log(`step: ${name}`);
+const check = (ok, what) => { if (!ok) throw new Error(what); };
+
+async function login(page, name, password) {
+  await page.goto(base + '/login');
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForURL((u) => u.pathname === '/capture'), page.click('button[type=submit]')]);
+}
+
+try {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('console', (m) => console.log(`console.${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => { console.log(`pageerror: ${e.message}`); errors.push(e.message); });
+
+  // Uploads: each one's box number, in the order the page sent them, and
+  // how the next is answered: 'stall' (the server's 400 when the body stops
+  // arriving), 'proxy' (a proxy's HTML 502) or 'server' (tutanak itself).
+  const uploads = [];
+  let answer = 'server';
+  await page.route((u) => u.pathname === '/api/v1/sheets', async (route) => {
+    const req = route.request();
+    if (req.method() !== 'POST') return route.fallback();
+    const m = /name="sandik_no"\r\n\r\n([^\r]*)\r\n/.exec(req.postDataBuffer().toString('latin1'));
+    uploads.push(m ? m[1] : '?');
+    if (answer === 'stall') {
+      return route.fulfill({ status: 400, contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'bad_body', message: 'İstek okunamadı.', message_en: 'The request could not be read.' } }) });
+    }
+    if (answer === 'proxy') {
+      return route.fulfill({ status: 502, contentType: 'text/html', body: '<html><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>' });
+    }
+    return route.continue();
+  });
+  // The first request for each sheet's verdict is lost on the way; with
+  // expireAtVerdict the session ends then too (its cookie is gone), so the
+  // next one gets the real server's 401.
+  const blipped = new Set();
+  let expireAtVerdict = false;
+  await page.route((u) => u.pathname.startsWith('/api/v1/sheets/sh_'), async (route) => {
+    const id = new URL(route.request().url()).pathname.split('/').pop();
+    if (!blipped.has(id)) {
+      blipped.add(id);
+      if (expireAtVerdict) {
+        await browser.clearCookies({ name: 'tutanak_session' });
+        expireAtVerdict = false;
+      }
+      return route.abort('internetdisconnected');
+    }
+    return route.continue();
+  });
+
+  // What the page keeps in IndexedDB: the box numbers of the waiting photos.
+  const queued = () => page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('tutanak', 1);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const all = open.result.transaction('uploads').objectStore('uploads').getAll();
+      all.onsuccess = () => { open.result.close(); resolve(all.result.map((u) => u.sandik_no).sort()); };
+      all.onerror = () => reject(all.error);
+    };
+  }));
+  const expectQueued = async (want, when) => {
+    const got = await queued();
+    check(JSON.stringify(got) === JSON.stringify(want), `${when}: IndexedDB holds ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+  };
+  const upload = () => page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/sheets' && r.request().method() === 'POST');
+  // A round of sending is over when #pending is no longer busy; it is busy
+  // from the moment one starts (before its first request).
+  const roundOver = () => page.locator('#pending:not([aria-busy])').waitFor({ state: 'attached' });
+  // send runs one round, started by what start does, and returns the
+  // status of the upload answer awaited.
+  const send = async (start) => {
+    const answered = upload();
+    await start();
+    const r = await answered;
+    await roundOver();
+    return r.status();
+  };
+  const shoot = async (file) => send(async () => {
+    await page.setInputFiles('#photo', file);
+    await page.click('#send');
+  });
+  const online = () => send(() => page.evaluate(() => window.dispatchEvent(new Event('online'))));
+  const statusHas = async (text, when) => {
+    const got = await page.textContent('#capture-status');
+    check(got.includes(text), `${when}: status ${JSON.stringify(got)}, want it to say ${JSON.stringify(text)}`);
+  };
+  const box = async (il, ilce, no) => {
+    await page.fill('#il', il);
+    await page.fill('#ilce', ilce);
+    await page.fill('#sandik_no', no);
+  };
+
+  step('a photo is sent, and its verdict shows though its first verdict request was lost');
+  await login(page, 'gözlemci', 'gözlemci parola');
+  await box('İzmir', 'Gaziemir', '1631');
+  check(await shoot(env('PHOTO_A')) === 201, 'the first photo was not created');
+  await page.locator('#sent li[data-status]').waitFor();
+  check(blipped.size === 1, `verdict requests lost: ${blipped.size}, want 1`);
+  await expectQueued([], 'after the first photo');
+
+  step("a stalled upload (the server's 400 bad_body) keeps the photo and says so");
+  answer = 'stall';
+  await box('İzmir', 'Gaziemir', '1632');
+  check(await shoot(env('PHOTO_B')) === 400, 'the stall was not answered 400');
+  await expectQueued(['1632'], 'after the stall');
+  await statusHas('Bağlantı çok yavaş ya da kesildi', 'after the stall');
+  await page.locator('#pending li.pending-upload', { hasText: 'telefonda bekliyor' }).waitFor();
+
+  step('a photo taken next waits behind it: the round stops at the stall rather than send in vain');
+  await box('İzmir', 'Gaziemir', '1633');
+  check(await shoot(env('PHOTO_C')) === 400, 'the second stall was not answered 400');
+  await expectQueued(['1632', '1633'], 'after the second stall');
+  check(!uploads.includes('1633'), `uploads ${uploads}: the photo behind a stalled one was sent in the same round`);
+
+  step("a proxy's HTML 502 keeps both and breaks nothing");
+  answer = 'proxy';
+  check(await online() === 502, 'the proxy did not answer 502');
+  await statusHas('HTTP 502', "after the proxy's 502");
+  await statusHas('telefonda bekliyor', "after the proxy's 502");
+  await expectQueued(['1632', '1633'], "after the proxy's 502");
+  check(!uploads.includes('1633'), `uploads ${uploads}: the round went on past a 502`);
+
+  step('an expired session (the real 401) keeps both and says to log in again');
+  answer = 'server';
+  await browser.clearCookies({ name: 'tutanak_session' });
+  check(await online() === 401, 'no 401 without the session');
+  await statusHas('Oturum sona erdi; yeniden giriş yapın', 'after the 401');
+  await expectQueued(['1632', '1633'], 'after the 401');
+  check(!uploads.includes('1633'), `uploads ${uploads}: the round went on past a 401`);
+
+  step('logged in again, the page sends both, and shows both verdicts through lost verdict requests');
+  const both = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/sheets' && r.status() === 201 &&
+    r.request().postDataBuffer().toString('latin1').includes('\r\n\r\n1633\r\n'));
+  await login(page, 'gözlemci', 'gözlemci parola');
+  await both;
+  await roundOver();
+  check(await page.locator('#pending li.pending-upload').count() === 0, 'photos still listed as waiting after logging in again');
+  await page.locator('#sent li[data-status]').nth(1).waitFor();
+  await expectQueued([], 'after logging in again');
+  check(blipped.size === 3, `verdict requests lost: ${blipped.size}, want 3`);
+  check(uploads.filter((n) => n === '1633').length === 1, `uploads ${uploads}: 1633 sent more than once with success`);
+
+  step('a file that is no photo is refused for good: removed, and the observer told why');
+  await box('İzmir', 'Gaziemir', '1634');
+  check(await shoot(env('NOT_PHOTO')) === 415, 'the file that is no photo was not refused 415');
+  const refused = page.locator('#sent li[data-error=unsupported_type]');
+  const said = await refused.textContent();
+  check(said.includes('Kabul edilmedi') && said.includes('JPEG ya da PNG') && said.includes('yeniden çekin'),
+    `the refusal says ${JSON.stringify(said)}`);
+  await statusHas('Kabul edilmedi', 'after the refusal');
+  await expectQueued([], 'after the refusal');
+  await Promise.all([page.waitForURL(/\/login/), page.click('form.logout button')]);
+
+  step("an Ankara observer's photo of an İzmir box is held, not deleted, and the queue goes on");
+  await login(page, 'gözlemci-ankara', 'ankara parola');
+  await box('İzmir', 'Gaziemir', '7');
+  check(await shoot(env('PHOTO_D')) === 403, 'the other province was not refused 403');
+  await expectQueued(['7'], 'after the refusal of another province');
+  await page.locator('#pending li.pending-upload', { hasText: 'yetkiniz yok' }).waitFor();
+
+  step("the first observer's photo, forwarded, under an Ankara box: the server has it already; it leaves the queue, and the held one is not sent again");
+  await box('Ankara', 'Çankaya', '5');
+  check(await shoot(env('PHOTO_A')) === 409, 'the photo another account sent first was not answered 409');
+  const known = await page.locator('#sent li[data-error=already_received]').textContent();
+  check(known.includes('zaten gönderildi'), `the answer to a forwarded photo says ${JSON.stringify(known)}`);
+  check(uploads.filter((n) => n === '7').length === 1, `uploads ${uploads}: the held photo was sent again on the same page`);
+  await expectQueued(['7'], 'after the forwarded photo');
+
+  step('the session ends while a verdict is awaited: polling stops and says why');
+  expireAtVerdict = true;
+  await box('Ankara', 'Çankaya', '6');
+  check(await shoot(env('PHOTO_E')) === 201, 'the Ankara photo was not created');
+  const unseen = page.locator('#sent li[data-error=unauthenticated]');
+  await unseen.waitFor();
+  const unseenSaid = await unseen.textContent();
+  check(unseenSaid.includes('Fotoğraf alındı') && unseenSaid.includes('Yeniden giriş yapın'), `the verdict's refusal says ${JSON.stringify(unseenSaid)}`);
+  check(!expireAtVerdict, 'the session was not ended at the verdict');
+
+  check(errors.length === 0, 'errors on the page: ' + errors.join('; '));
+  step('done');
+} finally {
+  await browser.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
