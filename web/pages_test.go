@@ -229,23 +229,23 @@ func TestPages(t *testing.T) {
 	})
 
 	t.Run("IncompleteBoxSaysSo", func(t *testing.T) {
-		// A photo filed under a province only, whose header names no box
-		// (the drawn sample has none), counts in no total: the page says so.
+		// A photo filed under no box, whose header names none either (the
+		// drawn sample has none), counts in no total: the page says so.
 		partial := drawnSample(t)
 		partial.data = append(append([]byte(nil), partial.data...), "a second photo"...)
 		var other struct{ ID string }
-		a.upload(t, observer, []part{{name: "form", data: []byte("cb-2023")}, {name: "il", data: []byte("İzmir")},
+		a.upload(t, observer, []part{{name: "form", data: []byte("cb-2023")},
 			{name: "image", filename: partial.name, data: partial.data}}, &other)
 		a.waitVerdict(t, observer, other.ID)
 		b := newBrowser(t, a.url)
-		b.login("avukat", "doğru parola")
+		b.login("hukuk", "hukuk parola")
 		const warning = "Sandık kimliği eksik"
 		for _, c := range []struct {
 			name, id, title string
 			warned          bool
 		}{
 			{"whole box", up.ID, "İZMİR / GAZİEMİR / Sandık 12", false},
-			{"province only", other.ID, "İZMİR / ? / Sandık ?", true},
+			{"no box", other.ID, "? / ? / Sandık ?", true},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				resp, page := b.do(http.MethodGet, "/sheets/"+c.id, nil, nil)
