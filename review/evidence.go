@@ -259,6 +259,13 @@ func (s *Service) Evidence(ctx context.Context, u User, id string) (Bundle, erro
 		return Bundle{}, fmt.Errorf("encode export entry: %w", err)
 	}
 	files = append(files, namedFile{BundleManifest, manJSON}, namedFile{BundleExport, exportJSON})
+	if s.signer != nil {
+		sig, err := s.sign(exportJSON)
+		if err != nil {
+			return Bundle{}, err
+		}
+		files = append(files, namedFile{BundleSignature, sig})
+	}
 
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -366,6 +373,9 @@ type BundleReport struct {
 	SheetID string
 	Files   int
 	Entries int
+	// SignedBy is the id of the key that signed the bundle (KeyID); empty
+	// when it is unsigned. Whose key it is, the verifier must know.
+	SignedBy string
 	// Problems lists every check that failed; empty when the bundle verifies.
 	Problems []string
 }
@@ -375,8 +385,11 @@ func (r BundleReport) OK() bool { return len(r.Problems) == 0 }
 
 // VerifyBundle checks an evidence bundle offline: every file against the
 // manifest, the manifest against the export's custody entry, every custody
-// entry against its chain hash, and the original against the upload entry.
-// Any altered byte fails one of these (or the zip's own checksums).
+// entry against its chain hash, the original against the upload entry, and
+// the export entry against the bundle's signature, when it has one. Any
+// byte altered without recomputing the sums fails one of these (or the
+// zip's own checksums); one altered with them fails only the signature, so
+// a bundle is the service's only when SignedBy is the service's key.
 func VerifyBundle(r io.ReaderAt, size int64) (BundleReport, error) {
 	var rep BundleReport
 	zr, err := zip.NewReader(r, size)
@@ -426,7 +439,7 @@ func VerifyBundle(r io.ReaderAt, size int64) (BundleReport, error) {
 		problem("%s: not a %s manifest", BundleManifest, BundleFormat)
 	}
 	rep.SheetID = man.SheetID
-	listed := map[string]bool{BundleManifest: true, BundleExport: true}
+	listed := map[string]bool{BundleManifest: true, BundleExport: true, BundleSignature: true}
 	for _, f := range man.Files {
 		listed[f.Name] = true
 		data, ok := contents[f.Name]
@@ -468,6 +481,11 @@ func VerifyBundle(r io.ReaderAt, size int64) (BundleReport, error) {
 		}
 		if manJSON != nil && exp.SubjectHash != hashBytes(manJSON) {
 			problem("%s: SHA-256 %s, the export entry recorded %s", BundleManifest, hashBytes(manJSON), exp.SubjectHash)
+		}
+		if sig, ok := contents[BundleSignature]; ok {
+			if rep.SignedBy, err = checkSignature(sig, raw); err != nil {
+				problem("%v", err)
+			}
 		}
 	}
 

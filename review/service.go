@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,6 +55,8 @@ type Service struct {
 	now   func() time.Time
 	// deadlines says when objections about a box close.
 	deadlines DeadlinePolicy
+	// signer signs evidence bundles; nil leaves them unsigned.
+	signer ed25519.PrivateKey
 
 	tokens tokenCache
 	forms  sync.Map // form id -> *ocr.Form

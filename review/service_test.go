@@ -1,7 +1,9 @@
 package review_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -87,6 +89,10 @@ func setup(t *testing.T, b backend, failures int32) env {
 	return e
 }
 
+// testKey signs the test services' bundles; a fixed seed keeps the
+// checked-in bundle's signature the same on every run.
+var testKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+
 // open builds the service without workers.
 func open(t *testing.T, b backend, failures int32) env {
 	t.Helper()
@@ -94,6 +100,7 @@ func open(t *testing.T, b backend, failures int32) env {
 	db, store := b.Open(t, log)
 	t.Cleanup(func() { db.Close() })
 	svc := review.NewService(db, store, log)
+	svc.SetSigningKey(testKey)
 	reader := &fakeReader{values: photoFigures(), printed: map[string]string{
 		"il": "İzmir", "ilce": "Gaziemir", "sandik_no": "1631"}, failures: failures}
 	return env{svc: svc, db: db, store: store, reader: reader, dir: t.TempDir()}

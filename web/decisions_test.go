@@ -140,6 +140,12 @@ func TestDecisions(t *testing.T) {
 			if err != nil || rep.SheetID != up.ID {
 				t.Fatalf("downloaded bundle: %+v, %v", rep, err)
 			}
+			// Signed with the key the service publishes to anyone.
+			var key review.PublicKey
+			if resp := a.call(t, "", http.MethodGet, "/api/v1/signing-key", nil, "", &key); resp.StatusCode != http.StatusOK ||
+				key.Algorithm != "ed25519" || key.KeyID == "" || rep.SignedBy != key.KeyID {
+				t.Fatalf("signing key %d %+v; the bundle is signed by %q", resp.StatusCode, key, rep.SignedBy)
+			}
 			zr, _ := zip.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
 			hasPage := false
 			for _, f := range zr.File {

@@ -13,6 +13,15 @@ func (s *Server) evidenceRoutes(api *echo.Group) {
 	api.GET("/sheets/:id/evidence.zip", s.downloadEvidence)
 }
 
+// signingKey publishes the public key evidence bundles are signed with.
+func (s *Server) signingKey(c echo.Context) error {
+	pub, ok := s.svc.SigningKey()
+	if !ok {
+		return apiError(http.StatusNotFound, "unsigned", "Kanıt paketleri imzalanmıyor.", "Evidence bundles are not signed.", nil)
+	}
+	return c.JSON(http.StatusOK, pub)
+}
+
 // downloadEvidence sends a sheet's evidence bundle; its export is already
 // in the custody log when the first byte leaves.
 func (s *Server) downloadEvidence(c echo.Context) error {

@@ -147,6 +147,8 @@ func New(svc *review.Service, cfg Config, log *slog.Logger, reg prometheus.Regis
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(gather, promhttp.HandlerOpts{})))
+	// Public: whoever checks a bundle (a board, the other side) needs the key.
+	e.GET("/api/v1/signing-key", s.signingKey)
 
 	api := e.Group("/api/v1", s.authenticate)
 	api.GET("/me", s.me)

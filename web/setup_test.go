@@ -3,6 +3,8 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -83,6 +85,11 @@ func setupWith(t testing.TB, st stack, cfg web.Config, reader review.SheetReader
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, store := st.Open(t, log)
 	svc := review.NewService(db, store, log)
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.SetSigningKey(key)
 	workers := river.NewWorkers()
 	review.NewOCRWorker(svc, reader).Register(workers)
 	q, err := db.StartWorkers(context.Background(), workers, storage.QueueConfig{PollInterval: 50 * time.Millisecond})

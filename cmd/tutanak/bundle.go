@@ -2,19 +2,28 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/tutanak/tutanak/review"
 )
 
 // runVerifyBundle checks an evidence bundle offline: `tutanak
-// verify-bundle FILE.zip` prints every problem and exits non-zero on any.
+// verify-bundle [--key KEY] FILE.zip` prints every problem and exits
+// non-zero on any. A bundle edited with its sums recomputed is consistent
+// with itself; only its signature tells the service's bundles from others,
+// so --key (the service's key id or public key, GET /api/v1/signing-key)
+// requires it to be the service's.
 func runVerifyBundle(ctx context.Context, e env) error {
 	fs := newFlagSet("verify-bundle", e)
+	key := fs.String("key", "", "require the bundle to be signed with this key: its id or its base64 public key (GET /api/v1/signing-key)")
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: tutanak verify-bundle FILE.zip")
+		fmt.Fprintln(e.stderr, "usage: tutanak verify-bundle [--key KEY] FILE.zip")
+		fs.PrintDefaults()
 	}
 	if err := fs.Parse(e.args); err != nil {
 		return err
@@ -43,6 +52,33 @@ func runVerifyBundle(ctx context.Context, e env) error {
 		}
 		return err
 	}
+	want := strings.TrimSpace(*key)
+	switch {
+	case want != "" && rep.SignedBy == "":
+		fmt.Fprintln(e.stdout, "FAIL the bundle is not signed")
+		return fmt.Errorf("%s: %w: unsigned", path, review.ErrBadBundle)
+	case want != "" && !sameKey(want, rep.SignedBy):
+		fmt.Fprintf(e.stdout, "FAIL signed with key %s, not %s\n", rep.SignedBy, want)
+		return fmt.Errorf("%s: %w: signed with another key", path, review.ErrBadBundle)
+	}
 	fmt.Fprintf(e.stdout, "bundle intact: sheet %s, %d files, %d custody entries\n", rep.SheetID, rep.Files, rep.Entries)
+	switch {
+	case want != "":
+		fmt.Fprintf(e.stdout, "signed with key %s, the key given\n", rep.SignedBy)
+	case rep.SignedBy != "":
+		fmt.Fprintf(e.stdout, "signed with key %s: it is the service's only if the service publishes that key (GET /api/v1/signing-key); --key checks it\n", rep.SignedBy)
+	default:
+		fmt.Fprintln(e.stdout, "UNSIGNED: consistent with itself, but anyone who edits a bundle can recompute its sums")
+	}
 	return nil
+}
+
+// sameKey tells whether want, a key id or a base64 public key, names the
+// key whose id is keyID.
+func sameKey(want, keyID string) bool {
+	if strings.EqualFold(want, keyID) {
+		return true
+	}
+	pub, err := base64.StdEncoding.DecodeString(want)
+	return err == nil && len(pub) == ed25519.PublicKeySize && review.KeyID(pub) == keyID
 }

@@ -157,6 +157,14 @@ func (c backendConfig) dbPath() string     { return filepath.Join(c.DataDir, "tu
 func (c backendConfig) objectsDir() string { return filepath.Join(c.DataDir, "objects") }
 func (c backendConfig) tmpDir() string     { return filepath.Join(c.DataDir, "tmp") }
 
+// signingKeyPath is --signing-key, or signing.key in the data directory.
+func (c serveConfig) signingKeyPath() string {
+	if c.SigningKey != "" {
+		return c.SigningKey
+	}
+	return filepath.Join(c.backend.DataDir, "signing.key")
+}
+
 // serveConfig is `tutanak serve` and `tutanak worker`.
 type serveConfig struct {
 	backend backendConfig
@@ -170,6 +178,10 @@ type serveConfig struct {
 	RescueAfter time.Duration
 	// ShutdownTimeout bounds a graceful shutdown. Defaults to 30s.
 	ShutdownTimeout time.Duration
+	// SigningKey is the file of the ed25519 key evidence bundles are signed
+	// with (serve only), created when missing. Defaults to signing.key in
+	// the data directory.
+	SigningKey string
 	// web is the HTTP API's. Its photo limits, web.MaxImageBytes
 	// (--max-image-bytes, defaults to web.DefaultMaxImageBytes: 25 MiB) and
 	// web.MaxPixels (--max-pixels, defaults to web.DefaultMaxPixels: 50
@@ -191,6 +203,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, withHTTP bool) {
 		return
 	}
 	fs.StringVar(&c.Listen, "listen", defaultListen, "HTTP listen address")
+	fs.StringVar(&c.SigningKey, "signing-key", "", "ed25519 key file evidence bundles are signed with, created if missing (default signing.key in --data; give every API node the same)")
 	fs.DurationVar(&c.web.ReadHeaderTimeout, "read-header-timeout", web.DefaultReadHeaderTimeout, "time a client has to send request headers")
 	fs.DurationVar(&c.web.IdleReadTimeout, "upload-idle-timeout", web.DefaultIdleReadTimeout, "an upload is cut off after this long without a byte")
 	fs.DurationVar(&c.web.SessionTTL, "session-ttl", web.DefaultSessionTTL, "how long a browser login lasts")

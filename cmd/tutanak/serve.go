@@ -117,11 +117,18 @@ func runServe(ctx context.Context, e env) error {
 		return err
 	}
 	cfg.web.TempDir = cfg.backend.tmpDir()
+	key, created, err := loadSigningKey(cfg.signingKeyPath())
+	if err != nil {
+		return err
+	}
 	b, stopWorkers, err := startService(ctx, cfg, e.log)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
+	b.svc.SetSigningKey(key)
+	pub, _ := b.svc.SigningKey()
+	e.log.Info("evidence bundles are signed", "key_id", pub.KeyID, "key_file", cfg.signingKeyPath(), "created", created)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -1,0 +1,91 @@
+package review_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tutanak/tutanak/review"
+)
+
+// TestBundleSignature checks that a bundle names the key that signed it,
+// and that the signature is what tells the service's bundles from a bundle
+// consistent with itself made anywhere else.
+func TestBundleSignature(t *testing.T) {
+	ctx := context.Background()
+	export := func(t *testing.T, e env, photo string) []byte {
+		t.Helper()
+		obs := e.user(t, "gözlemci", review.Observer, "")
+		legal := e.user(t, "hukuk", review.Legal, "")
+		res, err := e.svc.Upload(ctx, obs, review.Upload{Form: "cb-2023", Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "7"},
+			Photo: e.photo(t, []byte(photo))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := e.svc.Evidence(ctx, legal, res.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.Data
+	}
+	ours := open(t, backends()[0], 0)
+	pub, ok := ours.svc.SigningKey()
+	if !ok || pub.KeyID != review.KeyID(testKey.Public().(ed25519.PublicKey)) || pub.Algorithm != "ed25519" {
+		t.Fatalf("published key %+v", pub)
+	}
+	genuine := export(t, ours, "the photo the observer took")
+	// Another tutanak, run by whoever wants a bundle of a photo never taken:
+	// every sum in its bundle holds, but its key is not ours.
+	other := open(t, backends()[0], 0)
+	_, otherKey, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.svc.SetSigningKey(otherKey)
+	forged := export(t, other, "a photo of a sheet never signed")
+	unsigned := open(t, backends()[0], 0)
+	unsigned.svc.SetSigningKey(nil)
+
+	names, files := unzip(t, genuine)
+	_, forgedFiles := unzip(t, forged)
+	edit := func(name string, data []byte) []byte {
+		f := map[string][]byte{}
+		for k, v := range files {
+			f[k] = v
+		}
+		f[name] = data
+		return rezip(t, names, f)
+	}
+	without := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == review.BundleSignature })
+	cases := []struct {
+		name     string
+		bundle   []byte
+		signedBy string
+		problem  string
+	}{
+		{"the service's bundle", genuine, pub.KeyID, ""},
+		{"another service's bundle", forged, review.KeyID(otherKey.Public().(ed25519.PublicKey)), ""},
+		{"an unsigned bundle", export(t, unsigned, "a photo"), "", ""},
+		{"the signature taken out", rezip(t, without, files), "", ""},
+		{"a signature of another bundle", edit(review.BundleSignature, forgedFiles[review.BundleSignature]), "", "does not match"},
+		{"the signature altered", edit(review.BundleSignature, bytes.Replace(files[review.BundleSignature], []byte(`"signature": "`), []byte(`"signature": "AAAA`), 1)), "", "does not match"},
+		{"another key named", edit(review.BundleSignature, bytes.Replace(files[review.BundleSignature], []byte(pub.KeyID), []byte("0123456789abcdef"), 1)), "", "is not the key's"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep, err := verify(c.bundle)
+			if c.problem == "" {
+				if err != nil || rep.SignedBy != c.signedBy {
+					t.Fatalf("report %+v, %v; want it verified, signed by %q", rep, err, c.signedBy)
+				}
+				return
+			}
+			if err == nil || !slices.ContainsFunc(rep.Problems, func(p string) bool { return strings.Contains(p, c.problem) }) {
+				t.Fatalf("report %+v, %v; want a problem %q", rep, err, c.problem)
+			}
+		})
+	}
+}
