@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,8 +83,26 @@ func (s *Service) appendCustodyEntry(ctx context.Context, tx *storage.Tx, at tim
 // CustodyReport is the outcome of checking the chain.
 type CustodyReport struct {
 	Entries int64 `json:"entries"`
-	// Breaks lists every entry that does not chain; empty when intact.
+	// Head is the last entry: written down, or published, it is an anchor
+	// for a later check.
+	Head Anchor `json:"head"`
+	// Anchors is how many anchors were checked.
+	Anchors int `json:"anchors"`
+	// Breaks lists every entry that does not chain, and every anchor the
+	// chain does not hold; empty when intact.
 	Breaks []string `json:"breaks"`
+}
+
+// Anchor is a custody entry known from outside the database: the head an
+// earlier check printed and someone kept, or an entry of an evidence
+// bundle. The chain hash has no key, so a chain cut at its end, or
+// rewritten from some entry on with every hash recomputed, is whole again:
+// only what was known of it before can tell.
+type Anchor struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
+	// From says where the anchor came from, for the report.
+	From string `json:"from,omitempty"`
 }
 
 // OK reports whether the chain is intact.
@@ -90,12 +110,24 @@ func (r CustodyReport) OK() bool { return len(r.Breaks) == 0 }
 
 // VerifyCustody walks the whole chain and reports every break: an entry
 // whose hash is not its content's, one that does not point at its
-// predecessor, or a gap in the sequence.
-func (s *Service) VerifyCustody(ctx context.Context) (CustodyReport, error) {
+// predecessor, a gap in the sequence, or an anchor the chain does not hold
+// (an entry missing, or there with another hash).
+func (s *Service) VerifyCustody(ctx context.Context, anchors ...Anchor) (CustodyReport, error) {
 	var rep CustodyReport
+	want := map[int64][]Anchor{}
+	for _, a := range anchors {
+		want[a.Seq] = append(want[a.Seq], a)
+	}
+	rep.Anchors = len(anchors)
 	prev := storage.CustodyEntry{}
 	err := s.db.View(ctx, func(tx *storage.Tx) error {
 		return tx.Custody(ctx, "", func(e storage.CustodyEntry) error {
+			for _, a := range want[e.Seq] {
+				if a.Hash != e.Hash {
+					rep.Breaks = append(rep.Breaks, fmt.Sprintf("entry %d: hash %.12s…, %s recorded %.12s…", e.Seq, e.Hash, a.From, a.Hash))
+				}
+			}
+			delete(want, e.Seq)
 			rep.Entries++
 			if e.Seq != prev.Seq+1 {
 				rep.Breaks = append(rep.Breaks, fmt.Sprintf("entry %d: follows %d (gap)", e.Seq, prev.Seq))
@@ -112,6 +144,13 @@ func (s *Service) VerifyCustody(ctx context.Context) (CustodyReport, error) {
 	})
 	if err != nil {
 		return CustodyReport{}, fmt.Errorf("verify custody: %w", err)
+	}
+	rep.Head = Anchor{Seq: prev.Seq, Hash: prev.Hash}
+	missing := slices.Sorted(maps.Keys(want))
+	for _, seq := range missing {
+		for _, a := range want[seq] {
+			rep.Breaks = append(rep.Breaks, fmt.Sprintf("entry %d: not in the chain (its last entry is %d), %s recorded it", seq, prev.Seq, a.From))
+		}
 	}
 	return rep, nil
 }

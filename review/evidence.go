@@ -376,6 +376,9 @@ type BundleReport struct {
 	// SignedBy is the id of the key that signed the bundle (KeyID); empty
 	// when it is unsigned. Whose key it is, the verifier must know.
 	SignedBy string
+	// Anchors are the bundle's custody entries and its export entry: a
+	// check of the service's chain (VerifyCustody) must find every one.
+	Anchors []Anchor
 	// Problems lists every check that failed; empty when the bundle verifies.
 	Problems []string
 }
@@ -533,6 +536,9 @@ func VerifyBundle(r io.ReaderAt, size int64) (BundleReport, error) {
 	}
 	if !rep.OK() {
 		return rep, fmt.Errorf("%w: %d problems", ErrBadBundle, len(rep.Problems))
+	}
+	for _, e := range append(chain, exp) {
+		rep.Anchors = append(rep.Anchors, Anchor{Seq: e.Seq, Hash: e.Hash, From: fmt.Sprintf("the bundle of sheet %s (%s)", man.SheetID, e.Action)})
 	}
 	return rep, nil
 }

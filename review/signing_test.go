@@ -89,3 +89,53 @@ func TestBundleSignature(t *testing.T) {
 		})
 	}
 }
+
+// TestCustodyAnchors checks the chain against entries known from outside
+// it: a bundle's, and the head of an earlier check.
+func TestCustodyAnchors(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t, backends()[0], 0)
+	obs := e.user(t, "gözlemci", review.Observer, "")
+	legal := e.user(t, "hukuk", review.Legal, "")
+	res, err := e.svc.Upload(ctx, obs, review.Upload{Form: "cb-2023", Photo: e.photo(t, []byte("a photo")),
+		Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "7"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitVerdict(t, e.svc, obs, res.ID)
+	b, err := e.svc.Evidence(ctx, legal, res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := verify(b.Data)
+	if err != nil || len(bundle.Anchors) < 3 {
+		t.Fatalf("bundle: %+v, %v; want its upload, reading and export entries as anchors", bundle, err)
+	}
+	before, err := e.svc.VerifyCustody(ctx)
+	if err != nil || !before.OK() || before.Head.Seq != bundle.Anchors[len(bundle.Anchors)-1].Seq {
+		t.Fatalf("chain %+v, %v; its head must be the export", before, err)
+	}
+	wrong := before.Head
+	wrong.Hash = strings.Repeat("0", 64)
+	cases := []struct {
+		name    string
+		anchors []review.Anchor
+		broken  string
+	}{
+		{"the bundle's entries", bundle.Anchors, ""},
+		{"the head", []review.Anchor{before.Head}, ""},
+		{"the head with another hash", []review.Anchor{wrong}, "recorded 000000000000"},
+		{"an entry past the head", []review.Anchor{{Seq: before.Head.Seq + 1, Hash: before.Head.Hash, From: "a later check"}}, "not in the chain"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep, err := e.svc.VerifyCustody(ctx, c.anchors...)
+			if err != nil || rep.Anchors != len(c.anchors) {
+				t.Fatalf("report %+v, %v", rep, err)
+			}
+			if c.broken == "" && !rep.OK() || c.broken != "" && !slices.ContainsFunc(rep.Breaks, func(b string) bool { return strings.Contains(b, c.broken) }) {
+				t.Fatalf("breaks %q, want one saying %q", rep.Breaks, c.broken)
+			}
+		})
+	}
+}

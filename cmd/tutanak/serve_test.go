@@ -66,7 +66,16 @@ func TestServiceEndToEnd(t *testing.T) {
 				t.Fatalf("serve exited %d:\n%s", code, serveLog.String())
 			}
 
+			head := strings.TrimPrefix(runOK(t, append([]string{"custody", "verify"}, flags...)), "head: ")
+			// The last entry cut off, as someone with database access could:
+			// the rest still chains, and only the head kept from before tells.
+			execCustody(t, flags, `DELETE FROM custody WHERE seq = (SELECT max(seq) FROM custody)`)
 			runOK(t, append([]string{"custody", "verify"}, flags...))
+			var cut bytes.Buffer
+			if code := run(context.Background(), append([]string{"custody", "verify", "--anchor", head}, flags...), &cut, io.Discard); code == 0 ||
+				!strings.Contains(cut.String(), "not in the chain") {
+				t.Fatalf("custody verify --anchor %s passed with the entry cut off:\n%s", head, cut.String())
+			}
 			tamperCustody(t, flags)
 			var out bytes.Buffer
 			if code := run(context.Background(), append([]string{"custody", "verify"}, flags...), &out, io.Discard); code == 0 {
@@ -246,6 +255,13 @@ func waitVerdict(t *testing.T, base, token, id string) string {
 // tamperCustody rewrites an entry as someone with database access could.
 func tamperCustody(t *testing.T, flags []string) {
 	t.Helper()
+	execCustody(t, flags, `UPDATE custody SET actor = 'someone else' WHERE seq = 1`)
+}
+
+// execCustody runs stmt on the custody table past its append-only
+// triggers, as someone with database access could.
+func execCustody(t *testing.T, flags []string, stmt string) {
+	t.Helper()
 	var cfg backendConfig
 	fs := newFlagSet("test", env{stderr: io.Discard})
 	cfg.register(fs)
@@ -265,11 +281,11 @@ func tamperCustody(t *testing.T, flags []string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	stmts := []string{`DROP TRIGGER custody_no_update`}
+	stmts := []string{`DROP TRIGGER IF EXISTS custody_no_update`, `DROP TRIGGER IF EXISTS custody_no_delete`}
 	if db.Dialect() == storage.Postgres {
 		stmts = []string{`ALTER TABLE custody DISABLE TRIGGER custody_no_change`}
 	}
-	stmts = append(stmts, `UPDATE custody SET actor = 'someone else' WHERE seq = 1`)
+	stmts = append(stmts, stmt)
 	err = db.InTx(ctx, func(tx *storage.Tx) error {
 		for _, s := range stmts {
 			if err := tx.Exec(ctx, s); err != nil {
