@@ -24,9 +24,12 @@ import (
 // that both are under way before either commits.
 func TestDecisionRacingRetype(t *testing.T) {
 	ctx := context.Background()
+	// Room in the pool for both transactions besides River's own
+	// connections: waiting for a connection is no lock wait, and the test
+	// waits for two of those.
 	url := storagetest.PostgresURL(t) + "&application_name=tutanak_race"
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := storage.OpenPostgres(ctx, url, log)
+	db, err := storage.OpenPostgres(ctx, url+"&pool_max_conns=16", log)
 	if err != nil {
 		t.Fatal(err)
 	}
