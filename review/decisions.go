@@ -3,7 +3,6 @@ package review
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -287,10 +286,7 @@ func (s *Service) Decide(ctx context.Context, u User, id string, in DecisionInpu
 		// The sheet's row first: a verdict recomputed from retyped figures,
 		// or another reviewer's decision, committing between our reads and
 		// our write would leave a review state that follows from neither.
-		if err := tx.LockSheet(ctx, id); err != nil && !errors.Is(err, storage.ErrNotFound) {
-			return err
-		}
-		sh, err := loadVisible(ctx, tx, u, id)
+		sh, err := loadVisibleForUpdate(ctx, tx, u, id)
 		if err != nil {
 			return err
 		}

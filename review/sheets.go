@@ -232,6 +232,17 @@ func (s *Service) reupload(ctx context.Context, u User, sh storage.Sheet, in Upl
 // that ids of other provinces' sheets reveal nothing.
 func loadVisible(ctx context.Context, tx *storage.Tx, u User, id string) (storage.Sheet, error) {
 	sh, err := tx.SheetByID(ctx, id)
+	return onlyVisible(u, id, sh, err)
+}
+
+// loadVisibleForUpdate is loadVisible holding the sheet's row until tx
+// ends: for a change that reads the sheet, decides and writes it.
+func loadVisibleForUpdate(ctx context.Context, tx *storage.Tx, u User, id string) (storage.Sheet, error) {
+	sh, err := tx.SheetForUpdate(ctx, id)
+	return onlyVisible(u, id, sh, err)
+}
+
+func onlyVisible(u User, id string, sh storage.Sheet, err error) (storage.Sheet, error) {
 	if err != nil {
 		return storage.Sheet{}, err
 	}
@@ -251,7 +262,9 @@ func (s *Service) SetTyped(ctx context.Context, u User, id string, typed map[str
 	}
 	counts, _ := json.Marshal(typed)
 	err := s.db.InTx(ctx, func(tx *storage.Tx) error {
-		sh, err := loadVisible(ctx, tx, u, id)
+		// Held, so that a reading saved meanwhile is either seen here or
+		// sees these figures (OCRWorker takes the row too).
+		sh, err := loadVisibleForUpdate(ctx, tx, u, id)
 		if err != nil {
 			return err
 		}
@@ -323,8 +336,17 @@ func (s *Service) SetBoxTyped(ctx context.Context, u User, in BoxTyped) ([]strin
 		if err != nil {
 			return err
 		}
-		for _, sh := range sheets {
-			if sh.Form != form.ID || sh.Typed != nil {
+		for _, listed := range sheets {
+			if listed.Form != form.ID {
+				continue
+			}
+			// Held and read again: a reading saved meanwhile is either seen
+			// here or sees these figures (OCRWorker takes the row too).
+			sh, err := tx.SheetForUpdate(ctx, listed.ID)
+			if err != nil {
+				return err
+			}
+			if sh.Typed != nil {
 				continue
 			}
 			ids = append(ids, sh.ID)
@@ -682,7 +704,7 @@ func (s *Service) SetBox(ctx context.Context, u User, id string, in BoxChange) (
 		return SheetView{}, fmt.Errorf("box in %s for a user of %s: %w", box.Il, u.Province, ErrForbidden)
 	}
 	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
-		sh, err := loadVisible(ctx, tx, u, id)
+		sh, err := loadVisibleForUpdate(ctx, tx, u, id)
 		if err != nil {
 			return err
 		}

@@ -119,7 +119,9 @@ func (w *OCRWorker) work(ctx context.Context, job *river.Job[OCRArgs]) error {
 	}
 	var status string
 	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
-		cur, err := tx.SheetByID(ctx, id)
+		// Held: figures typed for the sheet or its box meanwhile either
+		// committed before this read, or wait and then see the reading.
+		cur, err := tx.SheetForUpdate(ctx, id)
 		if err != nil {
 			return err
 		}

@@ -213,20 +213,21 @@ func (tx *Tx) SheetByID(ctx context.Context, id string) (Sheet, error) {
 	return s, nil
 }
 
-// LockSheet holds a sheet's row until the transaction ends, so that a
-// read-decide-write on it cannot interleave with another (SELECT … FOR
-// UPDATE on PostgreSQL; SQLite transactions already hold the one writer
-// lock). ErrNotFound when there is no such sheet.
-func (tx *Tx) LockSheet(ctx context.Context, id string) error {
-	q := `SELECT id FROM sheets WHERE id = ?`
+// SheetForUpdate returns a sheet and holds its row until the transaction
+// ends, so that a read-decide-write on it cannot interleave with another:
+// whatever else writes the sheet commits before the read or waits for the
+// write (SELECT … FOR UPDATE on PostgreSQL; SQLite transactions already
+// hold the one writer lock). ErrNotFound when there is no such sheet.
+func (tx *Tx) SheetForUpdate(ctx context.Context, id string) (Sheet, error) {
+	q := `SELECT ` + sheetColumns + ` FROM sheets WHERE id = ?`
 	if tx.pgTx != nil {
 		q += ` FOR UPDATE`
 	}
-	var got string
-	if err := tx.q.queryRow(ctx, q, id).Scan(&got); err != nil {
-		return fmt.Errorf("lock sheet %s: %w", id, mapErr(err))
+	s, err := scanSheet(tx.q.queryRow(ctx, q, id))
+	if err != nil {
+		return Sheet{}, fmt.Errorf("sheet %s: %w", id, err)
 	}
-	return nil
+	return s, nil
 }
 
 // SheetBySHA256 returns the sheet of an original; ErrNotFound when absent.
