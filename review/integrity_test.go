@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tutanak/tutanak/review"
@@ -243,4 +244,94 @@ func inputCode(err error) string {
 		return ie.Code
 	}
 	return err.Error()
+}
+
+// TestOfficialCorrectionOfOneColumn imports a box's official figures, then
+// a correction file with one column: the other figures stay as published,
+// and so do their discrepancies.
+func TestOfficialCorrectionOfOneColumn(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			e := setup(t, b, 0)
+			obs := e.user(t, "gözlemci", review.Observer, "")
+			legal := e.user(t, "hukuk", review.Legal, "")
+			right := truth()
+			e.sheetOf(t, obs, "Gaziemir", "1", right, right)
+			discrepant := func(csv string) []string {
+				t.Helper()
+				if _, err := e.svc.ImportOfficial(ctx, legal, review.OfficialImport{Source: "ysk.csv", CSV: strings.NewReader(csv)}); err != nil {
+					t.Fatal(err)
+				}
+				d, err := e.svc.Discrepancies(ctx, legal, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				var fields []string
+				for _, x := range d.Discrepancies {
+					fields = append(fields, fmt.Sprintf("%s:%d", x.Field, x.Official))
+				}
+				slices.Sort(fields)
+				return fields
+			}
+			if got := discrepant("il,ilce,sandik_no,aday_1,aday_3\nİzmir,Gaziemir,1,124,113\n"); !slices.Equal(got, []string{"aday_1:124", "aday_3:113"}) {
+				t.Fatalf("after the first import: %v", got)
+			}
+			if got := discrepant("il,ilce,sandik_no,aday_1\nİzmir,Gaziemir,1,104\n"); !slices.Equal(got, []string{"aday_3:113"}) {
+				t.Fatalf("after correcting aday_1 alone: %v, want aday_3's discrepancy to stand", got)
+			}
+		})
+	}
+}
+
+// TestOfficialImportWithinProvince checks that a legal team of one
+// province imports and sees the official results of its province only.
+func TestOfficialImportWithinProvince(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t, backends()[0], 0)
+	national := e.user(t, "hukuk", review.Legal, "")
+	izmir := e.user(t, "hukuk-izmir", review.Legal, "İzmir")
+	ankara := e.user(t, "hukuk-ankara", review.Legal, "Ankara")
+	imports := []struct {
+		name string
+		u    review.User
+		csv  string
+		code string
+	}{
+		{"a province's team, its province", izmir, "il,ilce,sandik_no,aday_1\nİzmir,Gaziemir,1,104\n", ""},
+		{"a province's team, another province", izmir, "il,ilce,sandik_no,aday_1\nİzmir,Gaziemir,2,5\nAnkara,Çankaya,1,999\n", "outside_province"},
+		{"the national team, any province", national, "il,ilce,sandik_no,aday_1\nAnkara,Çankaya,1,500\n", ""},
+	}
+	for _, c := range imports {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := e.svc.ImportOfficial(ctx, c.u, review.OfficialImport{Source: c.name, CSV: strings.NewReader(c.csv)})
+			if code := inputCode(err); code != c.code {
+				t.Fatalf("err = %v, want code %q", err, c.code)
+			}
+		})
+	}
+	history := []struct {
+		name string
+		u    review.User
+		want []string
+	}{
+		{"national", national, []string{"the national team, any province", "a province's team, its province"}},
+		{"İzmir", izmir, []string{"a province's team, its province"}},
+		{"Ankara", ankara, []string{"the national team, any province"}},
+	}
+	for _, c := range history {
+		t.Run("history of "+c.name, func(t *testing.T) {
+			list, err := e.svc.OfficialImports(ctx, c.u, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, im := range list {
+				got = append(got, im.Source)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Fatalf("history %q, want %q", got, c.want)
+			}
+		})
+	}
 }

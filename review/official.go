@@ -54,7 +54,7 @@ type OfficialImportResult struct {
 const unknownPlaceSample = 10
 
 // ImportOfficial stores an official results CSV as a new import. Earlier
-// imports stay: a box's official figures are those of the latest import
+// imports stay: each official figure of a box is that of the latest import
 // that has it. Only the legal team and admins import.
 func (s *Service) ImportOfficial(ctx context.Context, u User, in OfficialImport) (OfficialImportResult, error) {
 	if !u.can(Legal, Admin) {
@@ -69,6 +69,17 @@ func (s *Service) ImportOfficial(ctx context.Context, u User, in OfficialImport)
 		return OfficialImportResult{}, err
 	}
 	rows, fields := parsed.rows, parsed.fields
+	if u.Province != "" {
+		// The latest import wins: a legal team of one province must not
+		// replace, or invent, another's official figures.
+		for i, r := range rows {
+			if r.box.Il != u.Province {
+				return OfficialImportResult{}, inputErr("outside_province",
+					fmt.Sprintf("%d. satırdaki sandık %s ilinde; yalnızca %s için içe aktarabilirsiniz.", i+2, r.box.Il, u.Province),
+					fmt.Sprintf("The box on line %d is in %s; you may import for %s only.", i+2, r.box.Il, u.Province))
+			}
+		}
+	}
 	out := OfficialImportResult{Form: form.ID, SHA256: parsed.sha256, Boxes: len(rows), Partial: in.Partial}
 	for _, r := range rows {
 		if r.box.UnknownPlace() {

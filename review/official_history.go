@@ -25,7 +25,8 @@ type OfficialImportEntry struct {
 
 // OfficialImports lists every official import of form, the newest first.
 // Imports are never erased, so this is the whole history; only those who
-// may import (the legal team and admins) see it.
+// may import (the legal team and admins) see it, and a user of one
+// province only the imports with boxes of that province.
 func (s *Service) OfficialImports(ctx context.Context, u User, form string) ([]OfficialImportEntry, error) {
 	if !u.can(Legal, Admin) {
 		return nil, ErrForbidden
@@ -36,7 +37,7 @@ func (s *Service) OfficialImports(ctx context.Context, u User, form string) ([]O
 	}
 	var list []storage.OfficialImport
 	err = s.db.View(ctx, func(tx *storage.Tx) error {
-		list, err = tx.OfficialImports(ctx, f.ID)
+		list, err = tx.OfficialImports(ctx, f.ID, u.Province)
 		return err
 	})
 	if err != nil {

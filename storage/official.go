@@ -2,7 +2,9 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"time"
 )
 
@@ -54,23 +56,36 @@ func (tx *Tx) InsertOfficialRow(ctx context.Context, r OfficialRow) error {
 	return nil
 }
 
-// CurrentOfficial lists each box's figures from the latest import that has
-// it, in box order; il limits the list to one province when set.
+// CurrentOfficial lists each box's official figures in box order, each
+// figure from the latest import that has it: a correction file of one
+// column corrects that column and leaves the box's other figures as
+// published. A box is Partial as its latest row is; ImportID is that
+// row's. il limits the list to one province when set.
 func (tx *Tx) CurrentOfficial(ctx context.Context, form, il string) ([]OfficialRow, error) {
-	q := `SELECT r.import_id, r.form, r.il, r.ilce, r.sandik_no, r.counts, r.partial FROM official_results r
-		WHERE r.form = ? AND r.import_id = (SELECT MAX(l.import_id) FROM official_results l
-			WHERE l.form = r.form AND l.il = r.il AND l.ilce = r.ilce AND l.sandik_no = r.sandik_no)`
+	q := `SELECT import_id, form, il, ilce, sandik_no, counts, partial FROM official_results WHERE form = ?`
 	args := []any{form}
 	if il != "" {
-		q += ` AND r.il = ?`
+		q += ` AND il = ?`
 		args = append(args, il)
 	}
-	rows, err := tx.q.query(ctx, q+` ORDER BY r.il, r.ilce, r.sandik_no`, args...)
+	rows, err := tx.q.query(ctx, q+` ORDER BY il, ilce, sandik_no, import_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("current official results: %w", err)
 	}
 	defer rows.Close()
 	var out []OfficialRow
+	var merged map[string]int // the figures of out's last box so far
+	flush := func() error {
+		if len(out) == 0 {
+			return nil
+		}
+		b, err := json.Marshal(merged)
+		if err != nil {
+			return fmt.Errorf("encode official figures: %w", err)
+		}
+		out[len(out)-1].Counts = b
+		return nil
+	}
 	for rows.Next() {
 		var r OfficialRow
 		var counts string
@@ -78,20 +93,44 @@ func (tx *Tx) CurrentOfficial(ctx context.Context, form, il string) ([]OfficialR
 		if err := rows.Scan(&r.ImportID, &r.Form, &r.Il, &r.Ilce, &r.SandikNo, &counts, &partial); err != nil {
 			return nil, fmt.Errorf("current official results: %w", err)
 		}
-		r.Counts, r.Partial = []byte(counts), partial != 0
-		out = append(out, r)
+		r.Partial = partial != 0
+		var figures map[string]int
+		if err := json.Unmarshal([]byte(counts), &figures); err != nil {
+			return nil, fmt.Errorf("decode official figures of %s/%s/%s: %w", r.Il, r.Ilce, r.SandikNo, err)
+		}
+		if n := len(out); n > 0 && out[n-1].Il == r.Il && out[n-1].Ilce == r.Ilce && out[n-1].SandikNo == r.SandikNo {
+			out[n-1].ImportID, out[n-1].Partial = r.ImportID, r.Partial
+			maps.Copy(merged, figures)
+			continue
+		}
+		if err := flush(); err != nil {
+			return nil, err
+		}
+		out, merged = append(out, r), figures
+		if merged == nil {
+			merged = map[string]int{}
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("current official results: %w", err)
+	}
+	if err := flush(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
 // OfficialImports lists every import of form, oldest first: the history
-// re-imports never erase.
-func (tx *Tx) OfficialImports(ctx context.Context, form string) ([]OfficialImport, error) {
-	rows, err := tx.q.query(ctx, `SELECT id, form, source, sha256, partial, boxes, actor, created_at
-		FROM official_imports WHERE form = ? ORDER BY id`, form)
+// re-imports never erase. il limits it to the imports with a box of that
+// province when set.
+func (tx *Tx) OfficialImports(ctx context.Context, form, il string) ([]OfficialImport, error) {
+	q := `SELECT id, form, source, sha256, partial, boxes, actor, created_at FROM official_imports i WHERE form = ?`
+	args := []any{form}
+	if il != "" {
+		q += ` AND EXISTS (SELECT 1 FROM official_results r WHERE r.import_id = i.id AND r.il = ?)`
+		args = append(args, il)
+	}
+	rows, err := tx.q.query(ctx, q+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("official imports: %w", err)
 	}

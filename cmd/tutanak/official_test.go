@@ -58,7 +58,7 @@ func TestOfficialImport(t *testing.T) {
 	}
 	defer db.Close()
 	err = db.View(ctx, func(tx *storage.Tx) error {
-		imports, err := tx.OfficialImports(ctx, "cb-2023")
+		imports, err := tx.OfficialImports(ctx, "cb-2023", "")
 		if err != nil {
 			return err
 		}
