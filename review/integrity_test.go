@@ -335,3 +335,23 @@ func TestOfficialImportWithinProvince(t *testing.T) {
 		})
 	}
 }
+
+func TestTypedBoxNumberIsDigits(t *testing.T) {
+	e := setup(t, backends()[0], 0)
+	entry := e.user(t, "veri", review.Entry, "")
+	cases := []struct{ name, no, code string }{
+		{"digits", "12", ""},
+		{"a formula", "=1+2", "bad_box"},
+		{"a letter", "12a", "bad_box"},
+		{"seven digits", "1234567", "bad_box"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := e.svc.SetBoxTyped(context.Background(), entry, review.BoxTyped{Form: "cb-2023",
+				Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: c.no}, Counts: map[string]int{"aday_1": 5}})
+			if code := inputCode(err); code != c.code {
+				t.Fatalf("err = %v, want code %q", err, c.code)
+			}
+		})
+	}
+}

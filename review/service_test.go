@@ -242,6 +242,7 @@ func TestService(t *testing.T) {
 					{"a retry without the box", first, review.Upload{}, ""},
 					{"another box", first, review.Upload{Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "1632"}}, "box_differs"},
 					{"part of a box", first, review.Upload{Box: review.Box{Il: "İzmir", Ilce: "Gaziemir"}}, "partial_box"},
+					{"a box number not digits", first, review.Upload{Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "=1+2"}}, "bad_box"},
 					{"another account", second, review.Upload{Box: review.Box{Il: "İzmir", Ilce: "Karşıyaka", SandikNo: "7"},
 						Typed: map[string]int{"aday_1": 1}}, "already_received"},
 				}
@@ -254,9 +255,9 @@ func TestService(t *testing.T) {
 						switch {
 						case c.code == "" && (err != nil || got.ID != res.ID):
 							t.Fatalf("upload = %+v, %v; want sheet %s", got, err, res.ID)
-						case c.code == "partial_box" && (!errors.As(err, &ie) || ie.Code != c.code):
+						case (c.code == "partial_box" || c.code == "bad_box") && (!errors.As(err, &ie) || ie.Code != c.code):
 							t.Fatalf("upload = %+v, %v; want refused as %s", got, err, c.code)
-						case c.code != "" && c.code != "partial_box" && (!errors.As(err, &ce) || ce.Code != c.code || ce.TR == "" || ce.EN == ""):
+						case c.code != "" && c.code != "partial_box" && c.code != "bad_box" && (!errors.As(err, &ce) || ce.Code != c.code || ce.TR == "" || ce.EN == ""):
 							t.Fatalf("upload = %+v, %v; want a conflict %s", got, err, c.code)
 						}
 					})

@@ -53,6 +53,13 @@ func canonicalBoxNumber(s string) string {
 	return "0"
 }
 
+// badBoxNumber refuses a box number that is not one to six digits: no box
+// has another, and what a person types there reaches pages and CSV files.
+func badBoxNumber(n string) error {
+	return inputErr("bad_box", fmt.Sprintf("Sandık numarası 1–6 rakamdan oluşmalı: %q.", n),
+		fmt.Sprintf("The box number must be 1 to 6 digits: %q.", n))
+}
+
 func (b Box) complete() bool { return b.Il != "" && b.Ilce != "" && b.SandikNo != "" }
 
 func (b Box) empty() bool { return b.Il == "" && b.Ilce == "" && b.SandikNo == "" }
@@ -114,6 +121,9 @@ func (s *Service) Upload(ctx context.Context, u User, in Upload) (UploadResult, 
 		// given: a part missing would keep the sheet out of every box.
 		return UploadResult{}, inputErr("partial_box", "İl, ilçe ve sandık no birlikte verilmeli (ya da hiçbiri: fotoğraftan okunur).",
 			"Province, district and box number go together (or none: they are read from the photo).")
+	}
+	if box.complete() && !isBoxNumber(box.SandikNo) {
+		return UploadResult{}, badBoxNumber(box.SandikNo)
 	}
 	if !u.inProvince(box.Il) {
 		return UploadResult{}, fmt.Errorf("upload for %s by a user of %s: %w", box.Il, u.Province, ErrForbidden)
@@ -310,6 +320,9 @@ func (s *Service) SetBoxTyped(ctx context.Context, u User, in BoxTyped) ([]strin
 	box := in.Box.normalized()
 	if !box.complete() {
 		return nil, inputErr("no_box", "İl, ilçe ve sandık numarası gerekli.", "Province, district and ballot box number are required.")
+	}
+	if !isBoxNumber(box.SandikNo) {
+		return nil, badBoxNumber(box.SandikNo)
 	}
 	if !u.inProvince(box.Il) {
 		return nil, ErrForbidden
@@ -690,8 +703,7 @@ func (s *Service) SetBox(ctx context.Context, u User, id string, in BoxChange) (
 		return SheetView{}, inputErr("bad_box", fmt.Sprintf("%q, %s ilinin bir ilçesi değil.", box.Ilce, box.Il),
 			fmt.Sprintf("%q is not a district of %s.", box.Ilce, box.Il))
 	case !isBoxNumber(box.SandikNo):
-		return SheetView{}, inputErr("bad_box", fmt.Sprintf("Sandık numarası rakamlardan oluşmalı: %q.", box.SandikNo),
-			fmt.Sprintf("The box number must be digits: %q.", box.SandikNo))
+		return SheetView{}, badBoxNumber(box.SandikNo)
 	}
 	note, err := cleanNote(in.Note)
 	if err != nil {

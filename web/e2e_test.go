@@ -47,14 +47,14 @@ func TestEndToEnd(t *testing.T) {
 				}
 			}
 
-			for _, s := range samples(t, 3) {
+			for i, s := range samples(t, 3) {
 				t.Run(s.name, func(t *testing.T) {
 					typed, _ := json.Marshal(map[string]any{"counts": s.typed})
 					parts := []part{
 						{name: "form", data: []byte("cb-2023")},
 						{name: "il", data: []byte("İzmir")},
 						{name: "ilce", data: []byte("Gaziemir")},
-						{name: "sandik_no", data: []byte(strings.TrimSuffix(s.name, ".jpg"))},
+						{name: "sandik_no", data: []byte(strconv.Itoa(1001 + i))},
 						{name: "typed", data: typed},
 						{name: "image", filename: s.name, data: s.data},
 					}

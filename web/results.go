@@ -38,6 +38,16 @@ func (s *Server) showResults(c echo.Context) error {
 	return apiError(http.StatusBadRequest, "bad_format", "Biçim json ya da csv olmalı.", "The format must be json or csv.", nil)
 }
 
+// cell keeps text a spreadsheet would run as a formula from running: the
+// neighbourhood comes from the photo's print and a box typed by hand is
+// kept as typed, so either may start with "=" (OWASP's CSV injection).
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
 // writeResultsCSV writes one line per row and a last line for the total;
 // the box counts follow the figures so a spreadsheet sums them alike.
 func (s *Server) writeResultsCSV(c echo.Context, r review.Results) {
@@ -50,7 +60,7 @@ func (s *Server) writeResultsCSV(c echo.Context, r review.Results) {
 	header := append([]string{"il", "ilce", "muhtarlik", "sandik_no", "state"}, r.Fields...)
 	header = append(header, "boxes", "accepted", "conflict", "flagged", "unreadable", "missing")
 	line := func(t review.Total) []string {
-		rec := []string{t.Il, t.Ilce, t.Muhtarlik, t.SandikNo, string(t.State)}
+		rec := []string{cell(t.Il), cell(t.Ilce), cell(t.Muhtarlik), cell(t.SandikNo), string(t.State)}
 		for _, f := range r.Fields {
 			// A box without accepted figures has none: blank, never 0.
 			if v, ok := t.Figures[f]; ok || t.State == "" {
