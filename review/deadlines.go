@@ -1,8 +1,11 @@
 package review
 
 import (
+	"context"
 	"slices"
 	"time"
+
+	"github.com/tutanak/tutanak/storage"
 )
 
 // DefaultObjectionWindow is how long after the count an objection can be
@@ -66,4 +69,21 @@ func byDeadline(a, b time.Time) int {
 // sortByDeadline is slices.SortStableFunc over a deadline accessor.
 func sortByDeadline[T any](list []T, deadline func(T) time.Time) {
 	slices.SortStableFunc(list, func(x, y T) int { return byDeadline(deadline(x), deadline(y)) })
+}
+
+// sheetDeadline is when objections about a sheet's box close: counted from
+// the box's first sheet, as the totals count it, since a later photo of the
+// box (one kept offline for hours) does not move the count. A sheet of no
+// whole box counts from its own arrival.
+func (s *Service) sheetDeadline(ctx context.Context, tx *storage.Tx, sh storage.Sheet) (time.Time, error) {
+	box := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+	counted := sh.CreatedAt
+	if box.complete() {
+		first, err := tx.BoxCountedAt(ctx, sh.Form, box.Il, box.Ilce, box.SandikNo)
+		if err != nil {
+			return time.Time{}, err
+		}
+		counted = first
+	}
+	return s.deadlines.Deadline(box, counted), nil
 }

@@ -129,6 +129,9 @@ func (s *Service) Evidence(ctx context.Context, u User, id string) (Bundle, erro
 		res     *Result
 		typed   []byte
 		entries []storage.CustodyEntry
+		// The objection deadline as the queue showed it, so the bundle
+		// says when the objection had to be lodged.
+		deadline *time.Time
 	)
 	err := s.db.View(ctx, func(tx *storage.Tx) error {
 		var err error
@@ -145,6 +148,11 @@ func (s *Service) Evidence(ctx context.Context, u User, id string) (Bundle, erro
 				return err
 			}
 			typed = b.Counts
+		}
+		if d, err := s.sheetDeadline(ctx, tx, sh); err != nil {
+			return err
+		} else if !d.IsZero() {
+			deadline = &d
 		}
 		return tx.Custody(ctx, id, func(e storage.CustodyEntry) error {
 			entries = append(entries, e)
@@ -202,13 +210,6 @@ func (s *Service) Evidence(ctx context.Context, u User, id string) (Bundle, erro
 	}
 	if sh.Result != nil {
 		files = append(files, namedFile{"result.json", sh.Result})
-	}
-	// The objection deadline as the queue showed it, so the bundle says
-	// when the objection had to be lodged.
-	var deadline *time.Time
-	box := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
-	if d := s.deadlines.Deadline(box, sh.CreatedAt); !d.IsZero() {
-		deadline = &d
 	}
 	sheetJSON, err := indentJSON(map[string]any{"id": sh.ID, "form": sh.Form, "objection_deadline": deadline,
 		"box": Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}, "status": sh.Status, "review_state": dec.ReviewState,

@@ -5,11 +5,13 @@ package review_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tutanak/tutanak/review"
 )
@@ -353,5 +355,42 @@ func TestTypedBoxNumberIsDigits(t *testing.T) {
 				t.Fatalf("err = %v, want code %q", err, c.code)
 			}
 		})
+	}
+}
+
+// TestDeadlineCountsFromTheBoxsFirstSheet checks that the review queue and
+// the evidence bundle give a sheet the deadline of its box, counted from the
+// box's first photo as the totals count it, not from the sheet's own.
+func TestDeadlineCountsFromTheBoxsFirstSheet(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t, backends()[0], 0)
+	first := e.user(t, "gözlemci-1", review.Observer, "")
+	second := e.user(t, "gözlemci-2", review.Observer, "")
+	lawyer := e.user(t, "avukat", review.Lawyer, "İzmir")
+	right := truth()
+	e.sheetOf(t, first, "Gaziemir", "7", right, right)
+	later := e.sheetOf(t, second, "Gaziemir", "7", right, withFigures(right, "aday_2", 40))
+	if later.Status != "flagged" {
+		t.Fatalf("the later photo: %s", later.Status)
+	}
+	r, err := e.svc.Results(ctx, lawyer, review.ResultsQuery{Level: review.LevelSandik})
+	if err != nil || len(r.Rows) != 1 || r.Rows[0].Deadline == nil {
+		t.Fatalf("results %+v, %v", r.Rows, err)
+	}
+	want := *r.Rows[0].Deadline
+	queue, err := e.svc.ReviewQueue(ctx, lawyer, 10)
+	if err != nil || len(queue) != 1 || queue[0].Deadline == nil || !queue[0].Deadline.Equal(want) {
+		t.Fatalf("queue %+v, %v; want the box's deadline %v", queue, err, want)
+	}
+	b, err := e.svc.Evidence(ctx, lawyer, later.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, files := unzip(t, b.Data)
+	var sheet struct {
+		Deadline time.Time `json:"objection_deadline"`
+	}
+	if err := json.Unmarshal(files["sheet.json"], &sheet); err != nil || !sheet.Deadline.Equal(want) {
+		t.Fatalf("bundle's deadline %v, %v; want %v", sheet.Deadline, err, want)
 	}
 }

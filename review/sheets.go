@@ -588,7 +588,7 @@ const defaultQueueLimit = 100
 // sorts every waiting sheet before it cuts: cutting first (the database's
 // oldest uploads) would drop a recent upload whose district board closes
 // objections sooner than the others' windows. A sheet's deadline counts
-// from its own upload, a bound on its box's count.
+// from its box's first sheet (sheetDeadline).
 func (s *Service) reviewQueue(ctx context.Context, tx *storage.Tx, u User, limit int) ([]SheetView, error) {
 	if limit <= 0 {
 		limit = defaultQueueLimit
@@ -611,7 +611,10 @@ func (s *Service) reviewQueue(ctx context.Context, tx *storage.Tx, u User, limit
 		if !u.canSee(sh) {
 			continue
 		}
-		d := s.deadlines.Deadline(Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}, sh.CreatedAt)
+		d, err := s.sheetDeadline(ctx, tx, sh)
+		if err != nil {
+			return nil, err
+		}
 		list = append(list, waiting{sheet: sh, deadline: d})
 	}
 	// Stable: equal deadlines keep the database's order, the longest waiting first.

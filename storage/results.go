@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // BoxKey names one ballot box of one form.
@@ -11,6 +12,19 @@ type BoxKey struct {
 	Il       string
 	Ilce     string
 	SandikNo string
+}
+
+// BoxCountedAt returns when the first sheet of a box arrived: its count is
+// no later, so objections about it close by that time's window.
+// ErrNotFound when the box has no sheet.
+func (tx *Tx) BoxCountedAt(ctx context.Context, form, il, ilce, sandikNo string) (time.Time, error) {
+	var at time.Time
+	err := tx.q.queryRow(ctx, `SELECT created_at FROM sheets WHERE form = ? AND il = ? AND ilce = ? AND sandik_no = ?
+		ORDER BY created_at, id LIMIT 1`, form, il, ilce, sandikNo).Scan(&at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("box counted at: %w", mapErr(err))
+	}
+	return at, nil
 }
 
 // BoxSheets lists every sheet of form assigned to a complete box (il, ilce
