@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/review"
 	"github.com/tutanak/tutanak/storage"
 	"github.com/tutanak/tutanak/web"
@@ -81,6 +82,7 @@ func (c backendConfig) deadlines() (review.DeadlinePolicy, error) {
 	if err != nil {
 		return p, fmt.Errorf("--board-deadlines: %w", err)
 	}
+	seen := map[review.Box]int{} // board -> line
 	for i, rec := range recs {
 		if i == 0 && len(rec) > 0 && rec[0] == "il" {
 			continue // the header
@@ -92,7 +94,19 @@ func (c backendConfig) deadlines() (review.DeadlinePolicy, error) {
 		if err != nil {
 			return p, fmt.Errorf("--board-deadlines line %d: %w", i+1, err)
 		}
-		p.Boards[review.Box{Il: rec[0], Ilce: rec[1]}] = t
+		// A misspelt district would load and never apply: its boxes would
+		// quietly get the default window instead of the board's time.
+		il := ocr.CanonicalProvince(review.NormalizePlace(rec[0]))
+		ilce := ocr.CanonicalDistrict(il, review.NormalizePlace(rec[1]))
+		if !ocr.IsDistrict(il, ilce) {
+			return p, fmt.Errorf("--board-deadlines line %d: %q is not a district of %q", i+1, rec[1], rec[0])
+		}
+		board := review.Box{Il: il, Ilce: ilce}
+		if line, twice := seen[board]; twice {
+			return p, fmt.Errorf("--board-deadlines line %d: %s / %s is on line %d too", i+1, il, ilce, line)
+		}
+		seen[board] = i + 1
+		p.Boards[board] = t
 	}
 	return p, nil
 }

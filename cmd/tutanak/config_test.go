@@ -74,13 +74,24 @@ func TestBackendConfig(t *testing.T) {
 				if d := p.Deadline(review.Box{Il: "İZMİR", Ilce: "GAZİEMİR", SandikNo: "1"}, counted); !d.Equal(counted.Add(24 * time.Hour)) {
 					t.Errorf("window deadline %v", d)
 				}
-				if d := p.Deadline(review.Box{Il: "İzmir", Ilce: "Buca", SandikNo: "9"}, counted); !d.Equal(time.Date(2026, 5, 16, 9, 0, 0, 0, time.UTC)) {
+				// Boxes reach the policy normalised, as the file's names now are.
+				if d := p.Deadline(review.Box{Il: "İZMİR", Ilce: "BUCA", SandikNo: "9"}, counted); !d.Equal(time.Date(2026, 5, 16, 9, 0, 0, 0, time.UTC)) {
 					t.Errorf("board deadline %v", d)
 				}
 			}},
 		{"bad objection window", []string{"--objection-window", "0s"}, []string{"--objection-window must be positive"}, nil},
 		{"s3 without keys or bucket", []string{"--s3", "http://127.0.0.1:9000", "--s3-access-key", "", "--s3-secret-key", ""},
 			[]string{"bucket is required", "access key"}, nil},
+		{"board deadlines typed without Turkish letters", []string{"--board-deadlines", writeTemp(t, "Izmir,Karsiyaka,2026-05-16T12:00:00+03:00\n")}, nil,
+			func(t *testing.T, c backendConfig) {
+				p, err := c.deadlines()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := p.Deadline(review.Box{Il: "İZMİR", Ilce: "KARŞIYAKA", SandikNo: "9"}, time.Time{}); !d.Equal(time.Date(2026, 5, 16, 9, 0, 0, 0, time.UTC)) {
+					t.Errorf("board deadline %v", d)
+				}
+			}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -96,6 +107,25 @@ func TestBackendConfig(t *testing.T) {
 			}
 			if c.check != nil {
 				c.check(t, cfg)
+			}
+		})
+	}
+}
+
+// TestBoardDeadlinesRefused checks that a board-deadline file that would
+// load and never apply stops the service from starting.
+func TestBoardDeadlinesRefused(t *testing.T) {
+	cases := []struct{ name, file, want string }{
+		{"a misspelt district", "il,ilce,deadline\nİzmir,Karşıyka,2026-05-16T12:00:00+03:00\n", `"Karşıyka" is not a district of "İzmir"`},
+		{"no district", "İzmir,,2026-05-16T12:00:00+03:00\n", "is not a district"},
+		{"a district of another province", "İzmir,Çankaya,2026-05-16T12:00:00+03:00\n", "is not a district"},
+		{"one board twice", "İzmir,Buca,2026-05-16T12:00:00+03:00\nizmir,BUCA,2026-05-17T12:00:00+03:00\n", "İZMİR / BUCA is on line 1 too"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := parseBackend(t, "--board-deadlines", writeTemp(t, c.file))
+			if _, err := cfg.deadlines(); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("deadlines: %v, want %q", err, c.want)
 			}
 		})
 	}
