@@ -394,3 +394,15 @@ func TestDeadlineCountsFromTheBoxsFirstSheet(t *testing.T) {
 		t.Fatalf("bundle's deadline %v, %v; want %v", sheet.Deadline, err, want)
 	}
 }
+
+func TestBoxesDefaultForm(t *testing.T) {
+	e := setup(t, backends()[0], 0)
+	obs := e.user(t, "gözlemci", review.Observer, "")
+	legal := e.user(t, "hukuk", review.Legal, "")
+	e.sheetOf(t, obs, "Gaziemir", "7", truth(), truth())
+	for _, form := range []string{"", "cb-2023"} {
+		if boxes, err := e.svc.Boxes(context.Background(), legal, form, ""); err != nil || len(boxes) != 1 {
+			t.Fatalf("boxes of form %q: %d, %v", form, len(boxes), err)
+		}
+	}
+}

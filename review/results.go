@@ -286,9 +286,9 @@ func unionKeys(a, b map[string]int) []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
-// Boxes judges every box of form the user may see (one province, or all
-// for users without one), in box order. Observers see no totals: they see
-// only their own uploads.
+// Boxes judges every box of form (DefaultForm when empty) the user may see
+// (one province, or all for users without one), in box order. Observers
+// see no totals: they see only their own uploads.
 func (s *Service) Boxes(ctx context.Context, u User, form, il string) ([]BoxResult, error) {
 	if u.Role == Observer {
 		return nil, ErrForbidden
@@ -299,7 +299,7 @@ func (s *Service) Boxes(ctx context.Context, u User, form, il string) ([]BoxResu
 		}
 		il = u.Province
 	}
-	f, err := s.form(form)
+	f, err := s.form(cmp.Or(form, DefaultForm))
 	if err != nil {
 		return nil, err
 	}
