@@ -58,9 +58,34 @@ func isVerdict(status string) bool {
 // it costs no attempt, and the backlog drains soon after storage is back.
 const UnavailableSnooze = 5 * time.Second
 
+// finalWriteTimeout bounds the writes that record a sheet's outcome: its
+// reading, or that it has none. They run on a context of their own, for the
+// job's may be what ran out.
+const finalWriteTimeout = 30 * time.Second
+
+// finalWriteError is a failure to record a sheet's outcome. When
+// storage is down Work snoozes the job even if the job's own context has
+// ended, so that the outcome is recorded once storage is back rather than
+// the job being discarded with the sheet still processing.
+type finalWriteError struct{ err error }
+
+func (e *finalWriteError) Error() string { return e.err.Error() }
+func (e *finalWriteError) Unwrap() error { return e.err }
+
 // Work implements river.Worker.
 func (w *OCRWorker) Work(ctx context.Context, job *river.Job[OCRArgs]) error {
 	err := w.work(ctx, job)
+	if err == nil {
+		return nil
+	}
+	var final *finalWriteError
+	if ctx.Err() != nil && !errors.As(err, &final) {
+		// The job's own time ran out or River is stopping: storage calls
+		// failed with the context's error, which says nothing about storage.
+		// Snoozing would give the attempt back and run the job for ever.
+		w.svc.log.WarnContext(ctx, "job context ended", "sheet_id", job.Args.SheetID, "attempt", job.Attempt, "err", err)
+		return err
+	}
 	if errors.Is(err, storage.ErrUnavailable) {
 		w.svc.log.WarnContext(ctx, "storage unavailable; job snoozed", "sheet_id", job.Args.SheetID, "attempt", job.Attempt, "err", err)
 		return river.JobSnooze(UnavailableSnooze)
@@ -93,25 +118,30 @@ func (w *OCRWorker) work(ctx context.Context, job *river.Job[OCRArgs]) error {
 	if err != nil {
 		return river.JobCancel(err)
 	}
-	rc, _, err := s.store.OpenOriginal(ctx, sh.SHA256)
-	if err != nil {
-		return fmt.Errorf("open original of %s: %w", id, err)
+	data, err := w.original(ctx, sh)
+	if errors.Is(err, storage.ErrNotFound) {
+		// No attempt will bring it back: say so rather than leave the sheet
+		// processing, and do not ask for a new photo of a sheet that is fine.
+		s.log.ErrorContext(ctx, "original missing from the store", "sheet_id", id, "sha256", sh.SHA256, "attempt", job.Attempt, "err", err)
+		return w.unreadable(ctx, form, sh, reasonOriginalMissing)
 	}
-	data, err := io.ReadAll(io.LimitReader(rc, maxOriginalRead))
-	rc.Close()
 	if err != nil {
-		return fmt.Errorf("read original of %s: %w", id, err)
+		return err
 	}
 	reading, err := w.reader.Read(ctx, form, data)
 	if err != nil {
 		if ocr.IsInputError(err) || job.Attempt >= job.MaxAttempts {
 			s.log.ErrorContext(ctx, "sheet unreadable", "sheet_id", id, "sha256", sh.SHA256, "attempt", job.Attempt, "err", err)
-			return w.unreadable(ctx, form, sh)
+			return w.unreadable(ctx, form, sh, reasonReadFailed)
 		}
 		return fmt.Errorf("read sheet %s: %w", id, err)
 	}
+	// The reading is done, perhaps just as the job's time ran out: the
+	// writes that keep it run on a context of their own rather than lose it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalWriteTimeout)
+	defer cancel()
 	if err := w.storeImages(ctx, id, reading); err != nil {
-		return err
+		return &finalWriteError{err}
 	}
 	raw, err := json.Marshal(reading)
 	if err != nil {
@@ -135,8 +165,12 @@ func (w *OCRWorker) work(ctx context.Context, job *river.Job[OCRArgs]) error {
 		}
 		cur.Reading = raw
 		if cur.Il == "" && cur.Ilce == "" && cur.SandikNo == "" {
-			// No identity came with the photo: take the printed header's.
-			b := headerBox(reading.Printed)
+			// No identity came with the photo: take the printed header's,
+			// where its uploader may file sheets.
+			b, err := w.headerBoxFor(ctx, tx, cur, reading.Printed)
+			if err != nil {
+				return err
+			}
 			if !b.empty() {
 				if err := tx.SetSheetBox(ctx, id, b.Il, b.Ilce, b.SandikNo, now); err != nil {
 					return err
@@ -152,27 +186,95 @@ func (w *OCRWorker) work(ctx context.Context, job *river.Job[OCRArgs]) error {
 			map[string]any{"verdict": status, "original_sha256": sh.SHA256})
 	})
 	if err != nil {
-		return fmt.Errorf("save reading of %s: %w", id, err)
+		return &finalWriteError{fmt.Errorf("save reading of %s: %w", id, err)}
 	}
 	s.log.InfoContext(ctx, "sheet read", "sheet_id", id, "sha256", sh.SHA256, "verdict", status)
 	return nil
 }
 
-// unreadable records that the photo cannot be read at all.
-func (w *OCRWorker) unreadable(ctx context.Context, form *ocr.Form, sh storage.Sheet) error {
+// headerBoxFor is the box the printed header gives sh, or none when the
+// header names a province its uploader may not file in: Upload checks the
+// box sent with a photo, and a photo sent without one must not file its
+// sheet, through its header, where its uploader could not. The sheet then
+// waits under no box for a lawyer to file it.
+func (w *OCRWorker) headerBoxFor(ctx context.Context, tx *storage.Tx, sh storage.Sheet, printed map[string]string) (Box, error) {
+	b := headerBox(printed)
+	if b.empty() {
+		return b, nil
+	}
+	rec, err := tx.UserByID(ctx, sh.UploadedBy)
+	if err != nil {
+		return Box{}, fmt.Errorf("uploader of %s: %w", sh.ID, err)
+	}
+	if u := userOf(rec); !u.inProvince(b.Il) {
+		w.svc.log.WarnContext(ctx, "header's box outside the uploader's province; box left empty",
+			"sheet_id", sh.ID, "sha256", sh.SHA256, "user_id", u.ID, "user_province", u.Province, "header_il", b.Il)
+		return Box{}, nil
+	}
+	return b, nil
+}
+
+// original returns the bytes of sh's photo; ErrNotFound when the store no
+// longer has them.
+func (w *OCRWorker) original(ctx context.Context, sh storage.Sheet) ([]byte, error) {
 	s := w.svc
+	rc, _, err := s.store.OpenOriginal(ctx, sh.SHA256)
+	if errors.Is(err, storage.ErrNotFound) {
+		// A missing original ends the sheet's reading; a store that fails
+		// its own check is down, not missing what it holds.
+		if cerr := s.store.Check(ctx); cerr != nil {
+			return nil, storage.Unavailable(fmt.Errorf("open original of %s: %w", sh.ID, cerr))
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open original of %s: %w", sh.ID, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxOriginalRead))
+	switch {
+	case err == nil:
+		return data, nil
+	case errors.Is(err, storage.ErrNotFound):
+		return nil, fmt.Errorf("read original of %s: %w", sh.ID, err)
+	default:
+		// The store opened the original, so it holds it: a body that stops
+		// (S3's GetObject sends its request on the first Read, so its 503s
+		// and resets come here) is the store failing, which costs no attempt.
+		return nil, storage.Unavailable(fmt.Errorf("read original of %s: %w", sh.ID, err))
+	}
+}
+
+// Why a sheet is unreadable when there is no reading to verify.
+var (
+	reasonReadFailed = Reason{Code: "read_failed",
+		TR: "Fotoğraf okunamadı; yeniden çekin.", EN: "The photo could not be read; retake it."}
+	reasonOriginalMissing = Reason{Code: "original_missing",
+		TR: "Özgün fotoğraf depoda bulunamadı; fotoğrafı yeniden gönderin.",
+		EN: "The original photo is missing from the store; send the photo again."}
+)
+
+// unreadable records that the sheet cannot be read at all, and why. It is
+// the job's last word, so it writes on a context of its own: the job's may
+// have run out, often the very reason the photo could not be read.
+func (w *OCRWorker) unreadable(ctx context.Context, form *ocr.Form, sh storage.Sheet, why Reason) error {
+	s := w.svc
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalWriteTimeout)
+	defer cancel()
 	res := Result{Form: form.ID, Printed: map[string]string{}, Fields: map[string]FieldResult{}, Rules: []RuleResult{},
-		Quality: ocr.Quality{Problems: []ocr.Problem{}}, Verdict: Unreadable,
-		Reasons: []Reason{{Code: "read_failed", TR: "Fotoğraf okunamadı; yeniden çekin.", EN: "The photo could not be read; retake it."}}}
-	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+		Quality: ocr.Quality{Problems: []ocr.Problem{}}, Verdict: Unreadable, Reasons: []Reason{why}}
+	err := s.db.InTx(ctx, func(tx *storage.Tx) error {
 		now := s.clock()
 		status, err := s.saveResult(ctx, tx, sh.ID, res, now)
 		if err != nil {
 			return err
 		}
 		return s.appendCustody(ctx, tx, now, workerActor, ActionOCRResult, sh.ID, hashBytes(nil),
-			map[string]any{"verdict": status, "original_sha256": sh.SHA256})
+			map[string]any{"verdict": status, "reason": why.Code, "original_sha256": sh.SHA256})
 	})
+	if err != nil {
+		return &finalWriteError{fmt.Errorf("record %s unreadable: %w", sh.ID, err)}
+	}
+	return nil
 }
 
 // storeImages keeps the rectified page, its thumbnail and the crops as

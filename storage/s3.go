@@ -318,8 +318,30 @@ func (s *S3Store) OpenOriginal(ctx context.Context, sum string) (_ io.ReadCloser
 	if err != nil {
 		return nil, ObjectInfo{}, fmt.Errorf("get original: %w", err)
 	}
-	return obj, s.info(sum, oi), nil
+	return &s3Body{obj: obj, sum: sum}, s.info(sum, oi), nil
 }
+
+// s3Body is an original's body. GetObject sends no request: S3 answers, or
+// fails, on the first Read, after OpenOriginal has returned. Read's errors
+// are told apart as OpenOriginal's are: an original gone meanwhile is
+// ErrNotFound, an S3 that cannot be reached or is overloaded ErrUnavailable.
+type s3Body struct {
+	obj *minio.Object
+	sum string
+}
+
+func (b *s3Body) Read(p []byte) (int, error) {
+	n, err := b.obj.Read(p)
+	switch {
+	case err == nil, err == io.EOF:
+		return n, err
+	case isNotFound(err):
+		return n, fmt.Errorf("read original %s (%v): %w", b.sum, err, ErrNotFound)
+	}
+	return n, markUnavailable(fmt.Errorf("read original: %w", err))
+}
+
+func (b *s3Body) Close() error { return b.obj.Close() }
 
 // RemoveOriginal implements ObjectStore. It deletes the stored version
 // itself (a plain delete would only add a delete marker) and lets S3's

@@ -35,6 +35,17 @@ func markUnavailable(err error) error {
 	return &unavailableError{err: err}
 }
 
+// Unavailable adds ErrUnavailable to err, keeping its message, for a caller
+// that knows the failure is the store's whatever its cause: the body of an
+// original that stops while being read, after the store opened it. nil
+// stays nil.
+func Unavailable(err error) error {
+	if err == nil || errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	return &unavailableError{err: err}
+}
+
 // retryableSQLStates are PostgreSQL's codes for a server that is going
 // away, starting or full: class 08 (connection exception) is matched by
 // prefix.
