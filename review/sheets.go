@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -220,6 +221,12 @@ func (s *Service) reupload(ctx context.Context, u User, sh storage.Sheet, in Upl
 			TR: fmt.Sprintf("Bu fotoğraf daha önce başka bir sandık için gönderildi (%s); sandığını yalnızca bir avukat değiştirebilir.", where),
 			EN: fmt.Sprintf("This photo was already sent for another box (%s); only a lawyer can change its box.", where)}
 	}
+	if missingOriginal(sh) {
+		if err := s.restoreOriginal(ctx, u, sh, in.Photo); err != nil {
+			return UploadResult{}, err
+		}
+		sh.Status = "" // queued again; re-read below
+	}
 	if typed := in.Typed; typed != nil {
 		if _, err := s.SetTyped(ctx, u, sh.ID, typed); err != nil {
 			return UploadResult{}, err
@@ -236,6 +243,57 @@ func (s *Service) reupload(ctx context.Context, u User, sh storage.Sheet, in Upl
 		}
 	}
 	return UploadResult{ID: sh.ID, SHA256: sh.SHA256, Status: sh.Status}, nil
+}
+
+// missingOriginal tells whether the worker found sh's original gone from
+// the store (reason original_missing), which the same bytes sent again
+// can mend.
+func missingOriginal(sh storage.Sheet) bool {
+	if sh.Status != string(Unreadable) || sh.Result == nil {
+		return false
+	}
+	var res Result
+	if err := json.Unmarshal(sh.Result, &res); err != nil {
+		return false
+	}
+	return slices.ContainsFunc(res.Reasons, func(r Reason) bool { return r.Code == reasonOriginalMissing.Code })
+}
+
+// restoreOriginal stores the bytes of a sheet whose original went missing
+// again, records that in the custody log as an upload, and queues the
+// sheet to be read: the observer was told to send the photo again.
+func (s *Service) restoreOriginal(ctx context.Context, u User, sh storage.Sheet, photo Photo) error {
+	f, err := os.Open(photo.Path)
+	if err != nil {
+		return fmt.Errorf("open spooled photo: %w", err)
+	}
+	defer f.Close()
+	if _, _, err := s.store.PutOriginal(ctx, sh.SHA256, photo.Size, photo.ContentType, f); err != nil {
+		return fmt.Errorf("store original again: %w", err)
+	}
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
+		cur, err := tx.SheetForUpdate(ctx, sh.ID)
+		if err != nil {
+			return err
+		}
+		if !missingOriginal(cur) {
+			return nil // another upload of the same bytes mended it first
+		}
+		now := s.clock()
+		if err := tx.SetSheetStatus(ctx, sh.ID, StatusQueued, now); err != nil {
+			return err
+		}
+		detail := map[string]any{"form": sh.Form, "size": sh.Size, "again": reasonOriginalMissing.Code}
+		if err := s.appendCustody(ctx, tx, now, u.actor(), ActionUpload, sh.ID, sh.SHA256, detail); err != nil {
+			return err
+		}
+		return tx.InsertJob(ctx, OCRArgs{SheetID: sh.ID}, nil)
+	})
+	if err != nil {
+		return fmt.Errorf("queue %s again: %w", sh.ID, err)
+	}
+	s.log.InfoContext(ctx, "missing original sent again", "sheet_id", sh.ID, "sha256", sh.SHA256, "user_id", u.ID)
+	return nil
 }
 
 // loadVisible returns a sheet the user may see; ErrNotFound otherwise, so

@@ -178,6 +178,28 @@ func TestOCRWorker(t *testing.T) {
 							}
 						}
 						checkOriginalMissing(t, e, obs, res.ID)
+
+						// The observer sends the same photo again, as told: the
+						// original is stored, the custody log says so, and the
+						// sheet is read.
+						again, err := e.svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, []byte("a photo whose original is lost: "+c.name)), Form: "cb-2023"})
+						if err != nil || again.ID != res.ID || again.Status != "queued" {
+							t.Fatalf("sent again: %+v, %v; want sheet %s queued", again, err, res.ID)
+						}
+						if err := work(ctx, e.svc, e.reader, res.ID, 1); err != nil {
+							t.Fatal(err)
+						}
+						v, err := e.svc.Sheet(ctx, obs, res.ID)
+						if err != nil || v.Status != "verified" {
+							t.Fatalf("after sending again: %s, %v; want verified", v.Status, err)
+						}
+						var actions []string
+						for _, h := range v.History {
+							actions = append(actions, h.Action)
+						}
+						if want := []string{"upload", "ocr_result", "upload", "ocr_result"}; !slices.Equal(actions, want) {
+							t.Fatalf("history %v, want %v", actions, want)
+						}
 					})
 				}
 			})
