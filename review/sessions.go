@@ -15,9 +15,22 @@ import (
 // are hex and never start with it.
 const sessionPrefix = "s"
 
-// dummyHash is checked against when the user does not exist, so a wrong
-// name takes as long as a wrong password.
+// dummyHash is checked against when the user does not exist or has no
+// password, so every failed login costs one argon2id verification.
 var dummyHash, _ = hashSecret("tutanak-no-such-user")
+
+// passwordMatches reports whether password opens hash, spending exactly one
+// verification with check whatever the outcome: an unknown name (hash ""),
+// a user without a password (hash "") and an empty password take as long
+// as a wrong password, so timing tells no names apart.
+func passwordMatches(hash, password string, check func(encoded, secret string) bool) bool {
+	if hash == "" {
+		check(dummyHash, password)
+		return false
+	}
+	ok := check(hash, password)
+	return ok && password != ""
+}
 
 // Login checks a name and password and opens a browser session: a token
 // like an API token, whose id marks it as a session. ErrUnauthenticated
@@ -30,13 +43,11 @@ func (s *Service) Login(ctx context.Context, name, password string) (User, strin
 		return err
 	})
 	if errors.Is(err, storage.ErrNotFound) {
-		checkSecret(dummyHash, password)
-		return User{}, "", ErrUnauthenticated
-	}
-	if err != nil {
+		rec = storage.User{} // no hash: checked against dummyHash
+	} else if err != nil {
 		return User{}, "", fmt.Errorf("login: %w", err)
 	}
-	if rec.PasswordHash == "" || password == "" || !checkSecret(rec.PasswordHash, password) {
+	if !passwordMatches(rec.PasswordHash, password, checkSecret) {
 		return User{}, "", ErrUnauthenticated
 	}
 	id := sessionPrefix + randomHex(8)
@@ -56,18 +67,16 @@ func (s *Service) Login(ctx context.Context, name, password string) (User, strin
 }
 
 // AuthenticateSession returns the user of a browser session opened less
-// than ttl ago; ErrUnauthenticated for anything else.
+// than ttl ago; ErrUnauthenticated for anything else. A session found
+// expired is deleted. Sessions are good only here: Authenticate (the API's
+// Bearer tokens) refuses them.
 func (s *Service) AuthenticateSession(ctx context.Context, token string, ttl time.Duration) (User, error) {
 	id, ok := sessionID(token)
 	if !ok {
 		return User{}, ErrUnauthenticated
 	}
-	u, err := s.Authenticate(ctx, token)
-	if err != nil {
-		return User{}, err
-	}
 	var t storage.Token
-	err = s.db.View(ctx, func(tx *storage.Tx) error {
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
 		var err error
 		t, err = tx.TokenByID(ctx, id)
 		return err
@@ -79,9 +88,15 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string, ttl tim
 		return User{}, fmt.Errorf("session: %w", err)
 	}
 	if s.now().Sub(t.CreatedAt) > ttl {
+		// Whoever holds the id of an expired session may see it removed:
+		// it opens nothing any more.
+		s.forgetToken(token)
+		if err := s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.DeleteToken(ctx, id) }); err != nil {
+			s.log.WarnContext(ctx, "delete expired session", "err", err)
+		}
 		return User{}, ErrUnauthenticated
 	}
-	return u, nil
+	return s.authenticate(ctx, token)
 }
 
 // Logout ends a browser session.
@@ -90,11 +105,16 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if !ok {
 		return nil
 	}
+	s.forgetToken(token)
+	return s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.DeleteToken(ctx, id) })
+}
+
+// forgetToken drops a token from the cache of verified tokens.
+func (s *Service) forgetToken(token string) {
 	key := sha256.Sum256([]byte(token))
 	s.tokens.mu.Lock()
 	delete(s.tokens.entries, key)
 	s.tokens.mu.Unlock()
-	return s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.DeleteToken(ctx, id) })
 }
 
 func sessionID(token string) (string, bool) {

@@ -213,9 +213,18 @@ type cachedToken struct {
 // tokenCacheTTL bounds how long a deleted user's token keeps working.
 const tokenCacheTTL = time.Minute
 
-// Authenticate returns the user a token belongs to; ErrUnauthenticated
-// for anything else.
+// Authenticate returns the user an API token belongs to; ErrUnauthenticated
+// for anything else, a browser session's token included: a session is good
+// only as a session, within its lifetime (AuthenticateSession).
 func (s *Service) Authenticate(ctx context.Context, token string) (User, error) {
+	if _, ok := sessionID(token); ok {
+		return User{}, ErrUnauthenticated
+	}
+	return s.authenticate(ctx, token)
+}
+
+// authenticate checks any token, session or not, against its stored hash.
+func (s *Service) authenticate(ctx context.Context, token string) (User, error) {
 	key := sha256.Sum256([]byte(token))
 	now := s.now()
 	s.tokens.mu.Lock()

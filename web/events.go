@@ -2,8 +2,10 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -23,7 +25,10 @@ func (s *Server) eventRoutes(api *echo.Group) {
 
 // streamEvents sends the totals (as GET /api/v1/results, same query) as a
 // "results" event at once and again whenever a verdict, a decision or an
-// official import changes anything, until the client goes away.
+// official import changes anything, until the client goes away or its
+// credential no longer holds: the session or token is checked again at
+// every poll, and the stream ends when it has been logged out, has expired
+// or now belongs to someone else (another role or province).
 func (s *Server) streamEvents(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
@@ -64,6 +69,16 @@ func (s *Server) streamEvents(c echo.Context) error {
 			return nil
 		case <-tick.C:
 		}
+		again, err := s.streamUser(c)
+		if errors.Is(err, review.ErrUnauthenticated) || err == nil && again != u {
+			return nil // EventSource reconnects, and is refused
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "event stream authentication", "err", err)
+			}
+			continue
+		}
 		now, err := s.svc.ChangeMark(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -86,4 +101,19 @@ func (s *Server) streamEvents(c echo.Context) error {
 			return nil
 		}
 	}
+}
+
+// streamUser checks the stream's credential again, the way the API's
+// authentication did when it began: a Bearer token, else the session cookie
+// within its lifetime.
+func (s *Server) streamUser(c echo.Context) (review.User, error) {
+	ctx := c.Request().Context()
+	if token, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer "); ok && token != "" {
+		return s.svc.Authenticate(ctx, strings.TrimSpace(token))
+	}
+	ck, err := c.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
+		return review.User{}, review.ErrUnauthenticated
+	}
+	return s.svc.AuthenticateSession(ctx, ck.Value, s.cfg.SessionTTL)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -68,5 +69,57 @@ func TestEvents(t *testing.T) {
 			}
 			break
 		}
+	}
+}
+
+// TestEventsEndWithTheSession: a stream opened with a session ends when the
+// session does, by logout or by age, instead of streaming on.
+func TestEventsEndWithTheSession(t *testing.T) {
+	cases := []struct {
+		name   string
+		ttl    time.Duration
+		logout bool
+	}{
+		{"logout", 0, true},
+		{"session expiry", 6 * time.Second, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := setup(t, stacks()[0], web.Config{SessionTTL: c.ttl})
+			a.user(t, "hukuk", review.Legal, "", "hukuk parola")
+			b := newBrowser(t, a.url)
+			csrf := b.login("hukuk", "hukuk parola")
+			// Bounds a hang only: the stream is checked every second.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.url+"/api/v1/events", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ck := b.cookies["tutanak_session"]
+			req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("stream: %d", resp.StatusCode)
+			}
+			events := bufio.NewScanner(resp.Body)
+			events.Buffer(make([]byte, 1<<20), 1<<20)
+			for events.Scan() && !strings.HasPrefix(events.Text(), "data: ") {
+			}
+			if c.logout {
+				if resp, _ := b.do(http.MethodPost, "/logout", url.Values{"csrf": {csrf}}, nil); resp.StatusCode != http.StatusSeeOther {
+					t.Fatalf("logout: %d", resp.StatusCode)
+				}
+			}
+			for events.Scan() {
+			}
+			if err := events.Err(); err != nil {
+				t.Fatalf("stream did not end with the session: %v", err)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -19,6 +20,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -53,11 +56,13 @@ type pages struct {
 	// byHash maps "HASH/NAME" to the file's bytes.
 	byHash  map[string][]byte
 	limiter *loginLimiter
+	// checks bounds the password checks running at once.
+	checks *passwordGate
 }
 
 func newPages(svc *review.Service, ttl time.Duration) (*pages, error) {
 	p := &pages{svc: svc, ttl: ttl, templates: map[string]*template.Template{}, static: map[string]string{},
-		byHash: map[string][]byte{}, limiter: newLoginLimiter()}
+		byHash: map[string][]byte{}, limiter: newLoginLimiter(), checks: newPasswordGate(maxPasswordChecks, passwordCheckWait)}
 	err := fs.WalkDir(staticFiles, "static", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -301,12 +306,38 @@ func (s *Server) setCookie(c echo.Context, name, value string, maxAge time.Durat
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 }
 
-// safeNext keeps redirects after login on this site.
+// safeNext keeps redirects after login on this site: it lets through only
+// a clean absolute path (with its query), and sends anything else to "/".
+// Browsers drop tabs and newlines from a URL and read "\\" as "/", so
+// "/\t/evil.example" would leave the site: no control character, space or
+// backslash may appear and the second character may not be a slash; once
+// percent-decoded, for whatever decodes it on the way, it must still start
+// with a single slash and hold no control character.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+	dec, err := url.PathUnescape(next)
+	if err != nil || !cleanPath(next, true) || !cleanPath(dec, false) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
 	return next
+}
+
+// cleanPath reports whether p starts with a single slash and holds no
+// control character nor invalid UTF-8; strict also refuses any space or
+// backslash.
+func cleanPath(p string, strict bool) bool {
+	if len(p) == 0 || p[0] != '/' || len(p) > 1 && (p[1] == '/' || p[1] == '\\') {
+		return false
+	}
+	for _, r := range p {
+		if r == utf8.RuneError || unicode.IsControl(r) || strict && (r == '\\' || unicode.IsSpace(r)) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) showLogin(c echo.Context) error {
@@ -331,14 +362,22 @@ func (s *Server) submitLogin(c echo.Context) error {
 	}
 	name := strings.TrimSpace(c.FormValue("name"))
 	key := c.RealIP() + "|" + strings.ToLower(name)
-	if wait := s.pages.limiter.wait(key); wait > 0 {
+	// The attempt is counted before the password is checked, so guesses
+	// sent at once cannot all slip in before the first failure is known.
+	if wait := s.pages.limiter.begin(key); wait > 0 {
 		secs := int(wait.Seconds()) + 1
 		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 		return &Error{Status: http.StatusTooManyRequests, Code: "too_many_attempts",
 			TR: fmt.Sprintf("Çok fazla hatalı deneme; %d saniye sonra yeniden deneyin.", secs),
 			EN: fmt.Sprintf("Too many failed attempts; try again in %d seconds.", secs)}
 	}
-	_, token, err := s.svc.Login(c.Request().Context(), name, c.FormValue("password"))
+	ctx := c.Request().Context()
+	if !s.pages.checks.enter(ctx) {
+		s.pages.limiter.cancel(key)
+		return errLoginBusy // a 503, with Retry-After
+	}
+	_, token, err := s.svc.Login(ctx, name, c.FormValue("password"))
+	s.pages.checks.leave()
 	if errors.Is(err, review.ErrUnauthenticated) {
 		s.pages.limiter.fail(key)
 		c.Set("login_csrf", ck.Value)
@@ -346,6 +385,7 @@ func (s *Server) submitLogin(c echo.Context) error {
 			"Next": safeNext(c.FormValue("next")), "Error": "bad"})
 	}
 	if err != nil {
+		s.pages.limiter.cancel(key)
 		return err
 	}
 	s.pages.limiter.succeed(key)
@@ -555,14 +595,28 @@ func (s *Server) submitBox(c echo.Context) error {
 // that name, up to maxLoginWait. Nothing is locked: the real user, from
 // their own address, is never slowed by someone else's guesses, and a
 // success clears the count.
+//
+// A try is counted when it begins (begin), before the slow password check:
+// beyond the free tries only one check per key runs at a time, so guesses
+// sent at once are refused rather than all checked. A count is forgotten
+// loginForget after its last failure once its wait is over; when the
+// table is full, only such forgotten entries make room, never a key that
+// must still wait, and new keys are refused until there is room.
 type loginLimiter struct {
-	mu sync.Mutex
-	m  map[string]loginAttempts
+	mu  sync.Mutex
+	m   map[[32]byte]loginAttempts
+	now func() time.Time
+	// max is how many keys are tracked; maxLimiterTrack.
+	max int
+	// swept is when the full table was last searched for forgotten entries.
+	swept time.Time
 }
 
 type loginAttempts struct {
-	fails int
-	until time.Time
+	fails    int
+	inFlight int       // tries begun and not yet reported
+	until    time.Time // no try before this
+	last     time.Time // the last failure
 }
 
 // Login limiter bounds.
@@ -570,36 +624,154 @@ const (
 	maxLoginWait    = 5 * time.Minute
 	freeLoginFails  = 3
 	maxLimiterTrack = 100_000
+	// loginForget is how long after its last failure a count is dropped
+	// (once its wait is over): waiting it out gives a guesser fewer tries
+	// than waiting out the doubled waits.
+	loginForget = time.Hour
+	// loginFullWait is what a new key waits while the table is full.
+	loginFullWait = time.Minute
+	// loginBusyWait is what a try waits while another try of its key,
+	// beyond the free ones, is being checked.
+	loginBusyWait = time.Second
 )
 
-func newLoginLimiter() *loginLimiter { return &loginLimiter{m: map[string]loginAttempts{}} }
-
-func (l *loginLimiter) wait(key string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return max(time.Until(l.m[key].until), 0)
+func newLoginLimiter() *loginLimiter {
+	return &loginLimiter{m: map[[32]byte]loginAttempts{}, now: time.Now, max: maxLimiterTrack}
 }
 
-func (l *loginLimiter) fail(key string) {
+// forgotten reports whether an entry holds nothing worth keeping.
+func (a loginAttempts) forgotten(now time.Time) bool {
+	return a.inFlight == 0 && !now.Before(a.until) && now.Sub(a.last) >= loginForget
+}
+
+// begin reserves a password check for key. It returns zero when the check
+// may go ahead, to be reported with fail, succeed or cancel; otherwise how
+// long to wait before trying again.
+func (l *loginLimiter) begin(key string) time.Duration {
+	k := sha256.Sum256([]byte(key))
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.m) > maxLimiterTrack {
-		clear(l.m) // a flood must not exhaust memory; it only resets waits
+	now := l.now()
+	a, ok := l.m[k]
+	if ok && a.forgotten(now) {
+		a = loginAttempts{}
 	}
-	a := l.m[key]
+	if !ok && len(l.m) >= l.max && !l.sweep(now) {
+		return loginFullWait
+	}
+	if w := a.until.Sub(now); w > 0 {
+		return w
+	}
+	if a.inFlight > 0 && a.fails+a.inFlight >= freeLoginFails {
+		return loginBusyWait
+	}
+	a.inFlight++
+	l.m[k] = a
+	return 0
+}
+
+// sweep drops forgotten entries, at most once a second, and reports
+// whether there is room for another key.
+func (l *loginLimiter) sweep(now time.Time) bool {
+	if now.Sub(l.swept) >= time.Second {
+		l.swept = now
+		for k, a := range l.m {
+			if a.forgotten(now) {
+				delete(l.m, k)
+			}
+		}
+	}
+	return len(l.m) < l.max
+}
+
+// fail reports a begun try whose password was wrong.
+func (l *loginLimiter) fail(key string) {
+	k := sha256.Sum256([]byte(key))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	a := l.m[k]
+	a.inFlight = max(a.inFlight-1, 0)
 	a.fails++
+	a.last = now
 	if a.fails > freeLoginFails {
 		d := time.Second << min(a.fails-freeLoginFails-1, 9)
-		a.until = time.Now().Add(min(d, maxLoginWait))
+		a.until = now.Add(min(d, maxLoginWait))
 	}
-	l.m[key] = a
+	l.m[k] = a
 }
 
+// succeed reports a begun try whose password was right: the count is cleared.
 func (l *loginLimiter) succeed(key string) {
+	k := sha256.Sum256([]byte(key))
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.m, key)
+	delete(l.m, k)
 }
+
+// cancel reports a begun try that checked no password (the server was
+// busy, or failed): it does not count.
+func (l *loginLimiter) cancel(key string) {
+	k := sha256.Sum256([]byte(key))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a, ok := l.m[k]
+	if !ok {
+		return
+	}
+	a.inFlight = max(a.inFlight-1, 0)
+	if a.inFlight == 0 && a.fails == 0 {
+		delete(l.m, k)
+		return
+	}
+	l.m[k] = a
+}
+
+// Bounds of the password checks running at once. Each argon2id check
+// holds 19 MiB and a core for tens of milliseconds; a flood of logins must
+// not take the memory and the cores the uploads need.
+const (
+	maxPasswordChecks = 4
+	// passwordCheckWait is how long a login waits for a free check before
+	// it is answered 503 with Retry-After.
+	passwordCheckWait = 3 * time.Second
+)
+
+var errLoginBusy = &Error{Status: http.StatusServiceUnavailable, Code: "login_busy",
+	TR: "Şu anda çok sayıda giriş deneniyor; birkaç saniye sonra yeniden deneyin.",
+	EN: "Too many logins are being checked right now; try again in a few seconds."}
+
+// passwordGate bounds the password checks running at once, server-wide.
+type passwordGate struct {
+	slots chan struct{}
+	wait  time.Duration
+}
+
+func newPasswordGate(n int, wait time.Duration) *passwordGate {
+	return &passwordGate{slots: make(chan struct{}, n), wait: wait}
+}
+
+// enter takes a slot, waiting at most the gate's wait; false when none
+// came free or ctx ended. A true enter is followed by leave.
+func (g *passwordGate) enter(ctx context.Context) bool {
+	select {
+	case g.slots <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(g.wait)
+	defer t.Stop()
+	select {
+	case g.slots <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (g *passwordGate) leave() { <-g.slots }
 
 // timeLeft says how long until an objection deadline, in hours and
 // minutes, as of rendering.

@@ -3,12 +3,15 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/tutanak/tutanak/review"
 	"github.com/tutanak/tutanak/web"
@@ -142,6 +145,11 @@ func TestPages(t *testing.T) {
 		ck := b.cookies["tutanak_session"]
 		if ck == nil || !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode {
 			t.Fatalf("session cookie %+v: want Secure, HttpOnly, SameSite=Strict", ck)
+		}
+		// The session opens the pages and the API's cookie path, never the
+		// API as a Bearer token: there it would outlive the session.
+		if resp := a.call(t, ck.Value, http.MethodGet, "/api/v1/me", nil, "", nil); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("session as a Bearer token: %d, want 401", resp.StatusCode)
 		}
 		resp, page = b.do(http.MethodGet, "/review", nil, nil)
 		if resp.StatusCode != http.StatusOK || !strings.Contains(page, "/review/"+up.ID) {
@@ -312,4 +320,70 @@ func TestPages(t *testing.T) {
 			t.Errorf("entry page has no rules:\n%s", page)
 		}
 	})
+}
+
+// TestPagesLoginParallel sends many wrong passwords for one name at once:
+// the limiter counts each try before its password is checked, so only the
+// free tries (and one more per wait that has passed) are checked; the rest
+// are refused with Retry-After.
+func TestPagesLoginParallel(t *testing.T) {
+	a := setup(t, stacks()[0], web.Config{})
+	a.user(t, "avukat", review.Lawyer, "", "doğru parola")
+	b := newBrowser(t, a.url)
+	_, page := b.do(http.MethodGet, "/login", nil, nil)
+	csrf, cookie := csrfOf(t, page), b.cookies["tutanak_login_csrf"]
+	const guesses = 20
+	codes := make(chan *http.Response, guesses)
+	start := make(chan struct{})
+	began := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < guesses; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			form := url.Values{"csrf": {csrf}, "name": {"avukat"}, "password": {fmt.Sprintf("tahmin %d", i)}}
+			req, err := http.NewRequest(http.MethodPost, a.url+"/login", strings.NewReader(form.Encode()))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(&http.Cookie{Name: cookie.Name, Value: cookie.Value})
+			<-start
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			codes <- resp
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(codes)
+	elapsed := time.Since(began)
+	// Beyond the free tries, the k-th check needs the waits before it,
+	// 1 s, 2 s, 4 s …, to have passed.
+	allowed := 3 + 1
+	for w, sum := time.Second, time.Second; sum <= elapsed; w, sum = 2*w, sum+2*w {
+		allowed++
+	}
+	checked := 0
+	for resp := range codes {
+		switch resp.StatusCode {
+		case http.StatusUnauthorized:
+			checked++
+		case http.StatusTooManyRequests:
+			if resp.Header.Get("Retry-After") == "" {
+				t.Errorf("429 without Retry-After")
+			}
+		default:
+			t.Errorf("guess answered %d", resp.StatusCode)
+		}
+	}
+	if checked > allowed {
+		t.Fatalf("%d of %d parallel guesses checked in %v, want at most %d", checked, guesses, elapsed, allowed)
+	}
 }

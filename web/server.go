@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -65,6 +67,14 @@ type Config struct {
 	// SessionTTL is how long a browser session lasts. Defaults to
 	// DefaultSessionTTL (16 hours: one election night).
 	SessionTTL time.Duration
+	// TrustedProxies are the reverse proxies (a TLS-terminating nginx, a
+	// load balancer) whose X-Forwarded-For is believed: a request from one
+	// of them is taken to come from the nearest address in that header
+	// that is not itself a trusted proxy. Defaults to none: the client is
+	// the connection's peer and the header is ignored. Behind a proxy it
+	// must be set, or every client has the proxy's address and the login
+	// limiter, which keys on the address, slows them all together.
+	TrustedProxies []netip.Prefix
 }
 
 // WithDefaults fills zero fields with their defaults.
@@ -108,6 +118,15 @@ func (c Config) Validate() error {
 	if c.ReadHeaderTimeout < 0 || c.IdleReadTimeout < 0 || c.IdleTimeout < 0 || c.SessionTTL < 0 {
 		errs = append(errs, errors.New("timeouts must not be negative"))
 	}
+	for _, p := range c.TrustedProxies {
+		switch {
+		case !p.IsValid():
+			errs = append(errs, fmt.Errorf("trusted proxy %s: not a network", p))
+		case proxyNet(p).Bits() == 0:
+			// Every address would be a proxy: anyone could name their own.
+			errs = append(errs, fmt.Errorf("trusted proxy %s: trusts every address", p))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -139,9 +158,7 @@ func New(svc *review.Service, cfg Config, log *slog.Logger, reg prometheus.Regis
 	s.pages = p
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	// The peer's address, never a client-sent header: the login limiter
-	// keys on it and a forged X-Forwarded-For must not dodge it.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = ipExtractor(s.cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.recover, s.metrics.middleware)
 	e.GET("/healthz", s.healthz)
@@ -169,6 +186,32 @@ func New(svc *review.Service, cfg Config, log *slog.Logger, reg prometheus.Regis
 	s.pageRoutes(e)
 	s.echo = e
 	return s
+}
+
+// ipExtractor says who the client is. The login limiter keys on it, so a
+// client-sent header counts only when the peer is a trusted proxy: without
+// any, the peer's address; with some, the nearest X-Forwarded-For address
+// that is not a trusted proxy, when the peer is one (echo's defaults,
+// which trust every private and loopback address, are turned off).
+func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range trusted {
+		p = proxyNet(p)
+		opts = append(opts, echo.TrustIPRange(&net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// proxyNet is p as the extractor matches it: an IPv4 network written as
+// IPv4-mapped IPv6 (::ffff:10.0.0.0/104) becomes the IPv4 one.
+func proxyNet(p netip.Prefix) netip.Prefix {
+	if p.Addr().Is4In6() && p.Bits() >= 96 {
+		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+	}
+	return p.Masked()
 }
 
 // Handler returns the API's HTTP handler.

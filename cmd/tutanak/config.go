@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -221,6 +222,21 @@ func (c *serveConfig) register(fs *flag.FlagSet, withHTTP bool) {
 	fs.DurationVar(&c.web.ReadHeaderTimeout, "read-header-timeout", web.DefaultReadHeaderTimeout, "time a client has to send request headers")
 	fs.DurationVar(&c.web.IdleReadTimeout, "upload-idle-timeout", web.DefaultIdleReadTimeout, "an upload is cut off after this long without a byte")
 	fs.DurationVar(&c.web.SessionTTL, "session-ttl", web.DefaultSessionTTL, "how long a browser login lasts")
+	fs.Func("trusted-proxy", "address or network (CIDR) of a reverse proxy whose X-Forwarded-For names the client, "+
+		"comma-separated or repeated (default none: the connection's peer is the client)", func(v string) error {
+		for _, f := range strings.Split(v, ",") {
+			f = strings.TrimSpace(f)
+			p, err := netip.ParsePrefix(f)
+			if a, aerr := netip.ParseAddr(f); err != nil && aerr == nil {
+				p, err = netip.PrefixFrom(a, a.BitLen()), nil
+			}
+			if err != nil {
+				return fmt.Errorf("want an address or a network like 10.0.0.0/8: %w", err)
+			}
+			c.web.TrustedProxies = append(c.web.TrustedProxies, p)
+		}
+		return nil
+	})
 }
 
 // Validate reports every problem at once.

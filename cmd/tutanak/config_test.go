@@ -211,3 +211,56 @@ func TestServePhotoLimits(t *testing.T) {
 		})
 	}
 }
+
+// A reverse proxy's X-Forwarded-For is believed only from the proxies
+// named with --trusted-proxy; by default from none.
+func TestServeTrustedProxies(t *testing.T) {
+	cases := []struct {
+		name     string
+		args     []string
+		want     []string
+		parseErr string
+		wantErr  string
+	}{
+		{"none by default", nil, nil, "", ""},
+		{"a comma list of networks and addresses", []string{"--trusted-proxy", "10.0.0.0/8, 192.0.2.1"}, []string{"10.0.0.0/8", "192.0.2.1/32"}, "", ""},
+		{"repeated", []string{"--trusted-proxy", "127.0.0.1/32", "--trusted-proxy", "2001:db8::/32"}, []string{"127.0.0.1/32", "2001:db8::/32"}, "", ""},
+		{"a name", []string{"--trusted-proxy", "proxy.example"}, nil, "want an address or a network", ""},
+		{"an empty entry", []string{"--trusted-proxy", "10.0.0.1,"}, nil, "want an address or a network", ""},
+		{"every address", []string{"--trusted-proxy", "0.0.0.0/0"}, nil, "", "trusts every address"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var cfg serveConfig
+			fs := newFlagSet("test", env{stderr: io.Discard})
+			cfg.register(fs, true)
+			err := fs.Parse(c.args)
+			if c.parseErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.parseErr) {
+					t.Fatalf("Parse = %v, want %q", err, c.parseErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = cfg.Validate()
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("Validate = %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			var got []string
+			for _, p := range cfg.web.TrustedProxies {
+				got = append(got, p.String())
+			}
+			if strings.Join(got, " ") != strings.Join(c.want, " ") {
+				t.Fatalf("trusted proxies %v, want %v", got, c.want)
+			}
+		})
+	}
+}
