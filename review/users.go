@@ -63,7 +63,9 @@ func (u User) canSee(sh storage.Sheet) bool {
 	switch {
 	case u.Role == Admin:
 		return true
-	case u.Role == Observer:
+	case u.Role == Observer, sh.UploadedBy == u.ID:
+		// An observer sees their own uploads only; anyone sees theirs, even
+		// one the header filed under no box of their province.
 		return sh.UploadedBy == u.ID
 	case u.Province == "":
 		return true
