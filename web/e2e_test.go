@@ -87,6 +87,10 @@ func TestEndToEnd(t *testing.T) {
 					if resp.StatusCode != http.StatusOK || string(original) != string(s.data) {
 						t.Fatalf("original: %d, %d bytes", resp.StatusCode, len(original))
 					}
+					// One user's view of their province: no cache keeps it on a shared phone.
+					if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+						t.Errorf("original's Cache-Control %q, want no-store", cc)
+					}
 					if want := "sha-256=:" + base64.StdEncoding.EncodeToString(sum[:]) + ":"; resp.Header.Get("Repr-Digest") != want {
 						t.Errorf("Repr-Digest %q, want %q", resp.Header.Get("Repr-Digest"), want)
 					}

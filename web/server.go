@@ -167,7 +167,7 @@ func New(svc *review.Service, cfg Config, log *slog.Logger, reg prometheus.Regis
 	// Public: whoever checks a bundle (a board, the other side) needs the key.
 	e.GET("/api/v1/signing-key", s.signingKey)
 
-	api := e.Group("/api/v1", s.authenticate)
+	api := e.Group("/api/v1", noStore, s.authenticate)
 	api.GET("/me", s.me)
 	api.POST("/sheets", s.upload)
 	api.GET("/sheets", s.listSheets)
@@ -229,6 +229,15 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// noStore keeps the API's answers out of caches: they are one user's view
+// of their province, and phones at a school are shared.
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
 	}
 }
 
