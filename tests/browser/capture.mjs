@@ -214,6 +214,14 @@ try {
   check(unseenSaid.includes('Fotoğraf alındı') && unseenSaid.includes('Yeniden giriş yapın'), `the verdict's refusal says ${JSON.stringify(unseenSaid)}`);
   check(!expireAtVerdict, 'the session was not ended at the verdict');
 
+  step("the phone passes to another observer: the Ankara observer's waiting photo is not sent under their account");
+  await login(page, 'gözlemci', 'gözlemci parola');
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.locator('#pending li.pending-upload', { hasText: 'gözlemci-ankara çekti' }).waitFor();
+  await roundOver();
+  await expectQueued(['7'], "after another observer's login");
+  check(uploads.filter((n) => n === '7').length === 1, `uploads ${uploads}: the Ankara observer's photo was sent under another account`);
+
   check(errors.length === 0, 'errors on the page: ' + errors.join('; '));
   step('done');
 } finally {

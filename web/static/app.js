@@ -311,6 +311,13 @@
         const all = await store('readonly', (s) => s.getAll());
         for (const u of all) {
           if (held.has(u.id)) continue;
+          if (u.user && u.user !== capture.dataset.user) {
+            // Photos queued before this change carry no user and go as before.
+            held.add(u.id);
+            notes.set(u.id, say('Bu fotoğrafı ' + u.userName + ' çekti; o hesapla giriş yapılınca gönderilecek.',
+              'Taken by ' + u.userName + '; it is sent when that account logs in.'));
+            continue;
+          }
           const r = await send(u);
           if (r === 'offline' || r === 'stop') break round;
         }
@@ -329,8 +336,10 @@
     ev.preventDefault();
     const file = capture.image.files[0];
     if (!file) return;
+    // Whose photo it is: a phone passed to the next observer at the school
+    // must not send it under their account (the custody log names the uploader).
     const u = { id: Date.now() + '-' + Math.random().toString(16).slice(2), form: capture.dataset.form, name: file.name,
-      blob: file, created: Date.now() };
+      blob: file, created: Date.now(), user: capture.dataset.user, userName: capture.dataset.userName };
     boxFields.forEach((k) => { u[k] = capture[k].value; localStorage.setItem('tutanak.' + k, capture[k].value); });
     await store('readwrite', (s) => s.put(u));
     capture.image.value = '';
