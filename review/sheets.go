@@ -665,13 +665,19 @@ func (s *Service) reviewQueue(ctx context.Context, tx *storage.Tx, u User, limit
 		deadline time.Time
 	}
 	list := make([]waiting, 0, len(sheets))
+	deadlines := map[Box]time.Time{} // the sheets of one box share its deadline
 	for _, sh := range sheets {
 		if !u.canSee(sh) {
 			continue
 		}
-		d, err := s.sheetDeadline(ctx, tx, sh)
-		if err != nil {
-			return nil, err
+		box := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+		d, ok := deadlines[box]
+		if !ok || !box.complete() {
+			var err error
+			if d, err = s.sheetDeadline(ctx, tx, sh); err != nil {
+				return nil, err
+			}
+			deadlines[box] = d
 		}
 		list = append(list, waiting{sheet: sh, deadline: d})
 	}
