@@ -26,12 +26,18 @@ var updateBundleSeed = flag.Bool("update-bundle-seed", false, "rewrite "+bundleS
 // exportBundle exports a real bundle from a service on SQLite and disk.
 func exportBundle(t *testing.T) []byte {
 	t.Helper()
+	return exportFrom(t, open(t, backends()[0], 0), "a photographed sheet", map[string]int{"aday_1": 84, "aday_2": 4})
+}
+
+// exportFrom uploads photo, with typed figures, to e's service as a new
+// observer and exports its bundle as a new member of the legal team.
+func exportFrom(t *testing.T, e env, photo string, typed map[string]int) []byte {
+	t.Helper()
 	ctx := context.Background()
-	e := open(t, backends()[0], 0)
 	obs := e.user(t, "gözlemci", review.Observer, "")
 	legal := e.user(t, "hukuk", review.Legal, "")
 	res, err := e.svc.Upload(ctx, obs, review.Upload{Form: "cb-2023", Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "7"},
-		Photo: e.photo(t, []byte("a photographed sheet")), Typed: map[string]int{"aday_1": 84, "aday_2": 4}})
+		Photo: e.photo(t, []byte(photo)), Typed: typed})
 	if err != nil {
 		t.Fatal(err)
 	}

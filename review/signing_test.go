@@ -15,28 +15,12 @@ import (
 // and that the signature is what tells the service's bundles from a bundle
 // consistent with itself made anywhere else.
 func TestBundleSignature(t *testing.T) {
-	ctx := context.Background()
-	export := func(t *testing.T, e env, photo string) []byte {
-		t.Helper()
-		obs := e.user(t, "gözlemci", review.Observer, "")
-		legal := e.user(t, "hukuk", review.Legal, "")
-		res, err := e.svc.Upload(ctx, obs, review.Upload{Form: "cb-2023", Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: "7"},
-			Photo: e.photo(t, []byte(photo))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := e.svc.Evidence(ctx, legal, res.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b.Data
-	}
 	ours := open(t, backends()[0], 0)
 	pub, ok := ours.svc.SigningKey()
 	if !ok || pub.KeyID != review.KeyID(testKey.Public().(ed25519.PublicKey)) || pub.Algorithm != "ed25519" {
 		t.Fatalf("published key %+v", pub)
 	}
-	genuine := export(t, ours, "the photo the observer took")
+	genuine := exportFrom(t, ours, "the photo the observer took", nil)
 	// Another tutanak, run by whoever wants a bundle of a photo never taken:
 	// every sum in its bundle holds, but its key is not ours.
 	other := open(t, backends()[0], 0)
@@ -45,7 +29,7 @@ func TestBundleSignature(t *testing.T) {
 		t.Fatal(err)
 	}
 	other.svc.SetSigningKey(otherKey)
-	forged := export(t, other, "a photo of a sheet never signed")
+	forged := exportFrom(t, other, "a photo of a sheet never signed", nil)
 	unsigned := open(t, backends()[0], 0)
 	unsigned.svc.SetSigningKey(nil)
 
@@ -68,7 +52,7 @@ func TestBundleSignature(t *testing.T) {
 	}{
 		{"the service's bundle", genuine, pub.KeyID, ""},
 		{"another service's bundle", forged, review.KeyID(otherKey.Public().(ed25519.PublicKey)), ""},
-		{"an unsigned bundle", export(t, unsigned, "a photo"), "", ""},
+		{"an unsigned bundle", exportFrom(t, unsigned, "a photo", nil), "", ""},
 		{"the signature taken out", rezip(t, without, files), "", ""},
 		{"a signature of another bundle", edit(review.BundleSignature, forgedFiles[review.BundleSignature]), "", "does not match"},
 		{"the signature altered", edit(review.BundleSignature, bytes.Replace(files[review.BundleSignature], []byte(`"signature": "`), []byte(`"signature": "AAAA`), 1)), "", "does not match"},
