@@ -95,6 +95,11 @@ type UploadResult struct {
 // OCRArgs is the River job that reads a sheet's photo.
 type OCRArgs struct {
 	SheetID string `json:"sheet_id"`
+	// Again tells a sheet queued again (its photo sent again) from its
+	// first job: River holds jobs unique by their arguments until well
+	// after they complete, and would take the new job for a duplicate of
+	// the old one and insert nothing, leaving the sheet queued for ever.
+	Again int64 `json:"again,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -221,7 +226,7 @@ func (s *Service) reupload(ctx context.Context, u User, sh storage.Sheet, in Upl
 			TR: fmt.Sprintf("Bu fotoğraf daha önce başka bir sandık için gönderildi (%s); sandığını yalnızca bir avukat değiştirebilir.", where),
 			EN: fmt.Sprintf("This photo was already sent for another box (%s); only a lawyer can change its box.", where)}
 	}
-	if missingOriginal(sh) {
+	if sentAgainReason(sh) != "" {
 		if err := s.restoreOriginal(ctx, u, sh, in.Photo); err != nil {
 			return UploadResult{}, err
 		}
@@ -245,23 +250,30 @@ func (s *Service) reupload(ctx context.Context, u User, sh storage.Sheet, in Upl
 	return UploadResult{ID: sh.ID, SHA256: sh.SHA256, Status: sh.Status}, nil
 }
 
-// missingOriginal tells whether the worker found sh's original gone from
-// the store (reason original_missing), which the same bytes sent again
-// can mend.
-func missingOriginal(sh storage.Sheet) bool {
+// sentAgainReason is the code of the reason sh is unreadable for a fault
+// of the service's (its original gone from the store, or its attempts used
+// up), which the same bytes sent again can mend; "" for any other sheet.
+func sentAgainReason(sh storage.Sheet) string {
 	if sh.Status != string(Unreadable) || sh.Result == nil {
-		return false
+		return ""
 	}
 	var res Result
 	if err := json.Unmarshal(sh.Result, &res); err != nil {
-		return false
+		return ""
 	}
-	return slices.ContainsFunc(res.Reasons, func(r Reason) bool { return r.Code == reasonOriginalMissing.Code })
+	for _, r := range res.Reasons {
+		if slices.Contains(sentAgainMends, r.Code) {
+			return r.Code
+		}
+	}
+	return ""
 }
 
-// restoreOriginal stores the bytes of a sheet whose original went missing
-// again, records that in the custody log as an upload, and queues the
-// sheet to be read: the observer was told to send the photo again.
+// restoreOriginal stores the bytes of a sheet that a fault of the
+// service's left unread (its original lost, or its attempts used up),
+// records that in the custody log as an upload, and queues the sheet to be
+// read: the observer was told to send the photo again. The original is
+// stored again only where it is missing.
 func (s *Service) restoreOriginal(ctx context.Context, u User, sh storage.Sheet, photo Photo) error {
 	f, err := os.Open(photo.Path)
 	if err != nil {
@@ -276,23 +288,24 @@ func (s *Service) restoreOriginal(ctx context.Context, u User, sh storage.Sheet,
 		if err != nil {
 			return err
 		}
-		if !missingOriginal(cur) {
+		why := sentAgainReason(cur)
+		if why == "" {
 			return nil // another upload of the same bytes mended it first
 		}
 		now := s.clock()
 		if err := tx.SetSheetStatus(ctx, sh.ID, StatusQueued, now); err != nil {
 			return err
 		}
-		detail := map[string]any{"form": sh.Form, "size": sh.Size, "again": reasonOriginalMissing.Code}
+		detail := map[string]any{"form": sh.Form, "size": sh.Size, "again": why}
 		if err := s.appendCustody(ctx, tx, now, u.actor(), ActionUpload, sh.ID, sh.SHA256, detail); err != nil {
 			return err
 		}
-		return tx.InsertJob(ctx, OCRArgs{SheetID: sh.ID}, nil)
+		return tx.InsertJob(ctx, OCRArgs{SheetID: sh.ID, Again: now.UnixNano()}, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("queue %s again: %w", sh.ID, err)
 	}
-	s.log.InfoContext(ctx, "missing original sent again", "sheet_id", sh.ID, "sha256", sh.SHA256, "user_id", u.ID)
+	s.log.InfoContext(ctx, "photo sent again; sheet queued", "sheet_id", sh.ID, "sha256", sh.SHA256, "user_id", u.ID)
 	return nil
 }
 

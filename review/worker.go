@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/storage"
@@ -79,18 +80,48 @@ func (w *OCRWorker) Work(ctx context.Context, job *river.Job[OCRArgs]) error {
 		return nil
 	}
 	var final *finalWriteError
-	if ctx.Err() != nil && !errors.As(err, &final) {
+	var cancelled *rivertype.JobCancelError
+	switch {
+	case ctx.Err() != nil && !errors.As(err, &final):
 		// The job's own time ran out or River is stopping: storage calls
 		// failed with the context's error, which says nothing about storage.
 		// Snoozing would give the attempt back and run the job for ever.
 		w.svc.log.WarnContext(ctx, "job context ended", "sheet_id", job.Args.SheetID, "attempt", job.Attempt, "err", err)
-		return err
-	}
-	if errors.Is(err, storage.ErrUnavailable) {
+	case errors.Is(err, storage.ErrUnavailable):
 		w.svc.log.WarnContext(ctx, "storage unavailable; job snoozed", "sheet_id", job.Args.SheetID, "attempt", job.Attempt, "err", err)
 		return river.JobSnooze(UnavailableSnooze)
+	case errors.As(err, &cancelled):
+		return err
+	}
+	if job.Attempt >= job.MaxAttempts {
+		return w.giveUp(ctx, job, err)
 	}
 	return err
+}
+
+// giveUp records, after a job's last attempt failed, that its sheet could
+// not be processed: River discards the job, and the sheet would otherwise
+// stay processing with nobody told. The same photo sent again queues it
+// once more.
+func (w *OCRWorker) giveUp(ctx context.Context, job *river.Job[OCRArgs], cause error) error {
+	s := w.svc
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalWriteTimeout)
+	defer cancel()
+	var sh storage.Sheet
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
+		var err error
+		sh, err = tx.SheetByID(ctx, job.Args.SheetID)
+		return err
+	})
+	if err != nil {
+		return &finalWriteError{fmt.Errorf("%w; load sheet to record it not processed: %w", cause, err)}
+	}
+	form, err := s.form(sh.Form)
+	if err != nil {
+		return cause
+	}
+	s.log.ErrorContext(ctx, "sheet not processed; attempts used up", "sheet_id", sh.ID, "sha256", sh.SHA256, "attempt", job.Attempt, "err", cause)
+	return w.unreadable(ctx, form, sh, reasonNotProcessed)
 }
 
 func (w *OCRWorker) work(ctx context.Context, job *river.Job[OCRArgs]) error {
@@ -251,7 +282,14 @@ var (
 	reasonOriginalMissing = Reason{Code: "original_missing",
 		TR: "Özgün fotoğraf depoda bulunamadı; fotoğrafı yeniden gönderin.",
 		EN: "The original photo is missing from the store; send the photo again."}
+	reasonNotProcessed = Reason{Code: "not_processed",
+		TR: "Fotoğraf işlenemedi; aynı fotoğrafı yeniden gönderin.",
+		EN: "The photo could not be processed; send the same photo again."}
 )
+
+// sentAgainMends are the reasons for which the same photo sent again
+// queues its sheet once more: the fault was the service's, not the photo's.
+var sentAgainMends = []string{reasonOriginalMissing.Code, reasonNotProcessed.Code}
 
 // unreadable records that the sheet cannot be read at all, and why. It is
 // the job's last word, so it writes on a context of its own: the job's may
@@ -263,6 +301,13 @@ func (w *OCRWorker) unreadable(ctx context.Context, form *ocr.Form, sh storage.S
 	res := Result{Form: form.ID, Printed: map[string]string{}, Fields: map[string]FieldResult{}, Rules: []RuleResult{},
 		Quality: ocr.Quality{Problems: []ocr.Problem{}}, Verdict: Unreadable, Reasons: []Reason{why}}
 	err := s.db.InTx(ctx, func(tx *storage.Tx) error {
+		cur, err := tx.SheetForUpdate(ctx, sh.ID)
+		if err != nil {
+			return err
+		}
+		if isVerdict(cur.Status) {
+			return nil // another run finished first
+		}
 		now := s.clock()
 		status, err := s.saveResult(ctx, tx, sh.ID, res, now)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -153,6 +154,45 @@ func TestOCRWorker(t *testing.T) {
 					t.Fatalf("work = %v, want an error that costs the attempt", err)
 				}
 			})
+			t.Run("LastAttemptEndsBeforeTheReading", func(t *testing.T) {
+				// A store too slow for the job's time on every attempt: after
+				// the last one River discards the job, and the sheet must not
+				// stay processing with nobody told.
+				e := open(t, b, 0)
+				obs := e.user(t, "gözlemci", review.Observer, "")
+				const data = "a photo the store sends too slowly on every attempt"
+				res := upload(t, e, obs, data)
+				svc := serviceOn(e, faultyStore{e.store, func(ctx context.Context, sum string) (io.ReadCloser, storage.ObjectInfo, error) {
+					<-ctx.Done()
+					return nil, storage.ObjectInfo{}, fmt.Errorf("open original: %w", ctx.Err())
+				}})
+				for attempt := 1; attempt <= 5; attempt++ {
+					jobCtx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+					err := work(jobCtx, svc, e.reader, res.ID, attempt)
+					cancel()
+					if last := attempt == 5; (err == nil) != last || isSnooze(err) {
+						t.Fatalf("attempt %d = %v (snooze %v); want an error that costs the attempt, and none on the last", attempt, err, isSnooze(err))
+					}
+				}
+				v, err := e.svc.Sheet(ctx, obs, res.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v.Status != "unreadable" || !slices.Equal(reasonCodes(v), []string{"not_processed"}) || v.Reasons[0].TR == "" || v.Reasons[0].EN == "" {
+					t.Fatalf("sheet %s, reasons %+v; want unreadable, not_processed", v.Status, v.Reasons)
+				}
+				// Told to, the observer sends the same photo again: it is read.
+				again, err := e.svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, []byte(data)), Form: "cb-2023"})
+				if err != nil || again.Status != "queued" {
+					t.Fatalf("sent again: %+v, %v; want queued", again, err)
+				}
+				if err := work(ctx, e.svc, e.reader, res.ID, 1); err != nil {
+					t.Fatal(err)
+				}
+				if v, err := e.svc.Sheet(ctx, obs, res.ID); err != nil || v.Status != "verified" {
+					t.Fatalf("after sending again: %s, %v; want verified", v.Status, err)
+				}
+			})
 			t.Run("OriginalMissing", func(t *testing.T) {
 				cases := []struct {
 					name string
@@ -201,6 +241,37 @@ func TestOCRWorker(t *testing.T) {
 							t.Fatalf("history %v, want %v", actions, want)
 						}
 					})
+				}
+			})
+			t.Run("SentAgainThroughTheQueue", func(t *testing.T) {
+				// The same bytes sent again must be read again by River's
+				// workers, not only by a job run by hand: the sheet's first
+				// job completed, and a queue that took the new job for a
+				// duplicate of it would leave the sheet queued for ever.
+				e := open(t, b, 0)
+				obs := e.user(t, "gözlemci", review.Observer, "")
+				var lost atomic.Bool
+				lost.Store(true)
+				svc := serviceOn(e, faultyStore{e.store, func(ctx context.Context, sum string) (io.ReadCloser, storage.ObjectInfo, error) {
+					if lost.Load() {
+						return nil, storage.ObjectInfo{}, fmt.Errorf("original %s: %w", sum, storage.ErrNotFound)
+					}
+					return e.store.OpenOriginal(ctx, sum)
+				}})
+				env{svc: svc, db: e.db, store: e.store, reader: e.reader, dir: e.dir}.startWorkers(t)
+				const data = "a photo lost from the store and sent again"
+				first, err := svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, []byte(data)), Form: "cb-2023"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				waitVerdict(t, svc, obs, first.ID)
+				checkOriginalMissing(t, e, obs, first.ID)
+				lost.Store(false)
+				if _, err := svc.Upload(ctx, obs, review.Upload{Photo: e.photo(t, []byte(data)), Form: "cb-2023"}); err != nil {
+					t.Fatal(err)
+				}
+				if v := waitVerdict(t, svc, obs, first.ID); v.Status != "verified" {
+					t.Fatalf("sent again: %s %v; want verified", v.Status, reasonCodes(v))
 				}
 			})
 			t.Run("OriginalBodyFails", func(t *testing.T) {

@@ -212,7 +212,7 @@
         s = await readJSON(res);
       } catch (e) { /* offline for a moment: try again */ }
       if (res && res.ok && s && ['verified', 'flagged', 'unreadable'].includes(s.status)) {
-        const problems = (s.reasons || []).filter((r) => r.code.startsWith('photo_') || r.code === 'read_failed' || r.code === 'original_missing' || r.code === 'page_not_found')
+        const problems = (s.reasons || []).filter((r) => r.code.startsWith('photo_') || r.code === 'read_failed' || r.code === 'original_missing' || r.code === 'not_processed' || r.code === 'page_not_found')
           .map((r) => (en ? r.en : r.tr));
         li.textContent = msg(s.status) + (problems.length ? ' ' + problems.join(' ') : '');
         li.className = s.status === 'unreadable' ? 'retake' : 'ok';
