@@ -51,8 +51,14 @@ const (
 // MaxNoteLen caps a decision's note, in characters.
 const MaxNoteLen = 2000
 
-// cleanNote trims a reviewer's note and refuses one over MaxNoteLen.
+// cleanNote trims a reviewer's note and refuses one over MaxNoteLen, and
+// one that is not text: bytes that are not UTF-8, which the custody log's
+// JSON would record otherwise than the decision, or a NUL, which
+// PostgreSQL refuses to store.
 func cleanNote(note string) (string, error) {
+	if !utf8.ValidString(note) || strings.ContainsRune(note, 0) {
+		return "", inputErr("bad_note", "Not yazı olmayan karakterler içeriyor.", "The note holds characters that are not text.")
+	}
 	note = strings.TrimSpace(note)
 	if utf8.RuneCountInString(note) > MaxNoteLen {
 		return "", inputErr("note_too_long", fmt.Sprintf("Not en çok %d karakter olabilir.", MaxNoteLen),
@@ -68,7 +74,27 @@ type DecisionInput struct {
 	// Value is the corrected figure; only for Correct.
 	Value *int   `json:"value,omitempty"`
 	Note  string `json:"note"`
+	// Seen is what the reviewer's screen showed of the field. When set, a
+	// decision on a field that has changed since is refused (stale): it was
+	// made on figures, or a review, the reviewer never saw.
+	Seen *Seen `json:"seen,omitempty"`
 }
+
+// Seen is a field as a reviewer saw it when deciding.
+type Seen struct {
+	// Typed and Read are the typed figure and the figure read from the
+	// photo; nil for none.
+	Typed *int `json:"typed"`
+	Read  *int `json:"read"`
+	// Version is the version of the field's latest decision, 0 for none.
+	Version int `json:"version"`
+}
+
+// errStale refuses a decision made on a field that changed after the
+// reviewer looked at it.
+var errStale = &ConflictError{Code: "stale",
+	TR: "Bu alan, siz sayfayı açtıktan sonra değişti (sayı yeniden girildi ya da okundu, ya da başka bir karar verildi). Güncel sayılara bakıp yeniden karar verin.",
+	EN: "This field changed after you opened the page (a figure was typed or read again, or another decision was made). Look at the current figures and decide again."}
 
 // Decision is one stored decision: a version of one field's accepted figure.
 type Decision struct {
@@ -294,7 +320,7 @@ func (s *Service) Decide(ctx context.Context, u User, id string, in DecisionInpu
 			return inputErr("not_reviewable", "Bu tutanak henüz karar verilecek durumda değil.",
 				"This sheet cannot be decided on in its current state.")
 		}
-		_, form, res, err := s.review(ctx, tx, sh)
+		before, form, res, err := s.review(ctx, tx, sh)
 		if err != nil {
 			return err
 		}
@@ -302,6 +328,17 @@ func (s *Service) Decide(ctx context.Context, u User, id string, in DecisionInpu
 			return inputErr("unknown_field", fmt.Sprintf("Formda %q alanı yok.", in.Field), fmt.Sprintf("The form has no field %q.", in.Field))
 		}
 		f := res.Fields[in.Field]
+		if in.Seen != nil {
+			version := 0
+			for _, dec := range before.Decisions {
+				if dec.Field == in.Field {
+					version = dec.Version
+				}
+			}
+			if !sameInt(in.Seen.Typed, toInt64(f.Typed)) || !sameInt(in.Seen.Read, toInt64(f.Value)) || in.Seen.Version != version {
+				return errStale
+			}
+		}
 		d := storage.Decision{SheetID: id, Field: in.Field, Kind: string(in.Kind), Typed: toInt64(f.Typed),
 			Read: toInt64(f.Value), Note: in.Note, UserID: u.ID, Actor: u.actor(), CreatedAt: s.clock()}
 		switch in.Kind {

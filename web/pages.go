@@ -473,6 +473,9 @@ type reviewField struct {
 	Flagged   bool
 	Decided   *review.Decision
 	Reasons   []review.Reason
+	// Version is that of the field's latest decision, 0 for none: with the
+	// figures shown, what the decision form says its decision was made on.
+	Version int
 }
 
 func (s *Server) showReview(c echo.Context) error { return s.renderReview(c, http.StatusOK, "") }
@@ -502,7 +505,12 @@ func (s *Server) renderReview(c echo.Context, status int, problem string) error 
 	for _, f := range form.Fields {
 		rf := reviewField{ID: f.ID, Label: f.Label, Field: v.Fields[f.ID], Flagged: flagged[f.ID]}
 		for i := range d.Decisions {
-			if dec := d.Decisions[i]; dec.Field == f.ID && dec.Current {
+			dec := d.Decisions[i]
+			if dec.Field != f.ID {
+				continue
+			}
+			rf.Version = dec.Version
+			if dec.Current {
 				rf.Decided = &d.Decisions[i]
 			}
 		}
@@ -529,17 +537,29 @@ func (s *Server) renderReview(c echo.Context, status int, problem string) error 
 
 func (s *Server) submitDecisionForm(c echo.Context) error {
 	in := review.DecisionInput{Field: c.FormValue("field"), Kind: review.DecisionKind(c.FormValue("kind")), Note: c.FormValue("note")}
-	if v := strings.TrimSpace(c.FormValue("value")); v != "" && in.Kind == review.Correct {
+	// A figure sent with any decision but a correction is refused by Decide,
+	// never dropped: the lawyer meant something by it.
+	if v := strings.TrimSpace(c.FormValue("value")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			return &Error{Status: http.StatusBadRequest, Code: "bad_count", TR: "Geçerli bir sayı girin.", EN: "Enter a valid number."}
 		}
 		in.Value = &n
 	}
+	seen, err := seenOf(c)
+	if err != nil {
+		return err
+	}
+	in.Seen = seen
 	d, err := s.svc.Decide(c.Request().Context(), currentUser(c), c.Param("id"), in)
 	var ie *review.InputError
 	if errors.As(err, &ie) {
 		return s.renderReview(c, http.StatusBadRequest, map[bool]string{true: ie.EN, false: ie.TR}[lang(c) == "en"])
+	}
+	var ce *review.ConflictError
+	if errors.As(err, &ce) {
+		// The screen shows the field as it is now, with why nothing was recorded.
+		return s.renderReview(c, http.StatusConflict, map[bool]string{true: ce.EN, false: ce.TR}[lang(c) == "en"])
 	}
 	if err != nil {
 		return err
@@ -548,6 +568,34 @@ func (s *Server) submitDecisionForm(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/review")
 	}
 	return c.Redirect(http.StatusSeeOther, "/review/"+c.Param("id"))
+}
+
+// seenOf reads what the review screen showed of the decided field, from
+// the decision form's hidden inputs; nil when the form sent none.
+func seenOf(c echo.Context) (*review.Seen, error) {
+	version := c.FormValue("seen_version")
+	if version == "" {
+		return nil, nil
+	}
+	bad := &Error{Status: http.StatusBadRequest, Code: "bad_request", TR: "Geçersiz istek.", EN: "Bad request."}
+	var seen review.Seen
+	var err error
+	if seen.Version, err = strconv.Atoi(version); err != nil {
+		return nil, bad
+	}
+	for _, p := range []struct {
+		name string
+		dst  **int
+	}{{"seen_typed", &seen.Typed}, {"seen_read", &seen.Read}} {
+		if v := c.FormValue(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, bad
+			}
+			*p.dst = &n
+		}
+	}
+	return &seen, nil
 }
 
 func (s *Server) showSheet(c echo.Context) error {
