@@ -99,6 +99,23 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string, ttl tim
 	return s.authenticate(ctx, token)
 }
 
+// SweepSessions deletes the browser sessions opened more than ttl ago,
+// which open nothing any more, and returns how many. A session is deleted
+// when it is presented expired; this removes those never presented again,
+// so that the table holds live sessions only.
+func (s *Service) SweepSessions(ctx context.Context, ttl time.Duration) (int64, error) {
+	var n int64
+	err := s.db.InTx(ctx, func(tx *storage.Tx) error {
+		var err error
+		n, err = tx.DeleteTokensBefore(ctx, sessionPrefix, s.now().Add(-ttl))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sweep sessions: %w", err)
+	}
+	return n, nil
+}
+
 // Logout ends a browser session.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	id, ok := sessionID(token)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,6 +88,35 @@ func TestSessionLifetime(t *testing.T) {
 			})
 			if !errors.Is(err, storage.ErrNotFound) {
 				t.Fatalf("expired session still stored: %v", err)
+			}
+
+			// Sessions never presented again are swept once expired; live
+			// sessions and API tokens stay.
+			_, old, err := svc.Login(ctx, "avukat", "doğru parola")
+			if err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(ttl / 2)
+			_, live, err := svc.Login(ctx, "avukat", "doğru parola")
+			if err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(ttl/2 + time.Minute)
+			if n, err := svc.SweepSessions(ctx, ttl); err != nil || n != 1 {
+				t.Fatalf("swept %d, %v; want 1", n, err)
+			}
+			for _, c := range []struct {
+				name, token string
+				stored      bool
+			}{{"expired session", old, false}, {"live session", live, true}, {"API token", apiToken, true}} {
+				id, _, _ := strings.Cut(strings.TrimPrefix(c.token, "tt_"), "_")
+				err := db.View(ctx, func(tx *storage.Tx) error {
+					_, err := tx.TokenByID(ctx, id)
+					return err
+				})
+				if stored := err == nil; stored != c.stored || (err != nil && !errors.Is(err, storage.ErrNotFound)) {
+					t.Errorf("%s: stored %t (%v), want %t", c.name, stored, err, c.stored)
+				}
 			}
 		})
 	}

@@ -389,6 +389,11 @@ func (s *Server) submitLogin(c echo.Context) error {
 		return err
 	}
 	s.pages.limiter.succeed(key)
+	// Logins are rare enough to sweep on, and a failed sweep costs nothing
+	// but rows: expired sessions open nothing.
+	if _, err := s.svc.SweepSessions(ctx, s.pages.ttl); err != nil {
+		s.log.WarnContext(ctx, "sweep expired sessions", "err", err)
+	}
 	s.setCookie(c, sessionCookie, token, s.pages.ttl)
 	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
 }
