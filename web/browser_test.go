@@ -110,7 +110,8 @@ func TestBrowser(t *testing.T) {
 // through a stalled upload (400 bad_body), a proxy's HTML 502 and an
 // expired session (401) and sends it once logged in again; it removes a
 // file that is no photo and says why; it holds, without sending it again,
-// a photo of a box the observer may not file; it removes a photo the
+// a photo of a box the observer may not file, which only its own observer
+// may then remove from the phone; it removes a photo the
 // server already holds from another account and shows the server's word;
 // and it shows a verdict through lost verdict requests, or why none can be
 // shown (the session gone). The server ends with the four photos it

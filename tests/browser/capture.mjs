@@ -221,6 +221,23 @@ try {
   await roundOver();
   await expectQueued(['7'], "after another observer's login");
   check(uploads.filter((n) => n === '7').length === 1, `uploads ${uploads}: the Ankara observer's photo was sent under another account`);
+  check(await page.locator('#pending button.discard').count() === 0, "another observer may remove the Ankara observer's photo");
+
+  step('its own observer, logged in again, removes the held photo from the phone; nothing reaches the server');
+  await Promise.all([page.waitForURL(/\/login/), page.click('form.logout button')]);
+  const refusedAgain = upload();
+  await login(page, 'gözlemci-ankara', 'ankara parola');
+  check((await refusedAgain).status() === 403, 'the held photo was not refused 403 on the fresh page');
+  await roundOver();
+  const remove = page.locator('#pending li.pending-upload', { hasText: 'yetkiniz yok' }).locator('button.discard');
+  page.once('dialog', (d) => { console.log(`dialog: ${d.message()}`); d.dismiss(); });
+  await remove.click();
+  await expectQueued(['7'], 'after the removal was called off');
+  page.once('dialog', (d) => d.accept());
+  await remove.click();
+  await page.locator('#sent li.discarded', { hasText: 'Gönderilmeden silindi' }).waitFor();
+  await expectQueued([], 'after the removal');
+  check(await page.locator('#pending li.pending-upload').count() === 0, 'the removed photo is still listed as waiting');
 
   check(errors.length === 0, 'errors on the page: ' + errors.join('; '));
   step('done');

@@ -135,6 +135,23 @@
   // a round runs; again, that a photo was taken meanwhile.
   let stopped = null, sending = false, again = false;
 
+  // discard removes a held photo from the phone, once its observer says so:
+  // the server refused it for good on this page (a box the account may not
+  // file, say), and the photo taken again under the right box is the one
+  // that counts. Only the account that took it may: on a shared phone the
+  // next observer must not delete another's evidence.
+  const discard = async (u) => {
+    if (!confirm(say('Bu fotoğraf sunucuya gönderilmedi. Telefondan silinsin mi?', 'This photo was not sent to the server. Remove it from the phone?'))) return;
+    await store('readwrite', (s) => s.delete(u.id));
+    held.delete(u.id);
+    notes.delete(u.id);
+    const li = document.createElement('li');
+    li.textContent = u.il + ' / ' + u.ilce + ' / ' + u.sandik_no + ': ' + say('Gönderilmeden silindi.', 'Removed without being sent.');
+    li.className = 'discarded';
+    document.getElementById('sent').prepend(li);
+    await showPending();
+  };
+
   const showPending = async () => {
     const all = await store('readonly', (s) => s.getAll());
     pendingList.innerHTML = '';
@@ -145,6 +162,14 @@
       li.dataset.id = u.id;
       li.textContent = u.il + ' / ' + u.ilce + ' / ' + u.sandik_no + ' — ' + new Date(u.created).toLocaleTimeString() +
         (notes.has(u.id) ? ' — ' + notes.get(u.id) : '');
+      if (held.has(u.id) && (!u.user || u.user === capture.dataset.user)) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'discard';
+        b.textContent = say('Sil', 'Remove');
+        b.addEventListener('click', () => discard(u));
+        li.append(' ', b);
+      }
       pendingList.appendChild(li);
     });
   };
