@@ -93,6 +93,17 @@ func (db *DB) setup(ctx context.Context) error {
 	if err := db.Ping(ctx); err != nil {
 		return err
 	}
+	if db.dialect == Postgres {
+		// Serve and its workers start at once against one database: one
+		// migrates, ours and River's, while the others wait, then find
+		// nothing left to do. CREATE TABLE IF NOT EXISTS alone is not safe
+		// from two sessions at once, and River's migrator takes no lock.
+		unlock, err := db.migrationLock(ctx)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	if err := db.migrate(ctx); err != nil {
 		return err
 	}
@@ -114,6 +125,29 @@ func (db *DB) setup(ctx context.Context) error {
 		return fmt.Errorf("river: %w", err)
 	}
 	return nil
+}
+
+// migrationLockKey is the PostgreSQL advisory lock held while migrating.
+const migrationLockKey = 7321
+
+// migrationLock holds PostgreSQL's advisory lock for migrations on a
+// connection of its own until the returned function closes it: closing
+// the session frees the lock even when an unlock could not be sent.
+func (db *DB) migrationLock(ctx context.Context) (func(), error) {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return nil, markUnavailable(fmt.Errorf("migration lock: %w", err))
+	}
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLockKey); err != nil {
+		conn.Release()
+		return nil, markUnavailable(fmt.Errorf("migration lock: %w", err))
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = conn.Conn().Close(ctx)
+		conn.Release()
+	}, nil
 }
 
 func migrateRiver[TTx any](ctx context.Context, drv riverdriver.Driver[TTx], log *slog.Logger) error {
@@ -179,13 +213,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("read migration %s: %w", name, err)
 		}
+		// On PostgreSQL, setup holds the migration lock: no other process
+		// migrates meanwhile.
 		err = db.InTx(ctx, func(tx *Tx) error {
-			if db.dialect == Postgres {
-				// Two processes starting at once must not both migrate.
-				if _, err := tx.q.exec(ctx, `SELECT pg_advisory_xact_lock(7321)`); err != nil {
-					return err
-				}
-			}
 			var n int
 			if err := tx.q.queryRow(ctx, `SELECT count(*) FROM tutanak_migrations WHERE version = ?`, version).Scan(&n); err != nil {
 				return err
@@ -320,11 +350,31 @@ type Queue struct {
 	stop func(ctx context.Context) error
 }
 
-// Stop waits for running jobs to finish (or ctx to end) and stops.
+// stopCancelTimeout bounds the wait for cancelled jobs to record their
+// attempt once a graceful stop has run out of time.
+const stopCancelTimeout = 10 * time.Second
+
+// Stop stops fetching jobs and waits for running ones to finish. When ctx
+// ends first, the running jobs are cancelled (to be run again) and Stop
+// returns ctx's error.
 func (q *Queue) Stop(ctx context.Context) error { return q.stop(ctx) }
 
-// StartWorkers starts a River client working the given workers' jobs.
+// stopRiver stops c gracefully within ctx, then cancels what still runs.
+func stopRiver(ctx context.Context, stop, stopAndCancel func(context.Context) error) error {
+	err := stop(ctx)
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopCancelTimeout)
+	defer cancel()
+	return errors.Join(err, stopAndCancel(cctx))
+}
+
+// StartWorkers starts a River client working the given workers' jobs. The
+// workers run until Stop, not until ctx ends: River cancels every running
+// job when its start context ends, and a SIGTERM must let them finish.
 func (db *DB) StartWorkers(ctx context.Context, workers *river.Workers, cfg QueueConfig) (*Queue, error) {
+	ctx = context.WithoutCancel(ctx)
 	cfg = cfg.withDefaults()
 	rc := &river.Config{
 		Logger:               db.log,
@@ -343,7 +393,7 @@ func (db *DB) StartWorkers(ctx context.Context, workers *river.Workers, cfg Queu
 		if err := c.Start(ctx); err != nil {
 			return nil, fmt.Errorf("start workers: %w", err)
 		}
-		return &Queue{stop: c.Stop}, nil
+		return &Queue{stop: func(ctx context.Context) error { return stopRiver(ctx, c.Stop, c.StopAndCancel) }}, nil
 	}
 	c, err := river.NewClient(riverpgxv5.New(db.pool), rc)
 	if err != nil {
@@ -352,7 +402,7 @@ func (db *DB) StartWorkers(ctx context.Context, workers *river.Workers, cfg Queu
 	if err := c.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start workers: %w", err)
 	}
-	return &Queue{stop: c.Stop}, nil
+	return &Queue{stop: func(ctx context.Context) error { return stopRiver(ctx, c.Stop, c.StopAndCancel) }}, nil
 }
 
 // querier is what both dialects offer for our own statements.

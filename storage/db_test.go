@@ -275,3 +275,102 @@ func TestSQLiteReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Serve and its workers start at once against one new PostgreSQL database:
+// every one of them must come up, the migrations applied once.
+func TestOpenPostgresConcurrently(t *testing.T) {
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for round := range 3 {
+		url := storagetest.PostgresURL(t)
+		const procs = 4
+		errs := make(chan error, procs)
+		start := make(chan struct{})
+		for range procs {
+			go func() {
+				<-start
+				db, err := storage.OpenPostgres(ctx, url, log)
+				if err == nil {
+					db.Close()
+				}
+				errs <- err
+			}()
+		}
+		close(start)
+		for range procs {
+			if err := <-errs; err != nil {
+				t.Errorf("round %d: open: %v", round, err)
+			}
+		}
+	}
+}
+
+// A SIGTERM cancels the context the workers were started with: the running
+// job must go on until Stop, and be cancelled only when Stop's own time runs
+// out.
+func TestQueueStopLetsJobsFinish(t *testing.T) {
+	for name, open := range databases() {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			type outcome struct {
+				n   int
+				err error
+			}
+			started, done := make(chan int, 2), make(chan outcome, 2)
+			release := map[int]chan struct{}{1: make(chan struct{}), 2: make(chan struct{})} // 2 is never released
+			workers := river.NewWorkers()
+			river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[noopArgs]) error {
+				started <- j.Args.N
+				select {
+				case <-release[j.Args.N]:
+				case <-ctx.Done():
+				}
+				done <- outcome{j.Args.N, ctx.Err()}
+				return ctx.Err()
+			}))
+			startCtx, sigterm := context.WithCancel(context.Background())
+			q, err := db.StartWorkers(startCtx, workers, storage.QueueConfig{Workers: 1, PollInterval: 50 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if err := db.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertJob(ctx, noopArgs{N: 1}, nil) }); err != nil {
+				t.Fatal(err)
+			}
+			<-started
+			sigterm()
+			stopped := make(chan error, 1)
+			go func() { stopped <- q.Stop(ctx) }()
+			select {
+			case o := <-done:
+				t.Fatalf("job %d ended before it was let finish: %v", o.n, o.err)
+			case <-time.After(300 * time.Millisecond):
+			}
+			close(release[1])
+			if o := <-done; o.err != nil {
+				t.Errorf("job %d: %v, want it to finish", o.n, o.err)
+			}
+			if err := <-stopped; err != nil {
+				t.Errorf("Stop: %v", err)
+			}
+
+			// A job that outlasts Stop's time is cancelled, and Stop returns.
+			q, err = db.StartWorkers(ctx, workers, storage.QueueConfig{Workers: 1, PollInterval: 50 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertJob(ctx, noopArgs{N: 2}, nil) }); err != nil {
+				t.Fatal(err)
+			}
+			<-started
+			stopCtx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+			defer cancel()
+			if err := q.Stop(stopCtx); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("Stop = %v, want the deadline", err)
+			}
+			if o := <-done; o.err == nil {
+				t.Errorf("job %d not cancelled after Stop's time", o.n)
+			}
+		})
+	}
+}

@@ -58,14 +58,28 @@ type backendConfig struct {
 
 func (c *backendConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", defaultDataDir, "directory of the SQLite database and the local object store")
-	fs.StringVar(&c.DBURL, "db", os.Getenv("TUTANAK_DB"), "PostgreSQL URL (postgres://…); empty for SQLite in --data (env TUTANAK_DB)")
-	fs.StringVar(&c.S3URL, "s3", os.Getenv("TUTANAK_S3"), "S3 store URL http(s)://[KEY:SECRET@]host:port/bucket; empty for the local store (env TUTANAK_S3)")
+	secretVar(fs, &c.DBURL, "db", "TUTANAK_DB", "PostgreSQL `URL` (postgres://…); empty for SQLite in --data (env TUTANAK_DB)")
+	secretVar(fs, &c.S3URL, "s3", "TUTANAK_S3", "S3 store `URL` http(s)://[KEY:SECRET@]host:port/bucket; empty for the local store (env TUTANAK_S3)")
 	fs.StringVar(&c.S3AccessKey, "s3-access-key", os.Getenv("TUTANAK_S3_ACCESS_KEY"), "S3 access key (env TUTANAK_S3_ACCESS_KEY)")
-	fs.StringVar(&c.S3SecretKey, "s3-secret-key", os.Getenv("TUTANAK_S3_SECRET_KEY"), "S3 secret key (env TUTANAK_S3_SECRET_KEY)")
+	secretVar(fs, &c.S3SecretKey, "s3-secret-key", "TUTANAK_S3_SECRET_KEY", "S3 secret `key` (env TUTANAK_S3_SECRET_KEY)")
 	fs.StringVar(&c.RetentionMode, "retention-mode", string(storage.Governance), "retention of originals: GOVERNANCE or COMPLIANCE")
 	fs.IntVar(&c.RetentionDays, "retention-days", defaultRetentionDays, "days originals stay locked")
 	fs.DurationVar(&c.ObjectionWindow, "objection-window", review.DefaultObjectionWindow, "how long after a box's count objections stay open")
 	fs.StringVar(&c.BoardDeadlines, "board-deadlines", "", "CSV of il,ilce,deadline (RFC 3339) set by district boards; overrides --objection-window")
+}
+
+// secretValue is a string flag that never shows its value: the usage a
+// mistyped flag prints, or --help, goes to the service's log, and a default
+// taken from the environment may hold a password or a key.
+type secretValue struct{ p *string }
+
+func (v secretValue) String() string     { return "" }
+func (v secretValue) Set(s string) error { *v.p = s; return nil }
+
+// secretVar defines a secret string flag whose default is $envVar.
+func secretVar(fs *flag.FlagSet, p *string, name, envVar, usage string) {
+	*p = os.Getenv(envVar)
+	fs.Var(secretValue{p}, name, usage)
 }
 
 // deadlines reads the objection deadline policy.
@@ -120,7 +134,10 @@ func (c backendConfig) retention() storage.Retention {
 func (c backendConfig) s3Config() (storage.S3Config, error) {
 	u, err := url.Parse(c.S3URL)
 	if err != nil {
-		return storage.S3Config{}, fmt.Errorf("--s3: %w", err)
+		// url.Parse's error quotes the whole URL, keys and all: say what is
+		// wrong without it. A key with "/", "%" or "@" must be escaped.
+		return storage.S3Config{}, errors.New("--s3: not a URL http(s)://[KEY:SECRET@]host:port/bucket " +
+			"(percent-encode a key's /, % and @, or give the keys with --s3-access-key and --s3-secret-key)")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return storage.S3Config{}, fmt.Errorf("--s3 %q: scheme must be http or https", u.Redacted())

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -262,5 +263,59 @@ func TestServeTrustedProxies(t *testing.T) {
 				t.Fatalf("trusted proxies %v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+// A mistyped flag prints the usage, into the service's log: the database
+// password, the S3 secret and API tokens taken from the environment must
+// not be in it, nor in --help.
+func TestSecretsNotPrinted(t *testing.T) {
+	t.Setenv("TUTANAK_DB", "postgres://tutanak:pg-secret-1@db/tutanak")
+	t.Setenv("TUTANAK_S3", "http://AKIA:s3-secret-2@minio:9000/originals")
+	t.Setenv("TUTANAK_S3_SECRET_KEY", "s3-secret-3")
+	t.Setenv("TUTANAK_TOKEN", "tok.token-secret-4")
+	for _, args := range [][]string{{"serve", "--wokers", "4"}, {"worker", "--help"}, {"users", "add", "--nme", "x"},
+		{"custody", "verify", "--bogus"}, {"official", "import", "--bogus"}, {"upload", "--bogus"}, {"loadgen", "--bogus"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var out strings.Builder
+			if code := run(context.Background(), args, &out, &out); code == 0 {
+				t.Fatalf("exit 0:\n%s", out.String())
+			}
+			if !strings.Contains(out.String(), "-") {
+				t.Fatalf("no usage printed:\n%s", out.String())
+			}
+			for _, s := range []string{"pg-secret-1", "s3-secret-2", "s3-secret-3", "token-secret-4"} {
+				if strings.Contains(out.String(), s) {
+					t.Errorf("%q printed:\n%s", s, out.String())
+				}
+			}
+		})
+	}
+	// The environment still gives the values.
+	cfg := parseBackend(t)
+	if cfg.DBURL != "postgres://tutanak:pg-secret-1@db/tutanak" || cfg.S3URL != "http://AKIA:s3-secret-2@minio:9000/originals" || cfg.S3SecretKey != "s3-secret-3" {
+		t.Errorf("from the environment: %+v", cfg)
+	}
+	cfg = parseBackend(t, "--db", "postgres://other@db/x", "--s3-secret-key", "flag")
+	if cfg.DBURL != "postgres://other@db/x" || cfg.S3SecretKey != "flag" {
+		t.Errorf("flags over the environment: %+v", cfg)
+	}
+}
+
+// An S3 URL that does not parse must not be echoed: its secret is in it,
+// and AWS secrets hold "/", which breaks the URL.
+func TestS3URLErrorHidesSecret(t *testing.T) {
+	cfg := parseBackend(t, "--s3", "http://AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY@minio:9000/originals")
+	err := cfg.Validate()
+	if err == nil {
+		t.Fatal("Validate: nil, want an error")
+	}
+	for _, s := range []string{"wJalrXUtnFEMI", "K7MDENG", "bPxRfiCYEXAMPLEKEY"} {
+		if strings.Contains(err.Error(), s) {
+			t.Errorf("Validate = %v: shows the secret", err)
+		}
+	}
+	if !strings.Contains(err.Error(), "--s3") {
+		t.Errorf("Validate = %v, want it to name --s3", err)
 	}
 }

@@ -47,6 +47,13 @@ func runCustody(ctx context.Context, e env) error {
 		}
 		known = append(known, got...)
 	}
+	if cfg.DBURL == "" {
+		// Opening creates a database: one at a mistyped --data would hold
+		// an empty chain, which is intact.
+		if _, err := os.Stat(cfg.dbPath()); err != nil {
+			return fmt.Errorf("no database to verify (is --data right?): %w", err)
+		}
+	}
 	b, err := openBackend(ctx, cfg, e.log)
 	if err != nil {
 		return err

@@ -656,6 +656,88 @@ func TestFaultWorkerKilled(t *testing.T) {
 	checkExactlyOnce(t, "", pgURL, len(ids))
 }
 
+// TestFaultWorkerStopped sends SIGTERM to a worker (SQLite + disk) while
+// it reads a sheet: as the API documentation promises, the running job
+// finishes before the worker exits, rather than being cancelled halfway,
+// left processing and charged an attempt.
+func TestFaultWorkerStopped(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	flags := []string{"--data", dir}
+	var cfg backendConfig
+	fs := newFlagSet("test", env{stderr: io.Discard})
+	cfg.register(fs)
+	if err := fs.Parse(flags); err != nil {
+		t.Fatal(err)
+	}
+	b, err := openBackend(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	u, _, err := b.svc.CreateUser(ctx, review.NewUser{Name: "gözlemci", Role: review.Observer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big, err := loadPool(ctx, loadgenConfig{Form: "cb-2023", Pool: 1, Seed: 5, Size: "3000x4000"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 3 {
+		data := distinctBytes(big[0], i)
+		path := filepath.Join(t.TempDir(), "photo.jpg")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		res, err := b.svc.Upload(ctx, u, review.Upload{Form: "cb-2023", Typed: big[0].typed,
+			Photo: review.Photo{Path: path, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), ContentType: "image/jpeg"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.ID)
+	}
+	status := func(id string) string {
+		var sh storage.Sheet
+		if err := b.db.View(ctx, func(tx *storage.Tx) error {
+			var err error
+			sh, err = tx.SheetByID(ctx, id)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return sh.Status
+	}
+
+	w := startProc(t, "worker", nil, tutanakBinary(t), append([]string{"worker", "--workers", "1"}, flags...)...)
+	var reading string
+	deadline := time.Now().Add(2 * time.Minute)
+	for reading == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("no sheet being read within 2m")
+		}
+		for _, id := range ids {
+			if status(id) == review.StatusProcessing {
+				reading = id
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	w.stop(t)
+	if code := w.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("worker exited %d after SIGTERM", code)
+	}
+	if st := status(reading); !isVerdictStatus(st) {
+		t.Errorf("sheet %s, being read at SIGTERM, is %q after the worker stopped: its job did not finish", reading, st)
+	}
+	var retried int
+	queryInts(t, filepath.Join(dir, "tutanak.db"), "", `SELECT count(*) FROM river_job WHERE state IN ('retryable', 'running') OR attempt > 1`, &retried)
+	if retried != 0 {
+		t.Errorf("%d jobs were cut off by SIGTERM (retryable or running), want 0", retried)
+	}
+}
+
 // TestFaultMinIOOutage kills MinIO under a running server (SQLite +
 // MinIO): uploads and downloads get retryable 503s within a bound, and
 // after MinIO restarts on the same data the observers' retries succeed

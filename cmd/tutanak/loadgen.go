@@ -18,7 +18,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,7 +81,7 @@ type loadgenConfig struct {
 
 func (c *loadgenConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Server, "server", defaultLoadServer, "tutanak server URL (loopback only)")
-	fs.StringVar(&c.Token, "token", os.Getenv("TUTANAK_TOKEN"), "observer API token (default $TUTANAK_TOKEN)")
+	secretVar(fs, &c.Token, "token", "TUTANAK_TOKEN", "observer API `token` (default $TUTANAK_TOKEN)")
 	fs.StringVar(&c.Form, "form", review.DefaultForm, "form id")
 	fs.IntVar(&c.Uploads, "n", defaultLoadUploads, "number of uploads, each a distinct original")
 	fs.Float64Var(&c.Rate, "rate", 0, "target uploads started per second; 0 for as fast as --concurrency allows")

@@ -76,7 +76,7 @@ type uploadConfig struct {
 
 func (c *uploadConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Server, "server", defaultUploadServer, "tutanak server URL")
-	fs.StringVar(&c.Token, "token", os.Getenv("TUTANAK_TOKEN"), "API token (default $TUTANAK_TOKEN)")
+	secretVar(fs, &c.Token, "token", "TUTANAK_TOKEN", "API `token` (default $TUTANAK_TOKEN)")
 	fs.StringVar(&c.Dir, "dir", "", "directory with photos and truth.json (as written by tutanak gen)")
 	fs.StringVar(&c.Form, "form", review.DefaultForm, "form id")
 	fs.DurationVar(&c.Wait, "wait", defaultUploadWait, "how long to wait for the verdicts")
