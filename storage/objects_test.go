@@ -347,6 +347,28 @@ func TestUnavailable(t *testing.T) {
 	}
 }
 
+// TestS3CheckBucketGone: a bucket removed under the service (a mistyped
+// bucket, an operator's cleanup) is an outage, not a store that lost
+// every original: Check fails, so /readyz says not ready and the worker
+// waits instead of recording each sheet's original as missing.
+func TestS3CheckBucketGone(t *testing.T) {
+	ctx := context.Background()
+	cfg := storagetest.S3(t)
+	s, err := storage.NewS3Store(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check(ctx); err != nil {
+		t.Fatalf("check with the bucket there: %v", err)
+	}
+	if err := s.Client().RemoveBucket(ctx, cfg.Bucket); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check(ctx); !errors.Is(err, storage.ErrUnavailable) {
+		t.Fatalf("check with the bucket gone: %v, want ErrUnavailable", err)
+	}
+}
+
 // deadAddr returns a loopback address nothing listens on.
 func deadAddr(t *testing.T) string {
 	t.Helper()

@@ -427,8 +427,14 @@ func (s *S3Store) OpenDerived(ctx context.Context, key string) (_ io.ReadCloser,
 // Check implements ObjectStore: the originals' bucket must answer.
 func (s *S3Store) Check(ctx context.Context) (err error) {
 	defer func() { err = markUnavailable(err) }()
-	if _, err := s.client.BucketExists(ctx, s.cfg.Bucket); err != nil {
+	ok, err := s.client.BucketExists(ctx, s.cfg.Bucket)
+	if err != nil {
 		return fmt.Errorf("s3 not reachable: %w", err)
+	}
+	if !ok {
+		// A store without its bucket holds no original: that is the store
+		// failing, not every sheet's original lost.
+		return Unavailable(fmt.Errorf("s3 bucket %q does not exist", s.cfg.Bucket))
 	}
 	return nil
 }
