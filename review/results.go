@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -320,6 +321,13 @@ func (s *Service) boxes(ctx context.Context, tx *storage.Tx, form *ocr.Form, il 
 	if err != nil {
 		return nil, err
 	}
+	return s.judge(ctx, tx, form, sheets, typed)
+}
+
+// judge groups sheets of form, oldest first within a box, by box, adds
+// the boxes typed holds that have no sheet, and judges each box; the
+// boxes come in box order.
+func (s *Service) judge(ctx context.Context, tx *storage.Tx, form *ocr.Form, sheets []storage.Sheet, typed []storage.BoxKey) ([]BoxResult, error) {
 	type group struct {
 		muhtarlik string
 		sheets    []storage.Sheet
@@ -349,6 +357,7 @@ func (s *Service) boxes(ctx context.Context, tx *storage.Tx, form *ocr.Form, il 
 		}
 		var stored []storage.Decision
 		if sh.ReviewState == ReviewResolved {
+			var err error
 			if stored, err = tx.Decisions(ctx, sh.ID); err != nil {
 				return nil, err
 			}
@@ -380,6 +389,54 @@ func (s *Service) boxes(ctx context.Context, tx *storage.Tx, form *ocr.Form, il 
 		return a.SandikNo < b.SandikNo
 	})
 	return out, nil
+}
+
+// SheetBox judges the box a sheet the user may see is filed under, as the
+// totals do, so that the sheet's review screen can say what stands between
+// its box and the totals (a conflict with another photo); ok is false when
+// the sheet names no complete box. Observers see no totals.
+func (s *Service) SheetBox(ctx context.Context, u User, id string) (b BoxResult, ok bool, err error) {
+	if u.Role == Observer {
+		return BoxResult{}, false, ErrForbidden
+	}
+	err = s.db.View(ctx, func(tx *storage.Tx) error {
+		sh, err := loadVisible(ctx, tx, u, id)
+		if err != nil {
+			return err
+		}
+		box := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+		if !box.complete() {
+			return nil
+		}
+		form, err := s.form(sh.Form)
+		if err != nil {
+			return err
+		}
+		// One box's sheets rather than its province's: this is asked on
+		// every review screen. Every sheet of a box is in its province, so
+		// none is hidden from a user who may see this one.
+		all, err := tx.Sheets(ctx, storage.SheetFilter{Il: box.Il, Ilce: box.Ilce, SandikNo: box.SandikNo, Limit: math.MaxInt32})
+		if err != nil {
+			return err
+		}
+		var sheets []storage.Sheet
+		for _, other := range all {
+			if other.Form == sh.Form {
+				sheets = append(sheets, other)
+			}
+		}
+		// Oldest first, as BoxSheets gives them to the totals.
+		slices.SortStableFunc(sheets, func(a, b storage.Sheet) int {
+			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+		})
+		judged, err := s.judge(ctx, tx, form, sheets, nil)
+		if err != nil || len(judged) != 1 {
+			return err
+		}
+		b, ok = judged[0], true
+		return nil
+	})
+	return b, ok, err
 }
 
 // Conflicts lists the boxes whose accepted photos disagree, for review.

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -463,12 +464,62 @@ func (s *Server) showDiscrepancies(c echo.Context) error {
 	return s.render(c, http.StatusOK, "discrepancies", "Tutarsızlıklar / Discrepancies", d)
 }
 
+// photoLink names one sheet of a box by its place among the box's photos,
+// oldest first, the same on the queue and on every review screen.
+type photoLink struct {
+	N  int
+	ID string
+}
+
+func photoLinks(b review.BoxResult) []photoLink {
+	out := make([]photoLink, len(b.SheetIDs))
+	for i, id := range b.SheetIDs {
+		out[i] = photoLink{N: i + 1, ID: id}
+	}
+	return out
+}
+
+// conflictBox is a box on the queue whose accepted photos disagree.
+type conflictBox struct {
+	Box review.BoxResult
+	// Fields are the labels of the fields the photos disagree on.
+	Fields []string
+	Photos []photoLink
+}
+
 func (s *Server) showReviewQueue(c echo.Context) error {
-	list, err := s.svc.ReviewQueue(c.Request().Context(), currentUser(c), 200)
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	list, err := s.svc.ReviewQueue(ctx, u, 200)
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "queue", "İnceleme kuyruğu / Review queue", map[string]any{"Sheets": list})
+	// A box whose photos were each accepted but disagree has no flagged
+	// sheet, yet counts in no total until a lawyer decides: it waits here
+	// as much as the flagged sheets do.
+	var conflicts []conflictBox
+	for _, id := range ocr.FormIDs() {
+		form, err := s.svc.Form(id)
+		if err != nil {
+			return err
+		}
+		boxes, err := s.svc.Conflicts(ctx, u, id)
+		if err != nil {
+			return err
+		}
+		for _, b := range boxes {
+			cb := conflictBox{Box: b, Photos: photoLinks(b)}
+			for _, f := range b.ConflictFields {
+				label := f
+				if ff, ok := form.Field(f); ok {
+					label = ff.Label
+				}
+				cb.Fields = append(cb.Fields, label)
+			}
+			conflicts = append(conflicts, cb)
+		}
+	}
+	return s.render(c, http.StatusOK, "queue", "İnceleme kuyruğu / Review queue", map[string]any{"Sheets": list, "Conflicts": conflicts})
 }
 
 // reviewField is one field on the review screen.
@@ -481,6 +532,15 @@ type reviewField struct {
 	// Version is that of the field's latest decision, 0 for none: with the
 	// figures shown, what the decision form says its decision was made on.
 	Version int
+	// Others are the figures the box's other accepted photos have for the
+	// field when the photos disagree on it; empty otherwise.
+	Others []otherFigure
+}
+
+// otherFigure is the figure another photo of the box has for a field.
+type otherFigure struct {
+	Photo photoLink
+	Value *int
 }
 
 func (s *Server) showReview(c echo.Context) error { return s.renderReview(c, http.StatusOK, "") }
@@ -506,9 +566,24 @@ func (s *Server) renderReview(c echo.Context, status int, problem string) error 
 	for _, f := range d.Flagged {
 		flagged[f] = true
 	}
+	// A verified sheet whose box is in conflict has nothing flagged, yet a
+	// decision on it is what brings its box into the totals: its
+	// conflicting fields get forms, beside the other photos' figures.
+	var box review.BoxResult
+	others := map[string][]otherFigure{}
+	if u.Role != review.Observer {
+		b, ok, err := s.svc.SheetBox(ctx, u, v.ID)
+		if err != nil {
+			return err
+		}
+		if ok && b.State == review.BoxConflict {
+			box = b
+			others = conflictFigures(b, v.ID)
+		}
+	}
 	var fields []reviewField
 	for _, f := range form.Fields {
-		rf := reviewField{ID: f.ID, Label: f.Label, Field: v.Fields[f.ID], Flagged: flagged[f.ID]}
+		rf := reviewField{ID: f.ID, Label: f.Label, Field: v.Fields[f.ID], Flagged: flagged[f.ID], Others: others[f.ID]}
 		for i := range d.Decisions {
 			dec := d.Decisions[i]
 			if dec.Field != f.ID {
@@ -526,7 +601,7 @@ func (s *Server) renderReview(c echo.Context, status int, problem string) error 
 		}
 		// A field decided on though no longer flagged (an objection stands
 		// after retyping) is shown too, so that its decision can be replaced.
-		if rf.Flagged || rf.Decided != nil {
+		if rf.Flagged || rf.Decided != nil || len(rf.Others) > 0 {
 			fields = append(fields, rf)
 		}
 	}
@@ -536,8 +611,40 @@ func (s *Server) renderReview(c echo.Context, status int, problem string) error 
 			rules = append(rules, r)
 		}
 	}
+	var conflict []photoLink
+	if box.State == review.BoxConflict {
+		conflict = photoLinks(box)
+	}
 	return s.render(c, status, "review", "İnceleme / Review", map[string]any{
-		"Sheet": v, "Decisions": d, "Fields": fields, "RuleReasons": rules, "Error": problem})
+		"Sheet": v, "Decisions": d, "Fields": fields, "RuleReasons": rules, "Error": problem, "Conflict": conflict})
+}
+
+// conflictFigures returns, for each field the accepted photos of a box in
+// conflict disagree on, the figures the photos other than sheet id have.
+// It is empty when id is not one of the accepted photos: a decision on
+// it would change nothing the totals count.
+func conflictFigures(b review.BoxResult, id string) map[string][]otherFigure {
+	out := map[string][]otherFigure{}
+	if !slices.ContainsFunc(b.Accepted, func(a review.AcceptedSheet) bool { return a.SheetID == id }) {
+		return out
+	}
+	n := map[string]int{}
+	for _, p := range photoLinks(b) {
+		n[p.ID] = p.N
+	}
+	for _, f := range b.ConflictFields {
+		for _, a := range b.Accepted {
+			if a.SheetID == id {
+				continue
+			}
+			of := otherFigure{Photo: photoLink{N: n[a.SheetID], ID: a.SheetID}}
+			if v, ok := a.Figures[f]; ok {
+				of.Value = &v
+			}
+			out[f] = append(out[f], of)
+		}
+	}
+	return out
 }
 
 func (s *Server) submitDecisionForm(c echo.Context) error {
@@ -570,7 +677,14 @@ func (s *Server) submitDecisionForm(c echo.Context) error {
 		return err
 	}
 	if d.ReviewState == review.ReviewResolved {
-		return c.Redirect(http.StatusSeeOther, "/review")
+		// A box still in conflict (another field, or the other photo still
+		// disagrees) keeps the lawyer on the screen that shows what is left.
+		// The decision is recorded: should the box not be judged now, the
+		// screen it goes back to says why.
+		b, ok, err := s.svc.SheetBox(c.Request().Context(), currentUser(c), c.Param("id"))
+		if err == nil && (!ok || b.State != review.BoxConflict) {
+			return c.Redirect(http.StatusSeeOther, "/review")
+		}
 	}
 	return c.Redirect(http.StatusSeeOther, "/review/"+c.Param("id"))
 }
