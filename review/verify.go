@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/tutanak/tutanak/ocr"
 )
@@ -153,6 +154,13 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 			fr.Value = &v
 			fr.Confidence = round3(fm.posterior(v))
 			switch {
+			case v != t && fm.cands[0].v == t && s >= pol.MinReadConfidence:
+				// The photo reads the typed figure, and surely: only the
+				// form's arithmetic would have it otherwise. Then the sheet
+				// itself breaks a rule, which the rule's reason names; the
+				// photo shows no other figure.
+				fr.Value, fr.Confidence = fr.Typed, s
+				fr.Status = StatusMatch
 			case v != t:
 				fr.Status = StatusMismatch
 				res.Reasons = append(res.Reasons, reason("typed_mismatch", f.ID, f.Label, "", &t, &v, fr.Confidence))
@@ -336,7 +344,8 @@ type fieldModel struct {
 	cands []cand
 	// spare are further values decoding may try.
 	spare []int
-	// logZ normalises likelihoods into a posterior over the candidates.
+	// logZ normalises likelihoods into a posterior: the candidates and the
+	// rest of the strings of as many digits as were seen.
 	logZ float64
 }
 
@@ -369,6 +378,13 @@ func newFieldModel(id string, n ocr.Number) fieldModel {
 	for i, c := range fm.cands {
 		lls[i] = c.ll
 	}
+	// The candidates are only the likeliest readings. Every other figure of
+	// as many digits keeps what the digits give it, so that a cell read
+	// poorly gives no figure much support: three digits read at random
+	// support every figure from 0 to 999 alike, not eight of them.
+	if rest := fm.otherMass(); rest > 0 {
+		lls = append(lls, math.Log(rest))
+	}
 	fm.logZ = logSumExp(lls)
 	// From three digits up, the best reading without a digit the reader may
 	// have made of a stray mark or a broken stroke, for decoding only: the
@@ -386,6 +402,27 @@ func newFieldModel(id string, n ocr.Number) fieldModel {
 	return fm
 }
 
+// otherMass is the likelihood of every string of as many digits as were
+// seen that is not a candidate's: the product of each digit's total, less
+// the candidates' own strings (zero-padded when shorter).
+func (fm fieldModel) otherMass() float64 {
+	n := len(fm.digits)
+	all := 1.0
+	for _, d := range fm.digits {
+		sum := 0.0
+		for _, p := range d {
+			sum += math.Max(p, digitFloor)
+		}
+		all *= sum
+	}
+	for _, c := range fm.cands {
+		if s := strconv.Itoa(c.v); len(s) <= n {
+			all -= math.Exp(digitsLL(fm.digits, strings.Repeat("0", n-len(s))+s))
+		}
+	}
+	return all
+}
+
 // logLik is log P(photo | value v): the product of the digit probabilities
 // when v has as many digits as were seen, with a penalty per digit of
 // difference otherwise (the segmentation may have split or merged strokes).
@@ -397,6 +434,19 @@ func (fm fieldModel) logLik(v int) float64 {
 		return math.Inf(-1)
 	}
 	s := strconv.Itoa(v)
+	n := len(fm.digits)
+	if len(s) < n {
+		// Written with leading zeros ("008" is 8), every seen digit read;
+		// or some seen digits are spurious, as scored below.
+		return math.Max(digitsLL(fm.digits, strings.Repeat("0", n-len(s))+s), fm.spuriousLL(s))
+	}
+	return fm.spuriousLL(s)
+}
+
+// spuriousLL is logLik for a value of s's digits other than zero-padding:
+// the segmentation split or merged strokes when len(s) differs from the
+// digits seen.
+func (fm fieldModel) spuriousLL(s string) float64 {
 	n := len(fm.digits)
 	switch {
 	case len(s) == n:
@@ -464,8 +514,8 @@ func (fm fieldModel) posterior(v int) float64 {
 }
 
 // beam returns the k most likely digit strings as values (leading zeros of
-// multi-digit strings are allowed by the model but yield shorter values,
-// which logLik then scores for what they are).
+// multi-digit strings yield shorter values, which logLik scores as written
+// with those zeros).
 func beam(ds []ocr.DigitProbs, k int) []cand {
 	type partial struct {
 		s  string

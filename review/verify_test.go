@@ -18,9 +18,13 @@ func sheet() map[string]int {
 
 // written is how a recogniser sees v written clearly: probability p on each
 // true digit, the rest spread evenly.
-func written(v int, p float64) ocr.Number {
+func written(v int, p float64) ocr.Number { return writtenAs(strconv.Itoa(v), p) }
+
+// writtenAs is how a recogniser sees the digits s written clearly, leading
+// zeros and all.
+func writtenAs(s string, p float64) ocr.Number {
 	n := ocr.Number{SegConfidence: 1}
-	for _, c := range strconv.Itoa(v) {
+	for _, c := range s {
 		var d ocr.DigitProbs
 		for k := range d {
 			d[k] = (1 - p) / 9
@@ -118,6 +122,35 @@ func TestVerify(t *testing.T) {
 		}(), typed: with(truth, "gecersiz_oy", 7, "sandiktan_cikan_zarf", 259), verdict: Flagged, mismatch: []string{"sandiktan_cikan_zarf"}},
 		{name: "mistyped envelopes are not held by the bounds", reading: readingOf(truth, 0.98),
 			typed: with(truth, "sandiktan_cikan_zarf", 206), verdict: Flagged, mismatch: []string{"sandiktan_cikan_zarf"}},
+		{name: "mistyped figure in a cell the photo barely shows", reading: func() *ocr.Reading {
+			rd := readingOf(truth, 0.98)
+			rd.Fields["kayitli_secmen"] = ocr.FieldReading{Number: written(329, 0.3)} // smudged
+			return rd
+		}(), typed: with(truth, "kayitli_secmen", 392), verdict: Flagged, mismatch: []string{"kayitli_secmen"}},
+		{name: "mistyped figure in a cell read at random", reading: func() *ocr.Reading {
+			rd := readingOf(truth, 0.98)
+			rd.Fields["kayitli_secmen"] = ocr.FieldReading{Number: written(329, 0.1)} // every digit alike
+			return rd
+		}(), typed: with(truth, "kayitli_secmen", 392), verdict: Flagged, mismatch: []string{"kayitli_secmen"}, code: "typed_unsupported"},
+		{name: "figure written with leading zeros, photo alone", reading: func() *ocr.Reading {
+			rd := readingOf(truth, 0.98)
+			rd.Fields["gecersiz_oy"] = ocr.FieldReading{Number: writtenAs("008", 0.98)}
+			return rd
+		}(), verdict: Verified, read: map[string]int{"gecersiz_oy": 8}},
+		{name: "mistyped figure written with leading zeros", reading: func() *ocr.Reading {
+			rd := readingOf(truth, 0.98)
+			rd.Fields["gecersiz_oy"] = ocr.FieldReading{Number: writtenAs("008", 0.98)}
+			return rd
+		}(), typed: with(truth, "gecersiz_oy", 3), verdict: Flagged, mismatch: []string{"gecersiz_oy"},
+			read: map[string]int{"gecersiz_oy": 8}, code: "typed_mismatch"},
+		{name: "mistyped figure written with a leading zero", reading: func() *ocr.Reading {
+			rd := readingOf(truth, 0.98)
+			rd.Fields["gecersiz_oy"] = ocr.FieldReading{Number: writtenAs("08", 0.98)}
+			return rd
+		}(), typed: with(truth, "gecersiz_oy", 3), verdict: Flagged, mismatch: []string{"gecersiz_oy"},
+			read: map[string]int{"gecersiz_oy": 8}, code: "typed_mismatch"},
+		{name: "sheet breaks a rule, typed as written", reading: readingOf(with(truth, "aday_1", 105), 0.98),
+			typed: with(truth, "aday_1", 105), verdict: Flagged, code: "rule_broken", read: map[string]int{"aday_1": 105}},
 		{name: "field unreadable", reading: func() *ocr.Reading {
 			rd := readingOf(truth, 0.98)
 			rd.Fields["aday_2"] = ocr.FieldReading{}
