@@ -295,12 +295,20 @@ var sentAgainMends = []string{reasonOriginalMissing.Code, reasonNotProcessed.Cod
 // the job's last word, so it writes on a context of its own: the job's may
 // have run out, often the very reason the photo could not be read.
 func (w *OCRWorker) unreadable(ctx context.Context, form *ocr.Form, sh storage.Sheet, why Reason) error {
-	s := w.svc
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalWriteTimeout)
 	defer cancel()
+	_, err := w.svc.recordUnreadable(ctx, form, sh, why, nil)
+	return err
+}
+
+// recordUnreadable records sh unreadable for why, unless it has a verdict
+// by then, or still (a non-nil still, asked under the sheet's row lock)
+// says otherwise; recorded says whether it did.
+func (s *Service) recordUnreadable(ctx context.Context, form *ocr.Form, sh storage.Sheet, why Reason, still func(*storage.Tx) (bool, error)) (recorded bool, err error) {
 	res := Result{Form: form.ID, Printed: map[string]string{}, Fields: map[string]FieldResult{}, Rules: []RuleResult{},
 		Quality: ocr.Quality{Problems: []ocr.Problem{}}, Verdict: Unreadable, Reasons: []Reason{why}}
-	err := s.db.InTx(ctx, func(tx *storage.Tx) error {
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
+		recorded = false
 		cur, err := tx.SheetForUpdate(ctx, sh.ID)
 		if err != nil {
 			return err
@@ -308,18 +316,24 @@ func (w *OCRWorker) unreadable(ctx context.Context, form *ocr.Form, sh storage.S
 		if isVerdict(cur.Status) {
 			return nil // another run finished first
 		}
+		if still != nil {
+			if ok, err := still(tx); err != nil || !ok {
+				return err
+			}
+		}
 		now := s.clock()
 		status, err := s.saveResult(ctx, tx, sh.ID, res, now)
 		if err != nil {
 			return err
 		}
+		recorded = true
 		return s.appendCustody(ctx, tx, now, workerActor, ActionOCRResult, sh.ID, hashBytes(nil),
 			map[string]any{"verdict": status, "reason": why.Code, "original_sha256": sh.SHA256})
 	})
 	if err != nil {
-		return &finalWriteError{fmt.Errorf("record %s unreadable: %w", sh.ID, err)}
+		return false, &finalWriteError{fmt.Errorf("record %s unreadable: %w", sh.ID, err)}
 	}
-	return nil
+	return recorded, nil
 }
 
 // storeImages keeps the rectified page, its thumbnail and the crops as

@@ -51,6 +51,20 @@ func (stuckReader) Read(ctx context.Context, form *ocr.Form, img []byte) (*ocr.R
 	return nil, fmt.Errorf("tesseract: %w", ctx.Err())
 }
 
+// panickingReader dies on every photo, as a reader that takes its worker
+// process down would.
+type panickingReader struct{}
+
+func (panickingReader) Read(ctx context.Context, form *ocr.Form, img []byte) (*ocr.Reading, error) {
+	panic("reader crashed")
+}
+
+// retryNow runs a failed job again at once, so that a test sees River use
+// up its attempts.
+type retryNow struct{}
+
+func (retryNow) NextRetry(*rivertype.JobRow) time.Time { return time.Now() }
+
 // lateReader reads a photo only once its context has ended, as a reader
 // that finishes just past River's job timeout.
 type lateReader struct{ r review.SheetReader }
@@ -191,6 +205,53 @@ func TestOCRWorker(t *testing.T) {
 				}
 				if v, err := e.svc.Sheet(ctx, obs, res.ID); err != nil || v.Status != "verified" {
 					t.Fatalf("after sending again: %s, %v; want verified", v.Status, err)
+				}
+			})
+			t.Run("StrandedByACrashOnTheLastAttempt", func(t *testing.T) {
+				// A worker process that dies on a job's last attempt leaves the
+				// job to River's rescuer, which discards it: no outcome is
+				// recorded. A reader that panics on every attempt ends the same
+				// way (River recovers the panic past Work), quickly.
+				e := open(t, b, 0)
+				obs := e.user(t, "gözlemci", review.Observer, "")
+				res := upload(t, e, obs, "a photo whose every reading dies")
+				if n, err := e.svc.SweepStranded(ctx); err != nil || n != 0 {
+					t.Fatalf("sweep while the job waits: %d, %v; want 0", n, err)
+				}
+				workers := river.NewWorkers()
+				review.NewOCRWorker(e.svc, panickingReader{}).Register(workers)
+				q, err := e.db.StartWorkers(ctx, workers, storage.QueueConfig{PollInterval: 50 * time.Millisecond, RetryPolicy: retryNow{}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { q.Stop(context.Background()) })
+				deadline := time.Now().Add(30 * time.Second)
+				for {
+					n, err := e.svc.SweepStranded(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if n == 1 {
+						break
+					}
+					if time.Now().After(deadline) {
+						v, _ := e.svc.Sheet(ctx, obs, res.ID)
+						t.Fatalf("sheet %s never swept", v.Status)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+				v, err := e.svc.Sheet(ctx, obs, res.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v.Status != "unreadable" || !slices.Equal(reasonCodes(v), []string{"not_processed"}) {
+					t.Fatalf("sheet %s, reasons %v; want unreadable, not_processed", v.Status, reasonCodes(v))
+				}
+				if n, err := e.svc.SweepStranded(ctx); err != nil || n != 0 {
+					t.Fatalf("second sweep: %d, %v; want 0", n, err)
+				}
+				if rep, err := e.svc.VerifyCustody(ctx); err != nil || !rep.OK() {
+					t.Errorf("custody: %+v, %v", rep, err)
 				}
 			})
 			t.Run("OriginalMissing", func(t *testing.T) {

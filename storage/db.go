@@ -319,6 +319,9 @@ type QueueConfig struct {
 	// PollInterval is how often idle workers look for jobs (SQLite has no
 	// notifications). Defaults to DefaultPollInterval.
 	PollInterval time.Duration
+	// RetryPolicy says when a failed job runs again; River's default
+	// (attempt⁴ seconds, with jitter) when nil.
+	RetryPolicy river.ClientRetryPolicy
 }
 
 // Queue defaults.
@@ -384,6 +387,7 @@ func (db *DB) StartWorkers(ctx context.Context, workers *river.Workers, cfg Queu
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        cfg.PollInterval / 5,
+		RetryPolicy:          cfg.RetryPolicy,
 	}
 	if db.dialect == SQLite {
 		c, err := river.NewClient(riversqlite.New(db.sqlDB), rc)

@@ -84,8 +84,18 @@ func startWorkers(ctx context.Context, b *backend, cfg serveConfig, log *slog.Lo
 		closeReader()
 		return nil, err
 	}
+	// Sheets whose job River ended without an outcome (a worker process
+	// killed on the last attempt) are recorded rather than left processing.
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		b.svc.SweepStrandedEvery(sweepCtx, review.StrandedSweepInterval)
+	}()
 	return func(ctx context.Context) error {
 		defer closeReader()
+		stopSweep()
+		<-swept
 		return q.Stop(ctx)
 	}, nil
 }
