@@ -154,10 +154,32 @@ func (s *Service) Evidence(ctx context.Context, u User, id string) (Bundle, erro
 		} else if !d.IsZero() {
 			deadline = &d
 		}
-		return tx.Custody(ctx, id, func(e storage.CustodyEntry) error {
+		if err := tx.Custody(ctx, id, func(e storage.CustodyEntry) error {
 			entries = append(entries, e)
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
+		if sh.Typed != nil || typed == nil {
+			return nil
+		}
+		// Figures typed for the box were recorded under no sheet: the
+		// entry that recorded typed.json says who typed it and when.
+		box := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+		if err := tx.CustodyOfNoSheet(ctx, ActionTypedEntry, hashBytes(typed), func(e storage.CustodyEntry) error {
+			var d struct {
+				Form string `json:"form"`
+				Box  Box    `json:"box"`
+			}
+			if json.Unmarshal([]byte(e.Detail), &d) == nil && d.Form == sh.Form && d.Box == box {
+				entries = append(entries, e)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		sort.Slice(entries, func(i, j int) bool { return entries[i].Seq < entries[j].Seq })
+		return nil
 	})
 	if err != nil {
 		return Bundle{}, err
@@ -237,7 +259,7 @@ func (s *Service) Evidence(ctx context.Context, u User, id string) (Bundle, erro
 	for _, f := range files {
 		man.Files = append(man.Files, BundleFile{Name: f.name, SHA256: hashBytes(f.data), Size: int64(len(f.data))})
 	}
-	pdf := textPDF("Tutanak "+id, summaryLines(form, sh, res, dec, entries, man))
+	pdf := textPDF("Tutanak "+id, summaryLines(form, sh, res, dec, entries, man, deadline))
 	files = append(files, namedFile{"summary.pdf", pdf})
 	man.Files = append(man.Files, BundleFile{Name: "summary.pdf", SHA256: hashBytes(pdf), Size: int64(len(pdf))})
 	manJSON, err := indentJSON(man)
@@ -295,7 +317,7 @@ func numText(p *int) string {
 
 // summaryLines is the text of the PDF a lawyer attaches to an objection:
 // Turkish first, English after each heading.
-func summaryLines(form *ocr.Form, sh storage.Sheet, res *Result, dec Decisions, entries []storage.CustodyEntry, man Manifest) []string {
+func summaryLines(form *ocr.Form, sh storage.Sheet, res *Result, dec Decisions, entries []storage.CustodyEntry, man Manifest, deadline *time.Time) []string {
 	l := []string{
 		"SANDIK SONUÇ TUTANAĞI - KANIT PAKETİ / BALLOT-BOX RESULT SHEET - EVIDENCE BUNDLE",
 		"",
@@ -305,6 +327,7 @@ func summaryLines(form *ocr.Form, sh storage.Sheet, res *Result, dec Decisions, 
 		fmt.Sprintf("Boyut / Size: %d bayt/bytes, %s    Yüklenme / Uploaded: %s", sh.Size, sh.ContentType, sh.CreatedAt.UTC().Format(time.RFC3339)),
 		"OCR kararı / OCR verdict: " + sh.Status + "    İnceleme / Review: " + orDash(dec.ReviewState),
 		"Paket / Bundle: " + man.CreatedAt.UTC().Format(time.RFC3339) + " - " + man.CreatedBy,
+		"İtiraz süresi / Objection deadline: " + deadlineText(deadline),
 		"",
 		"SAYILAR / FIGURES  (alan: girilen / okunan / güven / kabul edilen  -  field: typed / read / confidence / accepted)",
 	}
@@ -343,8 +366,16 @@ func summaryLines(form *ocr.Form, sh storage.Sheet, res *Result, dec Decisions, 
 		}
 		l = append(l, fmt.Sprintf("  #%d %s v%d: %s -> %s (girilen/typed %s, okunan/read %s) %s, %s%s", d.ID, d.Field, d.Version, d.Kind,
 			numText(d.Value), numText(d.Typed), numText(d.Read), d.Actor, d.At.UTC().Format(time.RFC3339), cur))
-		if d.Note != "" {
-			l = append(l, "      Not / Note: "+d.Note)
+		if d.Note == "" {
+			continue
+		}
+		// A note keeps its lines, each under the one before.
+		for i, line := range strings.Split(strings.ReplaceAll(d.Note, "\r\n", "\n"), "\n") {
+			if i == 0 {
+				l = append(l, "      Not / Note: "+line)
+			} else {
+				l = append(l, "                  "+line)
+			}
 		}
 	}
 	l = append(l, "", "GÖZETİM ZİNCİRİ / CUSTODY LOG")
@@ -360,6 +391,19 @@ func summaryLines(form *ocr.Form, sh storage.Sheet, res *Result, dec Decisions, 
 		"Doğrulama: tutanak verify-bundle PAKET.zip - tek bir bayt değişse doğrulama başarısız olur.",
 		"Verification: tutanak verify-bundle BUNDLE.zip - it fails if any byte was changed.")
 	return l
+}
+
+// turkeyTime is the time Turkey keeps all year (UTC+3, since 2016), the
+// one district boards set deadlines in and lawyers read them in.
+var turkeyTime = time.FixedZone("UTC+3", 3*60*60)
+
+// deadlineText gives an objection deadline as a Turkish lawyer reads it, in
+// Turkey's time, and in UTC as the bundle's files record it.
+func deadlineText(d *time.Time) string {
+	if d == nil {
+		return "-"
+	}
+	return d.In(turkeyTime).Format("02.01.2006 15:04") + " (Türkiye saati / Turkey time, UTC+3) = " + d.UTC().Format(time.RFC3339)
 }
 
 func orDash(s string) string {
@@ -502,9 +546,16 @@ func VerifyBundle(r io.ReaderAt, size int64) (BundleReport, error) {
 		problem("custody.json missing")
 	}
 	uploaded := false
+	typedSum := ""
+	if typed, ok := contents["typed.json"]; ok {
+		typedSum = hashBytes(typed)
+	}
 	for i, e := range chain {
 		checkEntry(&rep, e)
-		if e.SheetID != man.SheetID {
+		// Besides the sheet's own entries, only the one that recorded the
+		// figures typed for its box (typed.json) under no sheet.
+		boxTyped := typedSum != "" && e.SheetID == "" && e.Action == ActionTypedEntry && e.SubjectHash == typedSum
+		if e.SheetID != man.SheetID && !boxTyped {
 			problem("custody entry %d: belongs to sheet %q", e.Seq, e.SheetID)
 		}
 		if i > 0 && chain[i-1].Seq+1 == e.Seq && e.PrevHash != chain[i-1].Hash {

@@ -20,13 +20,22 @@ const (
 	pdfWrap = 115
 )
 
-// pdfTurkish maps the Turkish letters WinAnsiEncoding lacks to codes we
-// redefine through /Differences to Helvetica's own glyphs for them.
-var pdfTurkish = map[rune]byte{'Ğ': 0x80, 'ğ': 0x81, 'İ': 0x82, 'ı': 0x83, 'Ş': 0x84, 'ş': 0x85}
+// pdfEncoding maps the characters outside ASCII and Latin-1 that the font
+// can show to their codes: WinAnsiEncoding's own in 0x80-0x9F (the
+// apostrophe and quotes a phone types, dashes, the ellipsis, the euro), and
+// the Turkish letters WinAnsiEncoding lacks at codes it leaves unused,
+// redefined through /Differences to Helvetica's own glyphs for them.
+var pdfEncoding = map[rune]byte{
+	'€': 0x80, '‚': 0x82, 'ƒ': 0x83, '„': 0x84, '…': 0x85, '†': 0x86, '‡': 0x87, 'ˆ': 0x88, '‰': 0x89, 'Š': 0x8a,
+	'‹': 0x8b, 'Œ': 0x8c, 'Ž': 0x8e, '‘': 0x91, '’': 0x92, '“': 0x93, '”': 0x94, '•': 0x95, '–': 0x96, '—': 0x97,
+	'˜': 0x98, '™': 0x99, 'š': 0x9a, '›': 0x9b, 'œ': 0x9c, 'ž': 0x9e, 'Ÿ': 0x9f,
+	'Ğ': 0x7f, 'ğ': 0x81, 'İ': 0x8d, 'ı': 0x8f, 'Ş': 0x90, 'ş': 0x9d,
+}
 
-const pdfDifferences = "[128 /Gbreve /gbreve /Idotaccent /dotlessi /Scedilla /scedilla]"
+const pdfDifferences = "[127 /Gbreve 129 /gbreve 141 /Idotaccent 143 /dotlessi 144 /Scedilla 157 /scedilla]"
 
-// pdfText encodes s for a PDF string in the font's encoding.
+// pdfText encodes s for a PDF string in the font's encoding; a tab is a
+// space, and what the font cannot show is '?'.
 func pdfText(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -34,10 +43,12 @@ func pdfText(s string) string {
 		case r == '(' || r == ')' || r == '\\':
 			b.WriteByte('\\')
 			b.WriteRune(r)
+		case r == '\t':
+			b.WriteByte(' ')
 		case r >= 0x20 && r < 0x7f:
 			b.WriteRune(r)
-		case pdfTurkish[r] != 0:
-			fmt.Fprintf(&b, "\\%03o", pdfTurkish[r])
+		case pdfEncoding[r] != 0:
+			fmt.Fprintf(&b, "\\%03o", pdfEncoding[r])
 		case r >= 0xa0 && r <= 0xff:
 			fmt.Fprintf(&b, "\\%03o", r)
 		default:

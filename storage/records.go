@@ -468,6 +468,28 @@ func (tx *Tx) Custody(ctx context.Context, sheetID string, fn func(CustodyEntry)
 	return rows.Err()
 }
 
+// CustodyOfNoSheet calls fn, in chain order, for every entry of no sheet
+// with the given action and subject: figures typed for a box, found by the
+// SHA-256 of the figures.
+func (tx *Tx) CustodyOfNoSheet(ctx context.Context, action, subjectHash string, fn func(CustodyEntry) error) error {
+	rows, err := tx.q.query(ctx, `SELECT `+custodyColumns+` FROM custody WHERE sheet_id = '' AND action = ? AND subject_hash = ?
+		ORDER BY seq`, action, subjectHash)
+	if err != nil {
+		return fmt.Errorf("read custody: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanCustody(rows)
+		if err != nil {
+			return fmt.Errorf("read custody: %w", err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // Exec runs a raw statement. It exists for tests that tamper with the
 // database as an attacker with direct access would.
 func (tx *Tx) Exec(ctx context.Context, q string, args ...any) error {
