@@ -20,7 +20,13 @@ import (
 )
 
 // BundleFormat names the layout of evidence bundles, in their manifest.
-const BundleFormat = "tutanak-evidence/1"
+// Version 2 may carry, in custody.json, the entry of no sheet that
+// recorded the figures typed for the sheet's box; VerifyBundle still
+// verifies version 1 bundles, which never do.
+const BundleFormat = "tutanak-evidence/2"
+
+// bundleFormatV1 is the layout before box-typed figures' custody entries.
+const bundleFormatV1 = "tutanak-evidence/1"
 
 // Files of a bundle outside the manifest: the manifest itself, and the
 // custody entry of the export, whose subject is the manifest's SHA-256.
@@ -483,7 +489,7 @@ func VerifyBundle(r io.ReaderAt, size int64) (BundleReport, error) {
 	manJSON, ok := contents[BundleManifest]
 	if !ok {
 		problem("%s missing", BundleManifest)
-	} else if err := json.Unmarshal(manJSON, &man); err != nil || man.Format != BundleFormat {
+	} else if err := json.Unmarshal(manJSON, &man); err != nil || (man.Format != BundleFormat && man.Format != bundleFormatV1) {
 		problem("%s: not a %s manifest", BundleManifest, BundleFormat)
 	}
 	rep.SheetID = man.SheetID
@@ -554,7 +560,7 @@ func VerifyBundle(r io.ReaderAt, size int64) (BundleReport, error) {
 		checkEntry(&rep, e)
 		// Besides the sheet's own entries, only the one that recorded the
 		// figures typed for its box (typed.json) under no sheet.
-		boxTyped := typedSum != "" && e.SheetID == "" && e.Action == ActionTypedEntry && e.SubjectHash == typedSum
+		boxTyped := man.Format == BundleFormat && typedSum != "" && e.SheetID == "" && e.Action == ActionTypedEntry && e.SubjectHash == typedSum
 		if e.SheetID != man.SheetID && !boxTyped {
 			problem("custody entry %d: belongs to sheet %q", e.Seq, e.SheetID)
 		}
