@@ -338,8 +338,10 @@ func (s *Service) SetTyped(ctx context.Context, u User, id string, typed map[str
 	if !u.can(Observer, Entry, Admin) {
 		return SheetView{}, ErrForbidden
 	}
-	if typed == nil {
-		return SheetView{}, inputErr("no_counts", "Sayılar eksik.", "The counts are missing.")
+	if len(typed) == 0 {
+		// No figure at all would replace the figures typed before, or
+		// hide the box's, with nothing: never what a typist means.
+		return SheetView{}, inputErr("no_counts", "Sayılar eksik: hiçbir sayı girilmedi.", "The counts are missing: no figure was typed.")
 	}
 	counts, _ := json.Marshal(typed)
 	err := s.db.InTx(ctx, func(tx *storage.Tx) error {
@@ -402,8 +404,9 @@ func (s *Service) SetBoxTyped(ctx context.Context, u User, in BoxTyped) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	if in.Counts == nil {
-		return nil, inputErr("no_counts", "Sayılar eksik.", "The counts are missing.")
+	if len(in.Counts) == 0 {
+		// No figure at all would wipe the figures typed for the box before.
+		return nil, inputErr("no_counts", "Sayılar eksik: hiçbir sayı girilmedi.", "The counts are missing: no figure was typed.")
 	}
 	if err := CheckTyped(form, in.Counts); err != nil {
 		return nil, err
@@ -434,7 +437,14 @@ func (s *Service) SetBoxTyped(ctx context.Context, u User, in BoxTyped) ([]strin
 				continue
 			}
 			ids = append(ids, sh.ID)
-			if _, err := s.recompute(ctx, tx, form, sh, now); err != nil {
+			verdict, err := s.recompute(ctx, tx, form, sh, now)
+			if err != nil {
+				return err
+			}
+			// In the sheet's own history too (its page, its evidence
+			// bundle): the figures its verdict now rests on, and who typed them.
+			if err := s.appendCustody(ctx, tx, now, u.actor(), ActionTypedEntry, sh.ID, hashBytes(counts),
+				map[string]any{"form": form.ID, "box": box, "counts": json.RawMessage(counts), "verdict": verdict}); err != nil {
 				return err
 			}
 		}

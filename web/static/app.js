@@ -70,16 +70,62 @@
         list.appendChild(li);
       });
     };
-    form.addEventListener('input', check);
+    const status = document.getElementById('entry-status');
+    const en = document.body.dataset.lang === 'en';
+    const show = (text, cls) => { status.textContent = text; status.className = cls || ''; };
+    const button = form.querySelector('button[type=submit]');
+    // edits counts changes, so that a save answered after the figures were
+    // changed again does not say that what is on the screen is saved.
+    let edits = 0;
+    let saving = false;
+    form.addEventListener('input', () => {
+      edits++;
+      check();
+      if (!saving) show('');
+    });
     check();
+    // Enter goes to the next field, as on a numeric keypad; only the last
+    // figure's Enter (or the button) saves the box. Enter in the province
+    // and district lists still picks the offered name.
+    const inputs = Array.from(form.querySelectorAll('input:not([type=hidden])'));
+    inputs.forEach((input, i) => {
+      if (i === inputs.length - 1 || input.list) return;
+      input.addEventListener('keydown', (ev) => {
+        if (ev.key !== 'Enter' || ev.isComposing) return;
+        ev.preventDefault();
+        inputs[i + 1].focus();
+        inputs[i + 1].select();
+      });
+    });
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
+      // One save at a time: a second one sent meanwhile could reach the
+      // server first and be overwritten by the older figures.
+      if (saving) return;
       const counts = {};
       form.querySelectorAll('[data-field]').forEach((i) => { if (i.value !== '') counts[i.dataset.field] = Number(i.value); });
       const body = { form: form.dataset.form, il: form.il.value, ilce: form.ilce.value, sandik_no: form.sandik_no.value, counts };
-      const res = await fetch('/api/v1/typed', { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify(body) });
-      const out = await res.json();
-      document.getElementById('entry-status').textContent = res.ok ? '✓' : (document.body.dataset.lang === 'en' ? out.error.message_en : out.error.message);
+      const at = edits;
+      saving = true;
+      button.disabled = true;
+      show(en ? 'Saving…' : 'Kaydediliyor…');
+      try {
+        const res = await fetch('/api/v1/typed', { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify(body) });
+        const out = await res.json().catch(() => null);
+        if (res.ok && out) {
+          if (edits === at) show(en ? '✓ Saved' : '✓ Kaydedildi', 'good');
+          else show(en ? 'Saved, but the figures were changed since: save again.' : 'Kaydedildi, ancak sayılar sonradan değişti: yeniden kaydedin.', 'bad');
+        } else if (out && out.error) {
+          show(en ? out.error.message_en : out.error.message, 'bad');
+        } else {
+          show(en ? `Not saved (the server answered ${res.status}): save again.` : `Kaydedilmedi (sunucu ${res.status} yanıtını verdi): yeniden kaydedin.`, 'bad');
+        }
+      } catch (err) {
+        show(en ? 'Not saved: no connection to the server. Save again.' : 'Kaydedilmedi: sunucuya bağlanılamadı. Yeniden kaydedin.', 'bad');
+      } finally {
+        saving = false;
+        button.disabled = false;
+      }
     });
   }
 
