@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -169,10 +170,15 @@ func (s *Service) Evidence(ctx context.Context, u User, id string) (Bundle, erro
 		if sh.Typed != nil || typed == nil {
 			return nil
 		}
-		// Figures typed for the box were recorded under no sheet: the
-		// entry that recorded typed.json says who typed it and when.
+		sum := hashBytes(typed)
+		if slices.ContainsFunc(entries, func(e storage.CustodyEntry) bool { return e.Action == ActionTypedEntry && e.SubjectHash == sum }) {
+			return nil // typed after the photo: the sheet's own entry says who and when
+		}
+		// Figures typed for the box before its photo came were recorded
+		// under no sheet: the entry that recorded typed.json says who typed
+		// it and when.
 		box := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
-		if err := tx.CustodyOfNoSheet(ctx, ActionTypedEntry, hashBytes(typed), func(e storage.CustodyEntry) error {
+		if err := tx.CustodyOfNoSheet(ctx, ActionTypedEntry, sum, func(e storage.CustodyEntry) error {
 			var d struct {
 				Form string `json:"form"`
 				Box  Box    `json:"box"`

@@ -305,50 +305,64 @@ func TestEvidenceBoxTypedCustody(t *testing.T) {
 	ctx := context.Background()
 	for _, b := range backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			e := setup(t, b, 0)
-			obs := e.user(t, "gözlemci", review.Observer, "")
-			entry := e.user(t, "veri", review.Entry, "İzmir")
-			lawyer := e.user(t, "avukat", review.Lawyer, "İzmir")
-			sh := e.sheetOf(t, obs, "Gaziemir", "7", truth(), nil)
-			typed := withFigures(truth(), "aday_2", 40)
-			// The same figures typed for another box are that box's.
-			for _, box := range []string{"8", "7"} {
-				if _, err := e.svc.SetBoxTyped(ctx, entry, review.BoxTyped{Form: "cb-2023",
-					Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: box}, Counts: typed}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if v, err := e.svc.Sheet(ctx, lawyer, sh.ID); err != nil || v.Status != "flagged" {
-				t.Fatalf("sheet after typing by box: %s, %v", v.Status, err)
-			}
-			bundle, err := e.svc.Evidence(ctx, lawyer, sh.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rep, err := verify(bundle.Data)
-			if err != nil {
-				t.Fatalf("bundle: %v %v", err, rep.Problems)
-			}
-			if c, err := e.svc.VerifyCustody(ctx, rep.Anchors...); err != nil || !c.OK() {
-				t.Fatalf("the chain does not hold the bundle's entries: %+v, %v", c, err)
-			}
-			_, files := unzip(t, bundle.Data)
-			sum := sha256.Sum256(files["typed.json"])
-			var chain []review.BundleEntry
-			if err := json.Unmarshal(files["custody.json"], &chain); err != nil {
-				t.Fatal(err)
-			}
-			var recorded []review.BundleEntry
-			for _, c := range chain {
-				if c.Action == review.ActionTypedEntry && c.SubjectHash == hex.EncodeToString(sum[:]) {
-					recorded = append(recorded, c)
-				}
-			}
-			if len(recorded) != 1 || !strings.Contains(recorded[0].Actor, "veri") || !strings.Contains(recorded[0].Detail, `"sandik_no":"7"`) {
-				t.Fatalf("custody entries recording typed.json %s: %+v\ncustody.json: %s", files["typed.json"], recorded, files["custody.json"])
-			}
-			if text := pdfToText(t, files["summary.pdf"]); !strings.Contains(text, recorded[0].Hash) {
-				t.Errorf("the summary lacks the typed entry's hash %s:\n%s", recorded[0].Hash, text)
+			for _, photoFirst := range []bool{true, false} {
+				t.Run(map[bool]string{true: "typed after the photo", false: "typed before the photo"}[photoFirst], func(t *testing.T) {
+					e := setup(t, b, 0)
+					obs := e.user(t, "gözlemci", review.Observer, "")
+					entry := e.user(t, "veri", review.Entry, "İzmir")
+					lawyer := e.user(t, "avukat", review.Lawyer, "İzmir")
+					var sh review.SheetView
+					if photoFirst {
+						sh = e.sheetOf(t, obs, "Gaziemir", "7", truth(), nil)
+					}
+					typed := withFigures(truth(), "aday_2", 40)
+					// The same figures typed for another box are that box's.
+					for _, box := range []string{"8", "7"} {
+						if _, err := e.svc.SetBoxTyped(ctx, entry, review.BoxTyped{Form: "cb-2023",
+							Box: review.Box{Il: "İzmir", Ilce: "Gaziemir", SandikNo: box}, Counts: typed}); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if !photoFirst {
+						// Typed before the photo came: recorded under no sheet.
+						sh = e.sheetOf(t, obs, "Gaziemir", "7", truth(), nil)
+					}
+					if v, err := e.svc.Sheet(ctx, lawyer, sh.ID); err != nil || v.Status != "flagged" {
+						t.Fatalf("sheet after typing by box: %s, %v", v.Status, err)
+					}
+					bundle, err := e.svc.Evidence(ctx, lawyer, sh.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					rep, err := verify(bundle.Data)
+					if err != nil {
+						t.Fatalf("bundle: %v %v", err, rep.Problems)
+					}
+					if c, err := e.svc.VerifyCustody(ctx, rep.Anchors...); err != nil || !c.OK() {
+						t.Fatalf("the chain does not hold the bundle's entries: %+v, %v", c, err)
+					}
+					_, files := unzip(t, bundle.Data)
+					sum := sha256.Sum256(files["typed.json"])
+					var chain []review.BundleEntry
+					if err := json.Unmarshal(files["custody.json"], &chain); err != nil {
+						t.Fatal(err)
+					}
+					var recorded []review.BundleEntry
+					for _, c := range chain {
+						if c.Action == review.ActionTypedEntry && c.SubjectHash == hex.EncodeToString(sum[:]) {
+							recorded = append(recorded, c)
+						}
+					}
+					if len(recorded) != 1 || !strings.Contains(recorded[0].Actor, "veri") || !strings.Contains(recorded[0].Detail, `"sandik_no":"7"`) {
+						t.Fatalf("custody entries recording typed.json %s: %+v\ncustody.json: %s", files["typed.json"], recorded, files["custody.json"])
+					}
+					if ownEntry := recorded[0].SheetID == sh.ID; ownEntry != photoFirst {
+						t.Errorf("the typed entry's sheet is %q; typed after the photo, want the sheet's own entry, before it the box's", recorded[0].SheetID)
+					}
+					if text := pdfToText(t, files["summary.pdf"]); !strings.Contains(text, recorded[0].Hash) {
+						t.Errorf("the summary lacks the typed entry's hash %s:\n%s", recorded[0].Hash, text)
+					}
+				})
 			}
 		})
 	}
