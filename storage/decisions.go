@@ -78,6 +78,30 @@ func (tx *Tx) Decisions(ctx context.Context, sheetID string) ([]Decision, error)
 	return out, nil
 }
 
+// SheetsWithDecision lists the sheets with at least one decision of kind,
+// in province il when set, the longest waiting first. Whether such a
+// decision still stands is the domain's to say.
+func (tx *Tx) SheetsWithDecision(ctx context.Context, kind, il string) ([]Sheet, error) {
+	rows, err := tx.q.query(ctx, `SELECT `+sheetColumns+` FROM sheets WHERE (? = '' OR il = ?)
+		AND id IN (SELECT sheet_id FROM decisions WHERE kind = ?) ORDER BY created_at, id`, il, il, kind)
+	if err != nil {
+		return nil, fmt.Errorf("sheets with %s decisions: %w", kind, err)
+	}
+	defer rows.Close()
+	var out []Sheet
+	for rows.Next() {
+		s, err := scanSheet(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sheets with %s decisions: %w", kind, err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sheets with %s decisions: %w", kind, err)
+	}
+	return out, nil
+}
+
 // SetSheetReviewState records whether a sheet waits for review. It leaves
 // updated_at alone: the review state follows from the verdict and the
 // decisions, each of which sets it.

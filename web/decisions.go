@@ -12,6 +12,7 @@ import (
 // reviewRoutes registers the lawyers' API: the queue and decisions.
 func (s *Server) reviewRoutes(api *echo.Group) {
 	api.GET("/review-queue", s.showQueue)
+	api.GET("/objections", s.listObjections)
 	api.GET("/sheets/:id/decisions", s.listDecisions)
 	api.POST("/sheets/:id/decisions", s.submitDecision)
 }
@@ -28,6 +29,16 @@ func (s *Server) showQueue(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"sheets": list})
+}
+
+// listObjections lists the sheets in the caller's province on which an
+// objection stands, the soonest deadline first.
+func (s *Server) listObjections(c echo.Context) error {
+	list, err := s.svc.Objections(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"objections": list})
 }
 
 func (s *Server) listDecisions(c echo.Context) error {

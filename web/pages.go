@@ -733,12 +733,44 @@ func (s *Server) showSheet(c echo.Context) error {
 func (s *Server) showLegal(c echo.Context) error {
 	q := review.SheetQuery{Box: review.Box{Il: c.QueryParam("il"), Ilce: c.QueryParam("ilce"), SandikNo: c.QueryParam("sandik_no")},
 		Status: c.QueryParam("status"), Limit: 200}
-	list, err := s.svc.Sheets(c.Request().Context(), currentUser(c), q)
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	list, err := s.svc.Sheets(ctx, u, q)
 	if err != nil {
 		return err
 	}
+	// What the legal team must file first: the sheets a lawyer objected to,
+	// soonest deadline first, above the search.
+	var objections []legalObjection
+	if u.Role == review.Lawyer || u.Role == review.Legal || u.Role == review.Admin {
+		list, err := s.svc.Objections(ctx, u)
+		if err != nil {
+			return err
+		}
+		for _, o := range list {
+			lo := legalObjection{Objection: o}
+			if form, err := s.svc.Form(o.Sheet.Form); err == nil {
+				for _, f := range o.Fields {
+					label := f
+					if ff, ok := form.Field(f); ok {
+						label = ff.Label
+					}
+					lo.Labels = append(lo.Labels, label)
+				}
+			}
+			objections = append(objections, lo)
+		}
+	}
 	return s.render(c, http.StatusOK, "legal", "Hukuk / Legal", map[string]any{"Sheets": list, "Query": q,
-		"Statuses": []string{string(review.Verified), string(review.Flagged), string(review.Unreadable), review.StatusQueued}})
+		"Objections": objections,
+		"Statuses":   []string{string(review.Verified), string(review.Flagged), string(review.Unreadable), review.StatusQueued}})
+}
+
+// legalObjection is a standing objection on the legal page, its fields by
+// their labels.
+type legalObjection struct {
+	review.Objection
+	Labels []string
 }
 
 func (s *Server) submitLegalHold(c echo.Context) error {

@@ -1,0 +1,81 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/tutanak/tutanak/review"
+	"github.com/tutanak/tutanak/web"
+)
+
+// TestLegalObjections: a lawyer's objection on the review screen puts its
+// sheet at the top of the legal team's page, with the field objected to,
+// the deadline and the evidence bundle, and in GET /api/v1/objections;
+// another province's legal team sees none of it.
+func TestLegalObjections(t *testing.T) {
+	a := setup(t, stacks()[0], web.Config{})
+	observer := a.token(t, "gözlemci", review.Observer, "")
+	legal := a.token(t, "hukuk-api", review.Legal, "İzmir")
+	ankara := a.token(t, "hukuk-ankara", review.Legal, "Ankara")
+	a.user(t, "avukat", review.Lawyer, "İzmir", "avukat parola")
+	a.user(t, "hukuk", review.Legal, "İzmir", "hukuk parola")
+	objected := flaggedSheet(t, a, observer, "31")
+	flaggedSheet(t, a, observer, "32") // flagged, not decided on
+
+	lawyer := newBrowser(t, a.url)
+	lawyer.login("avukat", "avukat parola")
+	_, page := lawyer.do(http.MethodGet, "/review/"+objected, nil, nil)
+	form := with(decideForm(t, page, "aday_1"), "kind", "object", "note", "ıslak imzalı tutanakta 48")
+	if resp, page := lawyer.do(http.MethodPost, "/review/"+objected+"/decisions", form, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("objection: %d\n%s", resp.StatusCode, page)
+	}
+
+	b := newBrowser(t, a.url)
+	b.login("hukuk", "hukuk parola")
+	resp, page := b.do(http.MethodGet, "/legal", nil, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/legal: %d", resp.StatusCode)
+	}
+	section, _, ok := strings.Cut(page, `<form method="get" action="/legal"`)
+	if !ok || !strings.Contains(section, `<section id="objections">`) {
+		t.Fatalf("no objections above the search:\n%s", page)
+	}
+	for _, want := range []string{"İtiraz edilecek tutanaklar", "<td>31</td>", "RECEP TAYYİP ERDOĞAN", "/api/v1/sheets/" + objected + "/evidence.zip", "UTC"} {
+		if !strings.Contains(section, want) {
+			t.Errorf("the objections lack %q:\n%s", want, section)
+		}
+	}
+	if strings.Contains(section, "<td>32</td>") {
+		t.Errorf("a sheet nobody objected to is listed:\n%s", section)
+	}
+
+	cases := []struct {
+		name  string
+		token string
+		want  []string
+	}{
+		{"the province's legal team", legal, []string{objected}},
+		{"another province's", ankara, []string{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out struct {
+				Objections []struct {
+					Sheet  struct{ ID string }
+					Fields []string
+				}
+			}
+			if resp := a.call(t, c.token, http.MethodGet, "/api/v1/objections", nil, "", &out); resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET /api/v1/objections: %d", resp.StatusCode)
+			}
+			got := []string{}
+			for _, o := range out.Objections {
+				got = append(got, o.Sheet.ID)
+			}
+			if strings.Join(got, ",") != strings.Join(c.want, ",") {
+				t.Fatalf("objections %v, want %v", got, c.want)
+			}
+		})
+	}
+}
