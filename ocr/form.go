@@ -203,6 +203,25 @@ func ParseRule(text string) (Rule, error) {
 	return r, nil
 }
 
+// opWords are the comparisons as people write them.
+var opWords = map[Op]string{OpEq: "=", OpLe: "≤", OpGe: "≥", OpLt: "<", OpGt: ">"}
+
+// Words writes the rule for people rather than for the parser: each field
+// as name gives it (its printed label, say) and the comparison as ≤, ≥ or =.
+func (r Rule) Words(name func(field string) string) string {
+	left, right, _ := strings.Cut(r.Text, string(r.Op))
+	side := func(s string) string {
+		toks := strings.Fields(strings.NewReplacer("+", " + ", "-", " - ").Replace(s))
+		for i, t := range toks {
+			if isIdent(t) {
+				toks[i] = name(t)
+			}
+		}
+		return strings.Join(toks, " ")
+	}
+	return side(left) + " " + opWords[r.Op] + " " + side(right)
+}
+
 func (r *Rule) addSide(side string, sign int) error {
 	tokens := strings.Fields(strings.NewReplacer("+", " + ", "-", " - ").Replace(side))
 	if len(tokens) == 0 {

@@ -45,6 +45,28 @@ func TestParseRule(t *testing.T) {
 	}
 }
 
+func TestRuleWords(t *testing.T) {
+	names := map[string]string{"oy": "Geçerli oy", "a": "ADAY A", "b": "ADAY B", "zarf": "Zarf"}
+	tests := []struct{ name, text, want string }{
+		{"sum", "a + b == oy", "ADAY A + ADAY B = Geçerli oy"},
+		{"at most", "oy <= zarf", "Geçerli oy ≤ Zarf"},
+		{"at least, with a constant", "zarf - 2 >= a", "Zarf - 2 ≥ ADAY A"},
+		{"strict", "a < b", "ADAY A < ADAY B"},
+		{"no spaces", "a+b==oy", "ADAY A + ADAY B = Geçerli oy"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := ParseRule(tt.text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.Words(func(f string) string { return names[f] }); got != tt.want {
+				t.Errorf("Words(%q) = %q, want %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestRuleMissingValue(t *testing.T) {
 	r, err := ParseRule("a == b")
 	if err != nil {

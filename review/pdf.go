@@ -35,7 +35,7 @@ var pdfEncoding = map[rune]byte{
 const pdfDifferences = "[127 /Gbreve 129 /gbreve 141 /Idotaccent 143 /dotlessi 144 /Scedilla 157 /scedilla]"
 
 // pdfText encodes s for a PDF string in the font's encoding; a tab is a
-// space, and what the font cannot show is '?'.
+// space, ≤ and ≥ are <= and >=, and what the font cannot show is '?'.
 func pdfText(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -45,6 +45,10 @@ func pdfText(s string) string {
 			b.WriteRune(r)
 		case r == '\t':
 			b.WriteByte(' ')
+		case r == '≤' || r == '≥':
+			// A broken rule's reason writes its comparison so; the font's
+			// encoding has no code left for either.
+			b.WriteString(map[rune]string{'≤': "<=", '≥': ">="}[r])
 		case r >= 0x20 && r < 0x7f:
 			b.WriteRune(r)
 		case pdfEncoding[r] != 0:

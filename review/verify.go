@@ -195,7 +195,7 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 		holds, ok := r.Holds(used)
 		res.Rules = append(res.Rules, RuleResult{Rule: r.Text, OK: holds && ok, Missing: !ok})
 		if ok && !holds {
-			res.Reasons = append(res.Reasons, reason("rule_broken", "", "", r.Text, nil, nil, 0))
+			res.Reasons = append(res.Reasons, ruleBroken(form, r, used))
 		}
 	}
 	switch {
@@ -818,9 +818,26 @@ func reason(code, field, label, rule string, typed, read *int, conf float64) Rea
 	case "low_confidence":
 		r.TR = fmt.Sprintf("%s: %s okundu ama emin olunamadı (güven %s).", field, num(read), pct)
 		r.EN = fmt.Sprintf("%s: read as %s but not with confidence (%s).", field, num(read), pctEN)
-	case "rule_broken":
-		r.TR = fmt.Sprintf("Kural tutmuyor: %s", rule)
-		r.EN = fmt.Sprintf("Rule broken: %s", rule)
 	}
+	return r
+}
+
+// ruleBroken is the reason for a broken rule. Its text names the fields by
+// their printed labels, each with the figure that broke the rule, and the
+// comparison as people write it; Rule keeps the form's own text.
+func ruleBroken(form *ocr.Form, rule ocr.Rule, values map[string]int) Reason {
+	words := rule.Words(func(id string) string {
+		name := id
+		if f, ok := form.Field(id); ok {
+			name = f.Label
+		}
+		if v, ok := values[id]; ok {
+			return fmt.Sprintf("%s (%d)", name, v)
+		}
+		return name
+	})
+	r := Reason{Code: "rule_broken", Rule: rule.Text}
+	r.TR = "Kural tutmuyor: " + words
+	r.EN = "Rule broken: " + words
 	return r
 }

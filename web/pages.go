@@ -449,7 +449,14 @@ func (s *Server) showEntry(c echo.Context) error {
 	}
 	rules := make([]entryRule, len(form.Rules))
 	for i, r := range form.Rules {
-		rules[i] = entryRule{Text: r.Text, Terms: r.Terms, Const: r.Const, Op: r.Op}
+		// The typist reads the fields by the labels above the boxes they type in.
+		text := r.Words(func(id string) string {
+			if f, ok := form.Field(id); ok {
+				return f.Label
+			}
+			return id
+		})
+		rules[i] = entryRule{Text: text, Terms: r.Terms, Const: r.Const, Op: r.Op}
 	}
 	return s.render(c, http.StatusOK, "entry", "Veri girişi / Data entry", map[string]any{"Form": form, "Rules": rules, "Places": ocr.Places()})
 }

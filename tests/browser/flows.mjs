@@ -64,7 +64,7 @@ try {
   await page.fill('input[data-field=aday_2]', '3');
   await page.fill('input[data-field=kayitli_secmen]', '100');
   await page.fill('input[data-field=oy_kullanan_kayitli]', '120');
-  await page.locator('#rules li.bad', { hasText: 'oy_kullanan_kayitli <= kayitli_secmen' }).waitFor();
+  await page.locator('#rules li.bad', { hasText: 'Oy kullanan kayıtlı seçmen sayısı ≤ Sandık seçmen listesinde kayıtlı seçmen sayısı' }).waitFor();
   await page.screenshot({ path: path.join(shots, 'entry.png'), fullPage: true });
   await page.fill('input[data-field=oy_kullanan_kayitli]', '90');
   await page.locator('#rules li.bad').waitFor({ state: 'detached' });
