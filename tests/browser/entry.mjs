@@ -141,6 +141,24 @@ try {
   if (!(await status()).text.includes('✓')) fail(`correction: status ${JSON.stringify(await status())}`);
   await page.unroute('**/api/v1/typed');
 
+  step('"1.234" typed as a thousands separator is no figure: the rules wait for it, and nothing is saved');
+  await page.goto(base + '/entry');
+  await page.fill('#entry input[name=il]', 'İzmir');
+  await page.fill('#entry input[name=ilce]', 'Gaziemir');
+  await page.fill('#entry input[name=sandik_no]', '1');
+  for (const [id, v] of Object.entries(figures)) await page.fill(`input[data-field=${id}]`, String(v));
+  await page.fill('input[data-field=kayitli_secmen]', '1.234');
+  const rule = await page.locator('#rules li', { hasText: 'Oy kullanan kayıtlı seçmen sayısı ≤' }).textContent();
+  if (!rule.startsWith('…')) fail(`with "1.234" typed, the rule reads ${JSON.stringify(rule)}; want it waiting (…)`);
+  const savesBefore = puts.length;
+  await page.click('#entry button[type=submit]');
+  const invalid = await page.evaluate(() => {
+    const i = document.querySelector('input[data-field=kayitli_secmen]');
+    return { valid: i.validity.valid, title: i.title };
+  });
+  if (invalid.valid || !invalid.title.includes('rakam')) fail(`"1.234": ${JSON.stringify(invalid)}; want it invalid, with the Turkish hint`);
+  if (puts.length !== savesBefore) fail(`"1.234" was sent: ${JSON.stringify(puts[puts.length - 1])}`);
+
   step('a box sent with no figure keeps its figures');
   await page.goto(base + '/entry');
   await page.fill('#entry input[name=il]', 'İzmir');

@@ -58,7 +58,8 @@
     const list = document.getElementById('rules');
     const check = () => {
       const v = {};
-      form.querySelectorAll('[data-field]').forEach((i) => { if (i.value !== '') v[i.dataset.field] = Number(i.value); });
+      // "1.234" is no figure (the page refuses it on saving), not 1.234.
+      form.querySelectorAll('[data-field]').forEach((i) => { if (/^[0-9]+$/.test(i.value)) v[i.dataset.field] = Number(i.value); });
       list.innerHTML = '';
       rules.forEach((r) => {
         let sum = r.const, known = true;
