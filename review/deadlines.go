@@ -51,6 +51,8 @@ func (s *Service) SetDeadlines(p DeadlinePolicy) {
 	}
 	p.Boards = boards
 	s.deadlines = p
+	// The totals carry deadlines, and no change mark sees a new policy.
+	s.shared.reset()
 }
 
 // byDeadline orders by deadline, the soonest first; no deadline goes last.

@@ -47,7 +47,18 @@ func isBoxNumber(s string) bool {
 // the sheet's figures are then compared with another box's official result.
 // Only the parts headerBox keeps are compared.
 func HeaderContradicts(box Box, printed map[string]string) []string {
-	read, box := headerBox(printed), box.normalized()
+	return contradicts(headerBox(printed), box)
+}
+
+// contradicts is HeaderContradicts of a header already reduced by headerBox
+// to read: the totals keep that, not the header, for every sheet.
+func contradicts(read, box Box) []string {
+	if box == read {
+		// What headerBox keeps is already as normalized makes it, so the box
+		// is too: the common case needs no normalizing.
+		return nil
+	}
+	box = box.normalized()
 	var parts []string
 	if read.Il != "" && box.Il != "" && read.Il != box.Il {
 		parts = append(parts, "il")

@@ -3,12 +3,11 @@ package review
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
 	"slices"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/tutanak/tutanak/ocr"
@@ -70,6 +69,8 @@ type BoxResult struct {
 	Muhtarlik string   `json:"muhtarlik"`
 	State     BoxState `json:"state"`
 	// Figures are the accepted figures; empty unless State is accepted.
+	// Judged boxes share their maps with the totals kept for everyone
+	// (sharedTotals, countedCache): they are only ever read.
 	Figures map[string]int `json:"figures"`
 	// Accepted are the sheets with accepted figures; when more than one
 	// agree they confirm each other.
@@ -177,24 +178,12 @@ type Results struct {
 // sheetAccepted returns the figures of a sheet that count, and whether it
 // has any: a verified sheet's typed figures (the photo's where nothing was
 // typed); a resolved sheet's figures after its decisions. An objection keeps
-// the whole sheet out: the board must answer first. stored are the sheet's
+// the whole sheet out: the board must answer first. c is what the totals
+// read of the sheet's result (nil without one); stored are the sheet's
 // decisions, which only a resolved sheet needs.
-func sheetAccepted(form *ocr.Form, sh storage.Sheet, res *Result, stored []storage.Decision) (map[string]int, bool) {
-	if res == nil {
+func sheetAccepted(form *ocr.Form, sh storage.BoxSheet, c *counted, stored []storage.Decision) (map[string]int, bool) {
+	if c == nil {
 		return nil, false
-	}
-	base := func() map[string]int {
-		out := map[string]int{}
-		for _, id := range form.FieldIDs() {
-			f := res.Fields[id]
-			switch {
-			case f.Typed != nil:
-				out[id] = *f.Typed
-			case f.Value != nil:
-				out[id] = *f.Value
-			}
-		}
-		return out
 	}
 	if sh.Status != string(Verified) && sh.Status != string(Flagged) {
 		return nil, false
@@ -202,15 +191,17 @@ func sheetAccepted(form *ocr.Form, sh storage.Sheet, res *Result, stored []stora
 	switch sh.ReviewState {
 	case ReviewNone:
 		if sh.Status == string(Verified) {
-			return base(), true
+			// Shared with every other total that counts this version of the
+			// sheet: figures are only read.
+			return c.figures, true
 		}
 	case ReviewResolved:
 		// A verified sheet is resolved when a reviewer decided on it anyway.
-		d := summarize(form, sh, res, stored)
+		d := summarize(form, storage.Sheet{ID: sh.ID, Status: sh.Status}, c.result(form), stored)
 		if d.ReviewState != ReviewResolved || len(d.Objections) > 0 {
 			return nil, false
 		}
-		out := base()
+		out := maps.Clone(c.figures)
 		for _, f := range d.Flagged {
 			// A flagged field counts only by its decision, never by the
 			// figure that raised the flag.
@@ -226,12 +217,11 @@ func sheetAccepted(form *ocr.Form, sh storage.Sheet, res *Result, stored []stora
 // when no sheet of it is still before a reviewer or objected to: a photo
 // that disagrees with the others is a question about the box, not just
 // about that photo.
-func boxOf(box Box, muhtarlik string, sheets []storage.Sheet, accepted []AcceptedSheet) BoxResult {
-	b := BoxResult{Box: box, Muhtarlik: muhtarlik, Figures: map[string]int{}, Accepted: accepted,
-		ConflictFields: []string{}, SheetIDs: []string{}}
-	counted := make(map[string]bool, len(accepted))
-	for _, a := range accepted {
-		counted[a.SheetID] = true
+func boxOf(box Box, muhtarlik string, sheets []storage.BoxSheet, accepted []AcceptedSheet) BoxResult {
+	b := BoxResult{Box: box, Muhtarlik: muhtarlik, Accepted: accepted,
+		ConflictFields: []string{}, SheetIDs: make([]string, 0, len(sheets))}
+	counted := func(id string) bool {
+		return slices.ContainsFunc(accepted, func(a AcceptedSheet) bool { return a.SheetID == id })
 	}
 	held, unreadable := false, false
 	for _, sh := range sheets {
@@ -239,7 +229,7 @@ func boxOf(box Box, muhtarlik string, sheets []storage.Sheet, accepted []Accepte
 		switch sh.Status {
 		case string(Flagged), string(Verified):
 			// Flagged and not yet resolved, or resolved with an objection.
-			held = held || !counted[sh.ID]
+			held = held || !counted(sh.ID)
 		case string(Unreadable):
 			unreadable = true
 		}
@@ -251,12 +241,18 @@ func boxOf(box Box, muhtarlik string, sheets []storage.Sheet, accepted []Accepte
 	case held:
 		b.State = BoxFlagged
 	case len(accepted) > 0:
-		diff := map[string]bool{}
+		var diff map[string]bool
 		for _, a := range accepted[1:] {
+			if maps.Equal(accepted[0].Figures, a.Figures) {
+				continue // photos that confirm each other, the common case
+			}
 			for _, f := range unionKeys(accepted[0].Figures, a.Figures) {
 				v0, ok0 := accepted[0].Figures[f]
 				v1, ok1 := a.Figures[f]
 				if ok0 != ok1 || v0 != v1 {
+					if diff == nil {
+						diff = map[string]bool{}
+					}
 					diff[f] = true
 				}
 			}
@@ -264,14 +260,20 @@ func boxOf(box Box, muhtarlik string, sheets []storage.Sheet, accepted []Accepte
 		if len(diff) > 0 {
 			b.State = BoxConflict
 			b.ConflictFields = slices.Sorted(maps.Keys(diff))
+			b.Figures = map[string]int{}
 			return b
 		}
 		b.State = BoxAccepted
-		b.Figures = maps.Clone(accepted[0].Figures)
+		// The first sheet's own map: judged boxes are only read, and are
+		// shared by everyone who asks for the same totals.
+		b.Figures = accepted[0].Figures
 	case unreadable:
 		b.State = BoxUnreadable
 	default:
 		b.State = BoxMissing
+	}
+	if b.Figures == nil {
+		b.Figures = map[string]int{}
 	}
 	return b
 }
@@ -289,7 +291,8 @@ func unionKeys(a, b map[string]int) []string {
 
 // Boxes judges every box of form (DefaultForm when empty) the user may see
 // (one province, or all for users without one), in box order. Observers
-// see no totals: they see only their own uploads.
+// see no totals: they see only their own uploads. The boxes are judged once
+// per change for everyone (boxesAt), and only ever read.
 func (s *Service) Boxes(ctx context.Context, u User, form, il string) ([]BoxResult, error) {
 	if u.Role == Observer {
 		return nil, ErrForbidden
@@ -304,12 +307,52 @@ func (s *Service) Boxes(ctx context.Context, u User, form, il string) ([]BoxResu
 	if err != nil {
 		return nil, err
 	}
-	var out []BoxResult
-	err = s.db.View(ctx, func(tx *storage.Tx) error {
-		out, err = s.boxes(ctx, tx, f, il)
-		return err
+	mark, err := s.ChangeMark(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.boxesAt(ctx, mark, f, il)
+}
+
+// boxesAt returns the boxes of form in il (every province when empty) as
+// judged at change mark, judging them only if nobody has at that mark:
+// every open dashboard, the totals at each level, the conflicts and the API
+// read the same boxes until the next change, and judging the whole
+// country's takes a second or more. A province is taken from the whole
+// country's boxes when those are at hand.
+func (s *Service) boxesAt(ctx context.Context, mark string, form *ocr.Form, il string) ([]BoxResult, error) {
+	key := func(il string) string { return "boxes\x00" + form.ID + "\x00" + il }
+	if il != "" {
+		if c := s.shared.peek(mark, key("")); c != nil {
+			if all, err := c.wait(ctx); err == nil {
+				return provinceOf(all.([]BoxResult), il), nil
+			}
+		}
+	}
+	v, err := s.shared.do(ctx, mark, key(il), func(ctx context.Context) (any, error) {
+		var out []BoxResult
+		err := s.db.View(ctx, func(tx *storage.Tx) error {
+			var err error
+			out, err = s.boxes(ctx, tx, form, il)
+			return err
+		})
+		return out, err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return v.([]BoxResult), nil
+}
+
+// provinceOf returns the boxes of province il among boxes, which are in box
+// order: a slice of them, to be read only.
+func provinceOf(boxes []BoxResult, il string) []BoxResult {
+	lo, _ := slices.BinarySearchFunc(boxes, il, func(b BoxResult, il string) int { return strings.Compare(b.Box.Il, il) })
+	hi := lo
+	for hi < len(boxes) && boxes[hi].Box.Il == il {
+		hi++
+	}
+	return boxes[lo:hi:hi]
 }
 
 func (s *Service) boxes(ctx context.Context, tx *storage.Tx, form *ocr.Form, il string) ([]BoxResult, error) {
@@ -321,74 +364,111 @@ func (s *Service) boxes(ctx context.Context, tx *storage.Tx, form *ocr.Form, il 
 	if err != nil {
 		return nil, err
 	}
-	return s.judge(ctx, tx, form, sheets, typed)
+	decisions, err := tx.BoxDecisions(ctx, form.ID, il, ReviewResolved)
+	if err != nil {
+		return nil, err
+	}
+	results, err := s.counted.results(ctx, tx, form, sheets)
+	if err != nil {
+		return nil, err
+	}
+	return s.judge(form, sheets, results, typed, decisions), nil
 }
 
 // judge groups sheets of form, oldest first within a box, by box, adds
 // the boxes typed holds that have no sheet, and judges each box; the
-// boxes come in box order.
-func (s *Service) judge(ctx context.Context, tx *storage.Tx, form *ocr.Form, sheets []storage.Sheet, typed []storage.BoxKey) ([]BoxResult, error) {
+// boxes come in box order. results[i] is what the totals read of sheets[i]'s
+// result (nil without one); decisions are those of the resolved sheets, by
+// sheet id, oldest first.
+func (s *Service) judge(form *ocr.Form, sheets []storage.BoxSheet, results []*counted, typed []storage.BoxKey,
+	decisions map[string][]storage.Decision) []BoxResult {
 	type group struct {
+		box       Box
 		muhtarlik string
-		sheets    []storage.Sheet
+		sheets    []storage.BoxSheet
 		accepted  []AcceptedSheet
 	}
-	groups := map[Box]*group{}
-	for _, k := range typed {
-		groups[Box{Il: k.Il, Ilce: k.Ilce, SandikNo: k.SandikNo}] = &group{}
-	}
-	for _, sh := range sheets {
+	// Groups in the order their boxes first come: box order for the sheets
+	// (BoxSheets' order), then the boxes only typed (TypedBoxes' order).
+	groups := make([]group, 0, len(sheets)+len(typed))
+	index := make(map[Box]int, len(sheets)+len(typed))
+	for i, sh := range sheets {
 		key := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
-		g := groups[key]
-		if g == nil {
-			g = &group{}
-			groups[key] = g
+		gi, ok := index[key]
+		if !ok {
+			gi = len(groups)
+			index[key] = gi
+			groups = append(groups, group{box: key})
 		}
+		g := &groups[gi]
 		g.sheets = append(g.sheets, sh)
-		if sh.Result == nil {
+		c := results[i]
+		if c == nil {
 			continue
 		}
-		res := new(Result)
-		if err := json.Unmarshal(sh.Result, res); err != nil {
-			return nil, fmt.Errorf("decode result of %s: %w", sh.ID, err)
-		}
 		if g.muhtarlik == "" {
-			g.muhtarlik = res.Printed["muhtarlik"]
+			g.muhtarlik = c.muhtarlik
 		}
 		var stored []storage.Decision
 		if sh.ReviewState == ReviewResolved {
-			var err error
-			if stored, err = tx.Decisions(ctx, sh.ID); err != nil {
-				return nil, err
-			}
+			stored = decisions[sh.ID]
 		}
-		if figs, ok := sheetAccepted(form, sh, res, stored); ok {
-			g.accepted = append(g.accepted, AcceptedSheet{SheetID: sh.ID, Figures: figs, HeaderDiffers: HeaderContradicts(key, res.Printed)})
+		if figs, ok := sheetAccepted(form, sh, c, stored); ok {
+			g.accepted = append(g.accepted, AcceptedSheet{SheetID: sh.ID, Figures: figs, HeaderDiffers: contradicts(c.header, key)})
+		}
+	}
+	fromSheets := len(groups)
+	for _, k := range typed {
+		key := Box{Il: k.Il, Ilce: k.Ilce, SandikNo: k.SandikNo}
+		if _, ok := index[key]; !ok {
+			index[key] = len(groups)
+			groups = append(groups, group{box: key})
 		}
 	}
 	out := make([]BoxResult, 0, len(groups))
-	for key, g := range groups {
-		b := boxOf(key, g.muhtarlik, g.sheets, g.accepted)
+	for _, g := range groups {
+		b := boxOf(g.box, g.muhtarlik, g.sheets, g.accepted)
 		var counted time.Time
 		if len(g.sheets) > 0 {
 			counted = g.sheets[0].CreatedAt
 		}
-		if d := s.deadlines.Deadline(key, counted); !d.IsZero() {
+		if d := s.deadlines.Deadline(g.box, counted); !d.IsZero() {
 			b.Deadline = &d
 		}
 		out = append(out, b)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i].Box, out[j].Box
-		if a.Il != b.Il {
-			return a.Il < b.Il
+	return inBoxOrder(out[:fromSheets], out[fromSheets:])
+}
+
+// byBox orders boxes by il, ilçe and sandık number, in Go's order of the
+// names, which a database's collation need not be.
+func byBox(a, b BoxResult) int {
+	return cmp.Or(strings.Compare(a.Box.Il, b.Box.Il), strings.Compare(a.Box.Ilce, b.Box.Ilce),
+		strings.Compare(a.Box.SandikNo, b.Box.SandikNo))
+}
+
+// inBoxOrder returns the boxes of two lists, each of distinct boxes, in box
+// order. Each list usually comes in that order already (SQLite's order of
+// names is Go's), and merging them takes a fraction of sorting 200,000
+// boxes anew.
+func inBoxOrder(a, b []BoxResult) []BoxResult {
+	if !slices.IsSortedFunc(a, byBox) || !slices.IsSortedFunc(b, byBox) {
+		out := append(a, b...)
+		slices.SortFunc(out, byBox)
+		return out
+	}
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]BoxResult, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if byBox(a[0], b[0]) <= 0 {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
 		}
-		if a.Ilce != b.Ilce {
-			return a.Ilce < b.Ilce
-		}
-		return a.SandikNo < b.SandikNo
-	})
-	return out, nil
+	}
+	return append(append(out, a...), b...)
 }
 
 // SheetBox judges the box a sheet the user may see is filed under, as the
@@ -429,9 +509,24 @@ func (s *Service) SheetBox(ctx context.Context, u User, id string) (b BoxResult,
 		slices.SortStableFunc(sheets, func(a, b storage.Sheet) int {
 			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 		})
-		judged, err := s.judge(ctx, tx, form, sheets, nil)
-		if err != nil || len(judged) != 1 {
-			return err
+		decisions := map[string][]storage.Decision{}
+		results := make([]*counted, len(sheets))
+		scanned := make([]storage.BoxSheet, len(sheets))
+		for i, sh := range sheets {
+			if sh.ReviewState == ReviewResolved {
+				if decisions[sh.ID], err = tx.Decisions(ctx, sh.ID); err != nil {
+					return err
+				}
+			}
+			if results[i], err = decodeCounted(form, sh.ResultVersion, sh.Result); err != nil {
+				return fmt.Errorf("decode result of %s: %w", sh.ID, err)
+			}
+			scanned[i] = storage.BoxSheet{ID: sh.ID, Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo, Status: sh.Status,
+				ReviewState: sh.ReviewState, ResultVersion: sh.ResultVersion, CreatedAt: sh.CreatedAt}
+		}
+		judged := s.judge(form, scanned, results, nil, decisions)
+		if len(judged) != 1 {
+			return nil
 		}
 		b, ok = judged[0], true
 		return nil
@@ -439,7 +534,8 @@ func (s *Service) SheetBox(ctx context.Context, u User, id string) (b BoxResult,
 	return b, ok, err
 }
 
-// Conflicts lists the boxes whose accepted photos disagree, for review.
+// Conflicts lists the boxes whose accepted photos disagree, for review,
+// in box order: those of the boxes judged once per change (Boxes).
 func (s *Service) Conflicts(ctx context.Context, u User, form string) ([]BoxResult, error) {
 	all, err := s.Boxes(ctx, u, form, "")
 	if err != nil {
@@ -455,7 +551,9 @@ func (s *Service) Conflicts(ctx context.Context, u User, form string) ([]BoxResu
 }
 
 // Results adds up the accepted figures of the boxes q selects into a total
-// and a row per place at q.Level (il by default).
+// and a row per place at q.Level (il by default). Each total is computed
+// once per change for everyone who may see the same boxes (sharedTotals):
+// its rows are shared, not to be changed.
 func (s *Service) Results(ctx context.Context, u User, q ResultsQuery) (Results, error) {
 	q.Form = cmp.Or(q.Form, DefaultForm)
 	if q.Level == "" {
@@ -471,14 +569,36 @@ func (s *Service) Results(ctx context.Context, u User, q ResultsQuery) (Results,
 		// Many provinces have a MERKEZ: a district alone names no place.
 		return Results{}, inputErr("no_il", "İlçe için il de gerekli.", "A district needs its province.")
 	}
-	boxes, err := s.Boxes(ctx, u, q.Form, q.Il)
-	if err != nil {
-		return Results{}, err
+	if u.Role == Observer {
+		return Results{}, ErrForbidden
 	}
 	f, err := s.form(q.Form)
 	if err != nil {
 		return Results{}, err
 	}
+	mark, err := s.ChangeMark(ctx)
+	if err != nil {
+		return Results{}, err
+	}
+	key := strings.Join([]string{"results", q.Form, q.Level, q.Il, q.Ilce, u.Province}, "\x00")
+	v, err := s.shared.do(ctx, mark, key, func(ctx context.Context) (any, error) {
+		boxes := []BoxResult{}
+		if u.Province == "" || q.Il == u.Province {
+			var err error
+			if boxes, err = s.boxesAt(ctx, mark, f, q.Il); err != nil {
+				return Results{}, err
+			}
+		}
+		return results(f, q, boxes), nil
+	})
+	if err != nil {
+		return Results{}, err
+	}
+	return v.(Results), nil
+}
+
+// results adds up boxes as q asks.
+func results(f *ocr.Form, q ResultsQuery, boxes []BoxResult) Results {
 	out := Results{Form: q.Form, Level: q.Level, Fields: f.FieldIDs(), Total: Total{Figures: map[string]int{}}, Rows: []Total{}}
 	type place struct{ il, ilce, muhtarlik, sandikNo string }
 	rows := map[place]int{} // index in out.Rows
@@ -512,7 +632,7 @@ func (s *Service) Results(ctx context.Context, u User, q ResultsQuery) (Results,
 	for i := range out.Rows {
 		out.Rows[i].finish()
 	}
-	return out, nil
+	return out
 }
 
 // ChangeMark changes whenever a verdict, typed figures, a decision or an

@@ -60,6 +60,9 @@ type Service struct {
 
 	tokens tokenCache
 	forms  sync.Map // form id -> *ocr.Form
+	// counted and shared keep what the totals decoded and computed (counted.go).
+	counted countedCache
+	shared  sharedTotals
 }
 
 // NewService returns the domain service.

@@ -94,7 +94,7 @@ func setup(t *testing.T, b backend, failures int32) env {
 var testKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
 
 // open builds the service without workers.
-func open(t *testing.T, b backend, failures int32) env {
+func open(t testing.TB, b backend, failures int32) env {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, store := b.Open(t, log)

@@ -687,29 +687,37 @@ func (s *Service) reviewQueue(ctx context.Context, tx *storage.Tx, u User, limit
 		sheet    storage.Sheet
 		deadline time.Time
 	}
+	// When each box's first sheet came, for every box at once: the queue
+	// of the whole country has thousands of boxes.
+	firsts, err := tx.FirstSheetTimes(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	list := make([]waiting, 0, len(sheets))
-	deadlines := map[Box]time.Time{} // the sheets of one box share its deadline
 	for _, sh := range sheets {
 		if !u.canSee(sh) {
 			continue
 		}
+		// As sheetDeadline: from the box's first sheet, or from the sheet's
+		// own arrival when it names no whole box.
 		box := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
-		d, ok := deadlines[box]
-		if !ok || !box.complete() {
-			var err error
-			if d, err = s.sheetDeadline(ctx, tx, sh); err != nil {
-				return nil, err
-			}
-			deadlines[box] = d
+		counted := sh.CreatedAt
+		if first, ok := firsts[storage.BoxKey{Form: sh.Form, Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}]; ok && box.complete() {
+			counted = first
 		}
-		list = append(list, waiting{sheet: sh, deadline: d})
+		list = append(list, waiting{sheet: sh, deadline: s.deadlines.Deadline(box, counted)})
 	}
 	// Stable: equal deadlines keep the database's order, the longest waiting first.
 	sortByDeadline(list, func(w waiting) time.Time { return w.deadline })
 	list = list[:min(limit, len(list))]
 	out := make([]SheetView, 0, len(list))
 	for _, w := range list {
-		v, err := s.view(ctx, tx, w.sheet)
+		// The queue has only what orders it; the view needs the whole sheet.
+		sh, err := tx.SheetByID(ctx, w.sheet.ID)
+		if err != nil {
+			return nil, err
+		}
+		v, err := s.view(ctx, tx, sh)
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -480,28 +481,33 @@ func (r sqliteRows) Err() error             { return r.r.Err() }
 func (r sqliteRows) Close()                 { _ = r.r.Close() }
 func (r sqliteRows) Scan(dest ...any) error { return scanTimes(r.r.Scan, dest) }
 
-// scanTimes scans text into *time.Time destinations.
+// scanTimes scans text into *time.Time destinations. It allocates once a
+// row, not once a column: the totals scan every sheet of the country.
 func scanTimes(scan func(dest ...any) error, dest []any) error {
-	texts := map[int]*string{}
-	d := make([]any, len(dest))
+	var d []any
+	var texts []string
 	for i, x := range dest {
 		if _, ok := x.(*time.Time); ok {
-			s := new(string)
-			texts[i] = s
-			d[i] = s
-			continue
+			if d == nil {
+				d, texts = slices.Clone(dest), make([]string, len(dest))
+			}
+			d[i] = &texts[i]
 		}
-		d[i] = x
+	}
+	if d == nil {
+		return scan(dest...)
 	}
 	if err := scan(d...); err != nil {
 		return err
 	}
-	for i, s := range texts {
-		t, err := time.Parse(sqliteTimeLayout, *s)
-		if err != nil {
-			return fmt.Errorf("scan time %q: %w", *s, err)
+	for i, x := range dest {
+		if t, ok := x.(*time.Time); ok {
+			parsed, err := time.Parse(sqliteTimeLayout, texts[i])
+			if err != nil {
+				return fmt.Errorf("scan time %q: %w", texts[i], err)
+			}
+			*t = parsed
 		}
-		*dest[i].(*time.Time) = t
 	}
 	return nil
 }

@@ -56,19 +56,9 @@ func (tx *Tx) Decisions(ctx context.Context, sheetID string) ([]Decision, error)
 	defer rows.Close()
 	var out []Decision
 	for rows.Next() {
-		var d Decision
-		var v, t, r sql.NullInt64
-		if err := rows.Scan(&d.ID, &d.SheetID, &d.Field, &d.Kind, &v, &t, &r, &d.Note, &d.UserID, &d.Actor, &d.CreatedAt); err != nil {
+		d, err := scanDecision(rows)
+		if err != nil {
 			return nil, fmt.Errorf("decisions of %s: %w", sheetID, err)
-		}
-		for _, p := range []struct {
-			n   sql.NullInt64
-			dst **int64
-		}{{v, &d.Value}, {t, &d.Typed}, {r, &d.Read}} {
-			if p.n.Valid {
-				x := p.n.Int64
-				*p.dst = &x
-			}
 		}
 		out = append(out, d)
 	}
@@ -102,6 +92,25 @@ func (tx *Tx) SheetsWithDecision(ctx context.Context, kind, il string) ([]Sheet,
 	return out, nil
 }
 
+// scanDecision scans the columns of Decisions' query, in its order.
+func scanDecision(r rowScanner) (Decision, error) {
+	var d Decision
+	var v, t, rd sql.NullInt64
+	if err := r.Scan(&d.ID, &d.SheetID, &d.Field, &d.Kind, &v, &t, &rd, &d.Note, &d.UserID, &d.Actor, &d.CreatedAt); err != nil {
+		return Decision{}, err
+	}
+	for _, p := range []struct {
+		n   sql.NullInt64
+		dst **int64
+	}{{v, &d.Value}, {t, &d.Typed}, {rd, &d.Read}} {
+		if p.n.Valid {
+			x := p.n.Int64
+			*p.dst = &x
+		}
+	}
+	return d, nil
+}
+
 // SetSheetReviewState records whether a sheet waits for review. It leaves
 // updated_at alone: the review state follows from the verdict and the
 // decisions, each of which sets it.
@@ -122,7 +131,14 @@ type QueueFilter struct {
 	Limit int
 }
 
-// ReviewQueue lists sheets by f, the longest waiting first.
+// queueColumns are the columns of a sheet the review queue is ordered and
+// filtered by; SheetByID has the rest of the few it shows. A queue of every
+// waiting sheet of the country with their readings and results is
+// hundreds of megabytes.
+const queueColumns = `id, form, il, ilce, sandik_no, status, review_state, uploaded_by, created_at`
+
+// ReviewQueue lists sheets by f, the longest waiting first. Each sheet has
+// only its id, form, box, status, review state, uploader and creation time.
 func (tx *Tx) ReviewQueue(ctx context.Context, f QueueFilter) ([]Sheet, error) {
 	where := []string{"status = ?", "review_state = ?"}
 	args := []any{f.Status, f.ReviewState}
@@ -135,7 +151,7 @@ func (tx *Tx) ReviewQueue(ctx context.Context, f QueueFilter) ([]Sheet, error) {
 		limit = 100
 	}
 	args = append(args, limit)
-	rows, err := tx.q.query(ctx, `SELECT `+sheetColumns+` FROM sheets WHERE `+strings.Join(where, " AND ")+
+	rows, err := tx.q.query(ctx, `SELECT `+queueColumns+` FROM sheets WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY created_at, id LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("review queue: %w", err)
@@ -143,7 +159,8 @@ func (tx *Tx) ReviewQueue(ctx context.Context, f QueueFilter) ([]Sheet, error) {
 	defer rows.Close()
 	var out []Sheet
 	for rows.Next() {
-		s, err := scanSheet(rows)
+		var s Sheet
+		err := rows.Scan(&s.ID, &s.Form, &s.Il, &s.Ilce, &s.SandikNo, &s.Status, &s.ReviewState, &s.UploadedBy, &s.CreatedAt)
 		if err != nil {
 			return nil, fmt.Errorf("review queue: %w", err)
 		}

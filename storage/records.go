@@ -47,8 +47,11 @@ type Sheet struct {
 	// ReviewState is '' (no review needed), "open" or "resolved"; apart
 	// from Status, which stays the OCR verdict.
 	ReviewState string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// ResultVersion counts the results saved for the sheet: 0 while it has
+	// none, and one more with each verdict.
+	ResultVersion int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // SheetField is one field of a checked sheet.
@@ -162,11 +165,15 @@ func nullJSON(b []byte) any {
 
 // InsertSheet stores a new sheet; ErrDuplicate when its id or SHA-256 exists.
 func (tx *Tx) InsertSheet(ctx context.Context, s Sheet) error {
+	version := 0
+	if s.Result != nil {
+		version = 1
+	}
 	_, err := tx.q.exec(ctx, `INSERT INTO sheets (id, sha256, size, content_type, form, il, ilce, sandik_no,
-		status, uploaded_by, typed, reading, result, legal_hold, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		status, uploaded_by, typed, reading, result, result_version, legal_hold, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.SHA256, s.Size, s.ContentType, s.Form, s.Il, s.Ilce, s.SandikNo, s.Status, s.UploadedBy,
-		nullJSON(s.Typed), nullJSON(s.Reading), nullJSON(s.Result), boolInt(s.LegalHold), s.CreatedAt, s.UpdatedAt)
+		nullJSON(s.Typed), nullJSON(s.Reading), nullJSON(s.Result), version, boolInt(s.LegalHold), s.CreatedAt, s.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("insert sheet: %w", mapErr(err))
 	}
@@ -181,14 +188,14 @@ func boolInt(b bool) int {
 }
 
 const sheetColumns = `id, sha256, size, content_type, form, il, ilce, sandik_no, status, uploaded_by,
-	typed, reading, result, legal_hold, review_state, created_at, updated_at`
+	typed, reading, result, legal_hold, review_state, result_version, created_at, updated_at`
 
 func scanSheet(r rowScanner) (Sheet, error) {
 	var s Sheet
 	var typed, reading, result sql.NullString
 	var hold int
 	err := r.Scan(&s.ID, &s.SHA256, &s.Size, &s.ContentType, &s.Form, &s.Il, &s.Ilce, &s.SandikNo, &s.Status,
-		&s.UploadedBy, &typed, &reading, &result, &hold, &s.ReviewState, &s.CreatedAt, &s.UpdatedAt)
+		&s.UploadedBy, &typed, &reading, &result, &hold, &s.ReviewState, &s.ResultVersion, &s.CreatedAt, &s.UpdatedAt)
 	if err != nil {
 		return Sheet{}, mapErr(err)
 	}
@@ -325,8 +332,8 @@ func (tx *Tx) SaveReading(ctx context.Context, id string, reading []byte, at tim
 // SaveResult stores a verdict: the result JSON, the status and the fields,
 // replacing the previous ones.
 func (tx *Tx) SaveResult(ctx context.Context, id, status string, result []byte, fields []SheetField, at time.Time) error {
-	n, err := tx.q.exec(ctx, `UPDATE sheets SET result = ?, status = ?, updated_at = ? WHERE id = ?`,
-		nullJSON(result), status, at, id)
+	n, err := tx.q.exec(ctx, `UPDATE sheets SET result = ?, result_version = result_version + 1, status = ?, updated_at = ?
+		WHERE id = ?`, nullJSON(result), status, at, id)
 	if err := affected("save result", id, n, err); err != nil {
 		return err
 	}

@@ -2,7 +2,9 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -27,25 +29,54 @@ func (tx *Tx) BoxCountedAt(ctx context.Context, form, il, ilce, sandikNo string)
 	return at, nil
 }
 
+// boxSheetColumns are the columns of a sheet the totals scan: neither the
+// typed figures nor the reading, which are most of a sheet's bytes (a
+// reading is about 8 KB of digit probabilities), nor the result, which the
+// totals decode once per version (ResultVersion) and fetch apart
+// (SheetResults). Loading every column of every sheet of the country took
+// gigabytes a call. The index sheets_totals holds all of them.
+const boxSheetColumns = `id, il, ilce, sandik_no, status, review_state, result_version, created_at`
+
+// BoxSheet is a sheet as the totals scan it: a third of a Sheet's size,
+// for a list of every sheet of the country.
+type BoxSheet struct {
+	ID          string
+	Il          string
+	Ilce        string
+	SandikNo    string
+	Status      string
+	ReviewState string
+	// ResultVersion is the sheet's (Sheet.ResultVersion).
+	ResultVersion int64
+	CreatedAt     time.Time
+}
+
+func scanBoxSheet(r rowScanner) (BoxSheet, error) {
+	var s BoxSheet
+	err := r.Scan(&s.ID, &s.Il, &s.Ilce, &s.SandikNo, &s.Status, &s.ReviewState, &s.ResultVersion, &s.CreatedAt)
+	return s, mapErr(err)
+}
+
 // BoxSheets lists every sheet of form assigned to a complete box (il, ilce
 // and sandık number all known), in box order and oldest first within a
 // box; il limits the list to one province when set. Totals are built from
-// these, so there is no limit.
-func (tx *Tx) BoxSheets(ctx context.Context, form, il string) ([]Sheet, error) {
-	q := `SELECT ` + sheetColumns + ` FROM sheets WHERE form = ? AND il <> '' AND ilce <> '' AND sandik_no <> ''`
+// these, so there is no limit. SheetResults has the sheets' results.
+func (tx *Tx) BoxSheets(ctx context.Context, form, il string) ([]BoxSheet, error) {
+	where := `form = ? AND il <> '' AND ilce <> '' AND sandik_no <> ''`
 	args := []any{form}
 	if il != "" {
-		q += ` AND il = ?`
+		where += ` AND il = ?`
 		args = append(args, il)
 	}
-	rows, err := tx.q.query(ctx, q+` ORDER BY il, ilce, sandik_no, created_at, id`, args...)
+	rows, err := tx.q.query(ctx, `SELECT `+boxSheetColumns+` FROM sheets WHERE `+where+
+		` ORDER BY il, ilce, sandik_no, created_at, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("box sheets: %w", err)
 	}
 	defer rows.Close()
-	var out []Sheet
+	var out []BoxSheet
 	for rows.Next() {
-		s, err := scanSheet(rows)
+		s, err := scanBoxSheet(rows)
 		if err != nil {
 			return nil, fmt.Errorf("box sheets: %w", err)
 		}
@@ -53,6 +84,119 @@ func (tx *Tx) BoxSheets(ctx context.Context, form, il string) ([]Sheet, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("box sheets: %w", err)
+	}
+	return out, nil
+}
+
+// StoredResult is one version of a sheet's result.
+type StoredResult struct {
+	Version int64
+	// Result is the result JSON; nil when the sheet has none.
+	Result []byte
+}
+
+// sheetResultsBatch bounds the ids of one SheetResults query, well under
+// both databases' limits on parameters.
+const sheetResultsBatch = 500
+
+// SheetResults returns the results of the sheets ids names, by id, with
+// their versions; a sheet that does not exist is left out.
+func (tx *Tx) SheetResults(ctx context.Context, ids []string) (map[string]StoredResult, error) {
+	out := make(map[string]StoredResult, len(ids))
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), sheetResultsBatch)]
+		ids = ids[len(batch):]
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		rows, err := tx.q.query(ctx, `SELECT id, result_version, result FROM sheets WHERE id IN (`+
+			strings.Repeat(", ?", len(batch))[2:]+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("sheet results: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var r StoredResult
+			var result sql.NullString
+			if err := rows.Scan(&id, &r.Version, &result); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sheet results: %w", err)
+			}
+			if result.Valid {
+				r.Result = []byte(result.String)
+			}
+			out[id] = r
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("sheet results: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// BoxDecisions returns, by sheet id, the decisions (oldest first) of every
+// sheet of form in a complete box whose review state is reviewState; il
+// limits them to one province when set. The totals read the decisions of
+// every resolved sheet: one query, not one a sheet.
+func (tx *Tx) BoxDecisions(ctx context.Context, form, il, reviewState string) (map[string][]Decision, error) {
+	// From the few sheets in reviewState to their decisions, not from
+	// every sheet of the form.
+	sub := `SELECT id FROM sheets WHERE review_state = ? AND form = ? AND il <> '' AND ilce <> '' AND sandik_no <> ''`
+	args := []any{reviewState, form}
+	if il != "" {
+		sub += ` AND il = ?`
+		args = append(args, il)
+	}
+	rows, err := tx.q.query(ctx, `SELECT id, sheet_id, field, kind, value, typed, read, note, user_id, actor, created_at
+		FROM decisions WHERE sheet_id IN (`+sub+`) ORDER BY sheet_id, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("box decisions: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]Decision{}
+	for rows.Next() {
+		d, err := scanDecision(rows)
+		if err != nil {
+			return nil, fmt.Errorf("box decisions: %w", err)
+		}
+		out[d.SheetID] = append(out[d.SheetID], d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("box decisions: %w", err)
+	}
+	return out, nil
+}
+
+// FirstSheetTimes returns, for every box with a sheet f selects (its Limit
+// aside), when the first sheet of the box's form arrived: BoxCountedAt for
+// all the boxes of a review queue at once.
+func (tx *Tx) FirstSheetTimes(ctx context.Context, f QueueFilter) (map[BoxKey]time.Time, error) {
+	sub := `SELECT form, il, ilce, sandik_no FROM sheets WHERE status = ? AND review_state = ?`
+	args := []any{f.Status, f.ReviewState}
+	if f.Il != "" {
+		sub += ` AND il = ?`
+		args = append(args, f.Il)
+	}
+	rows, err := tx.q.query(ctx, `SELECT form, il, ilce, sandik_no, MIN(created_at) FROM sheets
+		WHERE il <> '' AND ilce <> '' AND sandik_no <> '' AND (form, il, ilce, sandik_no) IN (`+sub+`)
+		GROUP BY form, il, ilce, sandik_no`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("first sheet times: %w", err)
+	}
+	defer rows.Close()
+	out := map[BoxKey]time.Time{}
+	for rows.Next() {
+		var k BoxKey
+		var at time.Time
+		if err := rows.Scan(&k.Form, &k.Il, &k.Ilce, &k.SandikNo, &at); err != nil {
+			return nil, fmt.Errorf("first sheet times: %w", err)
+		}
+		out[k] = at
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("first sheet times: %w", err)
 	}
 	return out, nil
 }
@@ -88,19 +232,25 @@ func (tx *Tx) TypedBoxes(ctx context.Context, form, il string) ([]BoxKey, error)
 
 // ChangeMark is a short text that changes whenever a sheet, a decision, a
 // box's typed figures or an official import does: the live pages poll it,
-// which works however many worker processes write. Sheets' updated_at moves
-// on every verdict and typed entry, box_typed's on every entry for a box
-// (one with no photo yet is a missing box in the totals); decisions and
-// imports only ever add rows.
+// and the totals are kept for as long as it stays the same, which works
+// however many worker processes write. Sheets' updated_at moves on every
+// verdict and typed entry, box_typed's on every entry for a box (one with no
+// photo yet is a missing box in the totals); decisions and imports only ever
+// add rows, with growing ids. The head of the custody chain moves with every
+// one of these the service makes, in the order they commit, where a time or
+// an id may not: two machines' clocks differ, and a transaction holding a
+// smaller id may commit after a larger one. Each part is one lookup in an
+// index; counting the rows, as this once did, read every sheet's entry in
+// one, every second for every open dashboard.
 func (tx *Tx) ChangeMark(ctx context.Context) (string, error) {
-	var sheets, decisions, imports, typed int64
 	var last, lastTyped string
-	err := tx.q.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM sheets), (SELECT COUNT(*) FROM decisions),
-		(SELECT COUNT(*) FROM official_imports), COALESCE((SELECT CAST(MAX(updated_at) AS TEXT) FROM sheets), ''),
-		(SELECT COUNT(*) FROM box_typed), COALESCE((SELECT CAST(MAX(updated_at) AS TEXT) FROM box_typed), '')`).
-		Scan(&sheets, &decisions, &imports, &last, &typed, &lastTyped)
+	var decision, imported, custody int64
+	err := tx.q.queryRow(ctx, `SELECT COALESCE((SELECT CAST(MAX(updated_at) AS TEXT) FROM sheets), ''),
+		COALESCE((SELECT CAST(MAX(updated_at) AS TEXT) FROM box_typed), ''), COALESCE((SELECT MAX(id) FROM decisions), 0),
+		COALESCE((SELECT MAX(id) FROM official_imports), 0), COALESCE((SELECT MAX(seq) FROM custody), 0)`).
+		Scan(&last, &lastTyped, &decision, &imported, &custody)
 	if err != nil {
 		return "", fmt.Errorf("change mark: %w", err)
 	}
-	return fmt.Sprintf("%d/%d/%d/%s/%d/%s", sheets, decisions, imports, last, typed, lastTyped), nil
+	return fmt.Sprintf("%s/%s/%d/%d/%d", last, lastTyped, decision, imported, custody), nil
 }

@@ -21,12 +21,12 @@ import (
 // is Secure, and Go's cookie jar does not send those over plain HTTP to
 // the test server (Chromium does, to 127.0.0.1).
 type browser struct {
-	t       *testing.T
+	t       testing.TB
 	base    string
 	cookies map[string]*http.Cookie
 }
 
-func newBrowser(t *testing.T, base string) *browser {
+func newBrowser(t testing.TB, base string) *browser {
 	return &browser{t: t, base: base, cookies: map[string]*http.Cookie{}}
 }
 
@@ -68,7 +68,7 @@ func (b *browser) do(method, path string, form url.Values, header map[string]str
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
 
-func csrfOf(t *testing.T, page string) string {
+func csrfOf(t testing.TB, page string) string {
 	t.Helper()
 	m := csrfField.FindStringSubmatch(page)
 	if m == nil {
@@ -94,7 +94,7 @@ func (b *browser) login(name, password string) string {
 	return csrfOf(b.t, page)
 }
 
-func (a app) user(t *testing.T, name string, role review.Role, province, password string) {
+func (a app) user(t testing.TB, name string, role review.Role, province, password string) {
 	t.Helper()
 	if _, _, err := a.svc.CreateUser(context.Background(), review.NewUser{Name: name, Role: role, Province: province, Password: password}); err != nil {
 		t.Fatal(err)
