@@ -458,29 +458,20 @@ func (tx *Tx) Custody(ctx context.Context, sheetID string, fn func(CustodyEntry)
 		q += ` WHERE sheet_id = ?`
 		args = append(args, sheetID)
 	}
-	rows, err := tx.q.query(ctx, q+` ORDER BY seq`, args...)
-	if err != nil {
-		return fmt.Errorf("read custody: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		e, err := scanCustody(rows)
-		if err != nil {
-			return fmt.Errorf("read custody: %w", err)
-		}
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return tx.eachCustody(ctx, q+` ORDER BY seq`, args, fn)
 }
 
 // CustodyOfNoSheet calls fn, in chain order, for every entry of no sheet
 // with the given action and subject: figures typed for a box, found by the
 // SHA-256 of the figures.
 func (tx *Tx) CustodyOfNoSheet(ctx context.Context, action, subjectHash string, fn func(CustodyEntry) error) error {
-	rows, err := tx.q.query(ctx, `SELECT `+custodyColumns+` FROM custody WHERE sheet_id = '' AND action = ? AND subject_hash = ?
-		ORDER BY seq`, action, subjectHash)
+	return tx.eachCustody(ctx, `SELECT `+custodyColumns+` FROM custody WHERE sheet_id = '' AND action = ? AND subject_hash = ?
+		ORDER BY seq`, []any{action, subjectHash}, fn)
+}
+
+// eachCustody calls fn for each custody entry query q selects.
+func (tx *Tx) eachCustody(ctx context.Context, q string, args []any, fn func(CustodyEntry) error) error {
+	rows, err := tx.q.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("read custody: %w", err)
 	}

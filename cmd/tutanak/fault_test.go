@@ -573,58 +573,11 @@ func TestFaultServerKilled(t *testing.T) {
 // TestFaultWorkerKilled kills -9 a worker process (PostgreSQL + MinIO)
 // while it reads a sheet and starts another: the sheet is read once.
 func TestFaultWorkerKilled(t *testing.T) {
-	ctx := context.Background()
 	s3 := storagetest.OwnS3(t)
 	pgURL := storagetest.PostgresURL(t)
 	flags := []string{"--data", t.TempDir(), "--db", pgURL,
 		"--s3", fmt.Sprintf("http://%s:%s@%s/%s", s3.AccessKey, s3.SecretKey, s3.Endpoint, s3.Bucket), "--retention-days", "1"}
-	var cfg backendConfig
-	fs := newFlagSet("test", env{stderr: io.Discard})
-	cfg.register(fs)
-	if err := fs.Parse(flags); err != nil {
-		t.Fatal(err)
-	}
-	b, err := openBackend(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	u, _, err := b.svc.CreateUser(ctx, review.NewUser{Name: "gözlemci", Role: review.Observer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Queue three sheets with no worker running: large photos, so that a
-	// reading lasts long enough to be interrupted.
-	big, err := loadPool(ctx, loadgenConfig{Form: "cb-2023", Pool: 1, Seed: 5, Size: "3000x4000"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for i := range 3 {
-		data := distinctBytes(big[0], i)
-		path := filepath.Join(t.TempDir(), "photo.jpg")
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(data)
-		res, err := b.svc.Upload(ctx, u, review.Upload{Form: "cb-2023", Typed: big[0].typed,
-			Photo: review.Photo{Path: path, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), ContentType: "image/jpeg"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, res.ID)
-	}
-	status := func(id string) string {
-		var sh storage.Sheet
-		if err := b.db.View(ctx, func(tx *storage.Tx) error {
-			var err error
-			sh, err = tx.SheetByID(ctx, id)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return sh.Status
-	}
+	ids, status := queuedBigSheets(t, flags)
 
 	bin := tutanakBinary(t)
 	w1 := startProc(t, "worker 1", nil, bin, append([]string{"worker", "--workers", "1"}, flags...)...)
@@ -656,14 +609,12 @@ func TestFaultWorkerKilled(t *testing.T) {
 	checkExactlyOnce(t, "", pgURL, len(ids))
 }
 
-// TestFaultWorkerStopped sends SIGTERM to a worker (SQLite + disk) while
-// it reads a sheet: as the API documentation promises, the running job
-// finishes before the worker exits, rather than being cancelled halfway,
-// left processing and charged an attempt.
-func TestFaultWorkerStopped(t *testing.T) {
+// queuedBigSheets opens the backend flags describe and queues three sheets
+// on it with no worker running: large photos, so that a reading lasts long
+// enough to be interrupted. status reads a sheet's status.
+func queuedBigSheets(t *testing.T, flags []string) (ids []string, status func(id string) string) {
+	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	flags := []string{"--data", dir}
 	var cfg backendConfig
 	fs := newFlagSet("test", env{stderr: io.Discard})
 	cfg.register(fs)
@@ -674,7 +625,7 @@ func TestFaultWorkerStopped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	t.Cleanup(func() { b.Close() })
 	u, _, err := b.svc.CreateUser(ctx, review.NewUser{Name: "gözlemci", Role: review.Observer})
 	if err != nil {
 		t.Fatal(err)
@@ -683,7 +634,6 @@ func TestFaultWorkerStopped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ids []string
 	for i := range 3 {
 		data := distinctBytes(big[0], i)
 		path := filepath.Join(t.TempDir(), "photo.jpg")
@@ -698,7 +648,7 @@ func TestFaultWorkerStopped(t *testing.T) {
 		}
 		ids = append(ids, res.ID)
 	}
-	status := func(id string) string {
+	status = func(id string) string {
 		var sh storage.Sheet
 		if err := b.db.View(ctx, func(tx *storage.Tx) error {
 			var err error
@@ -709,21 +659,29 @@ func TestFaultWorkerStopped(t *testing.T) {
 		}
 		return sh.Status
 	}
+	return ids, status
+}
+
+// TestFaultWorkerStopped sends SIGTERM to a worker (SQLite + disk) while
+// it reads a sheet: as the API documentation promises, the running job
+// finishes before the worker exits, rather than being cancelled halfway,
+// left processing and charged an attempt.
+func TestFaultWorkerStopped(t *testing.T) {
+	dir := t.TempDir()
+	flags := []string{"--data", dir}
+	ids, status := queuedBigSheets(t, flags)
 
 	w := startProc(t, "worker", nil, tutanakBinary(t), append([]string{"worker", "--workers", "1"}, flags...)...)
 	var reading string
-	deadline := time.Now().Add(2 * time.Minute)
-	for reading == "" {
-		if time.Now().After(deadline) {
-			t.Fatal("no sheet being read within 2m")
-		}
+	waitFor(t, 2*time.Minute, "a sheet being read", func() bool {
 		for _, id := range ids {
 			if status(id) == review.StatusProcessing {
 				reading = id
+				return true
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return false
+	})
 	w.stop(t)
 	if code := w.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Errorf("worker exited %d after SIGTERM", code)
