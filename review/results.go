@@ -635,6 +635,25 @@ func results(f *ocr.Form, q ResultsQuery, boxes []BoxResult) Results {
 	return out
 }
 
+// WarmTotals judges the boxes of the whole country once, for the default
+// form: after a start every result must be decoded before the first
+// dashboard can be drawn (7–8 s for a national election's sheets,
+// BENCHMARKS.md), and the first viewer should not wait for that.
+func (s *Service) WarmTotals(ctx context.Context) error {
+	form, err := s.form(DefaultForm)
+	if err != nil {
+		return err
+	}
+	mark, err := s.ChangeMark(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := s.boxesAt(ctx, mark, form, ""); err != nil {
+		return fmt.Errorf("warm totals: %w", err)
+	}
+	return nil
+}
+
 // ChangeMark changes whenever a verdict, typed figures, a decision or an
 // official import does; live pages poll it and recompute on change.
 func (s *Service) ChangeMark(ctx context.Context) (string, error) {

@@ -139,6 +139,13 @@ func runServe(ctx context.Context, e env) error {
 	b.svc.SetSigningKey(key)
 	pub, _ := b.svc.SigningKey()
 	e.log.Info("evidence bundles are signed", "key_id", pub.KeyID, "key_file", cfg.signingKeyPath(), "created", created)
+	// The totals are judged once now rather than by the first dashboard;
+	// pages asked for meanwhile wait for this same judging.
+	go func() {
+		if err := b.svc.WarmTotals(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("warm totals", "err", err)
+		}
+	}()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
