@@ -254,11 +254,17 @@ func (s *Service) Discrepancies(ctx context.Context, u User, form string) (Discr
 		return Discrepancies{}, err
 	}
 	out := Discrepancies{Form: f.ID, Discrepancies: []Discrepancy{}, NotPublished: []Box{}, Partial: []Box{}}
+	// The boxes as judged once per change for every page (boxesAt); an
+	// official import moves the change mark too.
+	mark, err := s.ChangeMark(ctx)
+	if err != nil {
+		return Discrepancies{}, err
+	}
+	boxes, err := s.boxesAt(ctx, mark, f, u.Province)
+	if err != nil {
+		return Discrepancies{}, err
+	}
 	err = s.db.View(ctx, func(tx *storage.Tx) error {
-		boxes, err := s.boxes(ctx, tx, f, u.Province)
-		if err != nil {
-			return err
-		}
 		official, err := tx.CurrentOfficial(ctx, f.ID, u.Province)
 		if err != nil {
 			return err

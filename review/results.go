@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -333,7 +332,7 @@ func (s *Service) boxesAt(ctx context.Context, mark string, form *ocr.Form, il s
 		var out []BoxResult
 		err := s.db.View(ctx, func(tx *storage.Tx) error {
 			var err error
-			out, err = s.boxes(ctx, tx, form, il)
+			out, err = s.boxes(ctx, tx, form, storage.BoxKey{Form: form.ID, Il: il})
 			return err
 		})
 		return out, err
@@ -355,16 +354,17 @@ func provinceOf(boxes []BoxResult, il string) []BoxResult {
 	return boxes[lo:hi:hi]
 }
 
-func (s *Service) boxes(ctx context.Context, tx *storage.Tx, form *ocr.Form, il string) ([]BoxResult, error) {
-	sheets, err := tx.BoxSheets(ctx, form.ID, il)
+// boxes judges the boxes of form in scope (scope.Form is form's).
+func (s *Service) boxes(ctx context.Context, tx *storage.Tx, form *ocr.Form, scope storage.BoxKey) ([]BoxResult, error) {
+	sheets, err := tx.BoxSheets(ctx, scope)
 	if err != nil {
 		return nil, err
 	}
-	typed, err := tx.TypedBoxes(ctx, form.ID, il)
+	typed, err := tx.TypedBoxes(ctx, scope)
 	if err != nil {
 		return nil, err
 	}
-	decisions, err := tx.BoxDecisions(ctx, form.ID, il, ReviewResolved)
+	decisions, err := tx.BoxDecisions(ctx, scope, ReviewResolved)
 	if err != nil {
 		return nil, err
 	}
@@ -495,38 +495,9 @@ func (s *Service) SheetBox(ctx context.Context, u User, id string) (b BoxResult,
 		// One box's sheets rather than its province's: this is asked on
 		// every review screen. Every sheet of a box is in its province, so
 		// none is hidden from a user who may see this one.
-		all, err := tx.Sheets(ctx, storage.SheetFilter{Il: box.Il, Ilce: box.Ilce, SandikNo: box.SandikNo, Limit: math.MaxInt32})
-		if err != nil {
+		judged, err := s.boxes(ctx, tx, form, storage.BoxKey{Form: form.ID, Il: box.Il, Ilce: box.Ilce, SandikNo: box.SandikNo})
+		if err != nil || len(judged) != 1 {
 			return err
-		}
-		var sheets []storage.Sheet
-		for _, other := range all {
-			if other.Form == sh.Form {
-				sheets = append(sheets, other)
-			}
-		}
-		// Oldest first, as BoxSheets gives them to the totals.
-		slices.SortStableFunc(sheets, func(a, b storage.Sheet) int {
-			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
-		})
-		decisions := map[string][]storage.Decision{}
-		results := make([]*counted, len(sheets))
-		scanned := make([]storage.BoxSheet, len(sheets))
-		for i, sh := range sheets {
-			if sh.ReviewState == ReviewResolved {
-				if decisions[sh.ID], err = tx.Decisions(ctx, sh.ID); err != nil {
-					return err
-				}
-			}
-			if results[i], err = decodeCounted(form, sh.ResultVersion, sh.Result); err != nil {
-				return fmt.Errorf("decode result of %s: %w", sh.ID, err)
-			}
-			scanned[i] = storage.BoxSheet{ID: sh.ID, Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo, Status: sh.Status,
-				ReviewState: sh.ReviewState, ResultVersion: sh.ResultVersion, CreatedAt: sh.CreatedAt}
-		}
-		judged := s.judge(form, scanned, results, nil, decisions)
-		if len(judged) != 1 {
-			return nil
 		}
 		b, ok = judged[0], true
 		return nil

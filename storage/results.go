@@ -8,12 +8,28 @@ import (
 	"time"
 )
 
-// BoxKey names one ballot box of one form.
+// BoxKey names one ballot box of one form. As the scope of the totals'
+// queries (BoxSheets, TypedBoxes, BoxDecisions) it may name less: Form
+// alone is every box of the form, and Il, Ilce and SandikNo each narrow it
+// when set.
 type BoxKey struct {
 	Form     string
 	Il       string
 	Ilce     string
 	SandikNo string
+}
+
+// where is the condition on a table's form, il, ilce and sandik_no columns
+// that selects the boxes of scope, with its arguments.
+func (scope BoxKey) where() (string, []any) {
+	cond, args := `form = ?`, []any{scope.Form}
+	for _, c := range []struct{ col, val string }{{"il", scope.Il}, {"ilce", scope.Ilce}, {"sandik_no", scope.SandikNo}} {
+		if c.val != "" {
+			cond += ` AND ` + c.col + ` = ?`
+			args = append(args, c.val)
+		}
+	}
+	return cond, args
 }
 
 // BoxCountedAt returns when the first sheet of a box arrived: its count is
@@ -57,19 +73,14 @@ func scanBoxSheet(r rowScanner) (BoxSheet, error) {
 	return s, mapErr(err)
 }
 
-// BoxSheets lists every sheet of form assigned to a complete box (il, ilce
-// and sandık number all known), in box order and oldest first within a
-// box; il limits the list to one province when set. Totals are built from
-// these, so there is no limit. SheetResults has the sheets' results.
-func (tx *Tx) BoxSheets(ctx context.Context, form, il string) ([]BoxSheet, error) {
-	where := `form = ? AND il <> '' AND ilce <> '' AND sandik_no <> ''`
-	args := []any{form}
-	if il != "" {
-		where += ` AND il = ?`
-		args = append(args, il)
-	}
+// BoxSheets lists every sheet in scope assigned to a complete box (il,
+// ilce and sandık number all known), in box order and oldest first within
+// a box. Totals are built from these, so there is no limit. SheetResults
+// has the sheets' results.
+func (tx *Tx) BoxSheets(ctx context.Context, scope BoxKey) ([]BoxSheet, error) {
+	where, args := scope.where()
 	rows, err := tx.q.query(ctx, `SELECT `+boxSheetColumns+` FROM sheets WHERE `+where+
-		` ORDER BY il, ilce, sandik_no, created_at, id`, args...)
+		` AND il <> '' AND ilce <> '' AND sandik_no <> '' ORDER BY il, ilce, sandik_no, created_at, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("box sheets: %w", err)
 	}
@@ -137,18 +148,15 @@ func (tx *Tx) SheetResults(ctx context.Context, ids []string) (map[string]Stored
 }
 
 // BoxDecisions returns, by sheet id, the decisions (oldest first) of every
-// sheet of form in a complete box whose review state is reviewState; il
-// limits them to one province when set. The totals read the decisions of
-// every resolved sheet: one query, not one a sheet.
-func (tx *Tx) BoxDecisions(ctx context.Context, form, il, reviewState string) (map[string][]Decision, error) {
+// sheet in scope in a complete box whose review state is reviewState. The
+// totals read the decisions of every resolved sheet: one query, not one a
+// sheet.
+func (tx *Tx) BoxDecisions(ctx context.Context, scope BoxKey, reviewState string) (map[string][]Decision, error) {
 	// From the few sheets in reviewState to their decisions, not from
 	// every sheet of the form.
-	sub := `SELECT id FROM sheets WHERE review_state = ? AND form = ? AND il <> '' AND ilce <> '' AND sandik_no <> ''`
-	args := []any{reviewState, form}
-	if il != "" {
-		sub += ` AND il = ?`
-		args = append(args, il)
-	}
+	where, args := scope.where()
+	sub := `SELECT id FROM sheets WHERE review_state = ? AND ` + where + ` AND il <> '' AND ilce <> '' AND sandik_no <> ''`
+	args = append([]any{reviewState}, args...)
 	rows, err := tx.q.query(ctx, `SELECT id, sheet_id, field, kind, value, typed, read, note, user_id, actor, created_at
 		FROM decisions WHERE sheet_id IN (`+sub+`) ORDER BY sheet_id, id`, args...)
 	if err != nil {
@@ -201,17 +209,12 @@ func (tx *Tx) FirstSheetTimes(ctx context.Context, f QueueFilter) (map[BoxKey]ti
 	return out, nil
 }
 
-// TypedBoxes lists the boxes of form whose figures were typed apart from
-// any photo; il limits the list to one province when set. A box known
-// only this way is missing from the totals until a sheet is accepted.
-func (tx *Tx) TypedBoxes(ctx context.Context, form, il string) ([]BoxKey, error) {
-	q := `SELECT form, il, ilce, sandik_no FROM box_typed WHERE form = ?`
-	args := []any{form}
-	if il != "" {
-		q += ` AND il = ?`
-		args = append(args, il)
-	}
-	rows, err := tx.q.query(ctx, q+` ORDER BY il, ilce, sandik_no`, args...)
+// TypedBoxes lists the boxes in scope whose figures were typed apart from
+// any photo. A box known only this way is missing from the totals until a
+// sheet is accepted.
+func (tx *Tx) TypedBoxes(ctx context.Context, scope BoxKey) ([]BoxKey, error) {
+	where, args := scope.where()
+	rows, err := tx.q.query(ctx, `SELECT form, il, ilce, sandik_no FROM box_typed WHERE `+where+` ORDER BY il, ilce, sandik_no`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("typed boxes: %w", err)
 	}

@@ -54,26 +54,30 @@ func TestBoxSheets(t *testing.T) {
 			}
 			cases := []struct {
 				name   string
-				il     string
+				scope  storage.BoxKey
 				sheets []string
 				typed  []string
 			}{
-				{"every province, box order, oldest first", "", []string{"ankara", "b1-early", "b1-late", "b2"}, []string{"7", "9"}},
-				{"one province", "İZMİR", []string{"b1-early", "b1-late", "b2"}, []string{"9"}},
-				{"no such province", "VAN", nil, nil},
+				{"every province, box order, oldest first", storage.BoxKey{}, []string{"ankara", "b1-early", "b1-late", "b2"}, []string{"7", "9"}},
+				{"one province", storage.BoxKey{Il: "İZMİR"}, []string{"b1-early", "b1-late", "b2"}, []string{"9"}},
+				{"one district", storage.BoxKey{Il: "İZMİR", Ilce: "BUCA"}, nil, []string{"9"}},
+				{"one box", storage.BoxKey{Il: "İZMİR", Ilce: "GAZİEMİR", SandikNo: "1"}, []string{"b1-early", "b1-late"}, nil},
+				{"no such province", storage.BoxKey{Il: "VAN"}, nil, nil},
 			}
 			for _, c := range cases {
 				t.Run(c.name, func(t *testing.T) {
 					var sheets, typed []string
 					err := db.View(ctx, func(tx *storage.Tx) error {
-						list, err := tx.BoxSheets(ctx, "cb-2023", c.il)
+						scope := c.scope
+						scope.Form = "cb-2023"
+						list, err := tx.BoxSheets(ctx, scope)
 						if err != nil {
 							return err
 						}
 						for _, sh := range list {
 							sheets = append(sheets, sh.ID)
 						}
-						boxes, err := tx.TypedBoxes(ctx, "cb-2023", c.il)
+						boxes, err := tx.TypedBoxes(ctx, scope)
 						for _, b := range boxes {
 							typed = append(typed, b.SandikNo)
 						}
@@ -237,7 +241,7 @@ func TestTotalsQueries(t *testing.T) {
 			for _, c := range decisions {
 				t.Run("BoxDecisions/"+c.name, func(t *testing.T) {
 					view(func(tx *storage.Tx) error {
-						got, err := tx.BoxDecisions(ctx, "cb-2023", c.il, c.state)
+						got, err := tx.BoxDecisions(ctx, storage.BoxKey{Form: "cb-2023", Il: c.il}, c.state)
 						fields := map[string][]string{}
 						for id, ds := range got {
 							for _, d := range ds {
@@ -294,7 +298,7 @@ func TestTotalsQueries(t *testing.T) {
 							t.Errorf("result of %s: %d %s, want %d %s", id, got[id].Version, got[id].Result, w.Version, w.Result)
 						}
 					}
-					list, err2 := tx.BoxSheets(ctx, "cb-2023", "İZMİR")
+					list, err2 := tx.BoxSheets(ctx, storage.BoxKey{Form: "cb-2023", Il: "İZMİR"})
 					for _, sh := range list {
 						if sh.ID == "b1-a" && sh.ResultVersion != 2 {
 							t.Errorf("BoxSheets has b1-a at version %d, want 2", sh.ResultVersion)
