@@ -81,6 +81,15 @@ func (f *Form) Field(id string) (Field, bool) {
 	return Field{}, false
 }
 
+// Label is the printed label of the field with the given id, as people
+// read it; the id itself for a field the form lacks or that has no label.
+func (f *Form) Label(id string) string {
+	if fl, ok := f.Field(id); ok && fl.Label != "" {
+		return fl.Label
+	}
+	return id
+}
+
 // ParseForm decodes and validates a form definition.
 func ParseForm(data []byte) (*Form, error) {
 	var f Form

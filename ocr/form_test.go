@@ -119,3 +119,22 @@ func TestFormLinesCoverTable(t *testing.T) {
 		t.Errorf("formLines: %d horizontal, %d vertical", h, v)
 	}
 }
+
+func TestFormLabel(t *testing.T) {
+	f, err := LoadForm("cb-2023")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, id, want string }{
+		{"a field", "gecerli_oy", "Geçerli oy pusulalarının toplamı"},
+		{"a candidate", "aday_1", "RECEP TAYYİP ERDOĞAN"},
+		{"no such field", "aday_9", "aday_9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := f.Label(tt.id); got != tt.want {
+				t.Errorf("Label(%q) = %q, want %q", tt.id, got, tt.want)
+			}
+		})
+	}
+}

@@ -827,10 +827,7 @@ func reason(code, field, label, rule string, typed, read *int, conf float64) Rea
 // comparison as people write it; Rule keeps the form's own text.
 func ruleBroken(form *ocr.Form, rule ocr.Rule, values map[string]int) Reason {
 	words := rule.Words(func(id string) string {
-		name := id
-		if f, ok := form.Field(id); ok {
-			name = f.Label
-		}
+		name := form.Label(id)
 		if v, ok := values[id]; ok {
 			return fmt.Sprintf("%s (%d)", name, v)
 		}

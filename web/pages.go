@@ -450,13 +450,7 @@ func (s *Server) showEntry(c echo.Context) error {
 	rules := make([]entryRule, len(form.Rules))
 	for i, r := range form.Rules {
 		// The typist reads the fields by the labels above the boxes they type in.
-		text := r.Words(func(id string) string {
-			if f, ok := form.Field(id); ok {
-				return f.Label
-			}
-			return id
-		})
-		rules[i] = entryRule{Text: text, Terms: r.Terms, Const: r.Const, Op: r.Op}
+		rules[i] = entryRule{Text: r.Words(form.Label), Terms: r.Terms, Const: r.Const, Op: r.Op}
 	}
 	return s.render(c, http.StatusOK, "entry", "Veri girişi / Data entry", map[string]any{"Form": form, "Rules": rules, "Places": ocr.Places()})
 }
@@ -469,6 +463,15 @@ func (s *Server) showDiscrepancies(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "discrepancies", "Tutarsızlıklar / Discrepancies", d)
+}
+
+// fieldLabels are the printed labels of form's fields ids.
+func fieldLabels(form *ocr.Form, ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = form.Label(id)
+	}
+	return out
 }
 
 // photoLink names one sheet of a box by its place among the box's photos,
@@ -515,15 +518,7 @@ func (s *Server) showReviewQueue(c echo.Context) error {
 			return err
 		}
 		for _, b := range boxes {
-			cb := conflictBox{Box: b, Photos: photoLinks(b)}
-			for _, f := range b.ConflictFields {
-				label := f
-				if ff, ok := form.Field(f); ok {
-					label = ff.Label
-				}
-				cb.Fields = append(cb.Fields, label)
-			}
-			conflicts = append(conflicts, cb)
+			conflicts = append(conflicts, conflictBox{Box: b, Fields: fieldLabels(form, b.ConflictFields), Photos: photoLinks(b)})
 		}
 	}
 	return s.render(c, http.StatusOK, "queue", "İnceleme kuyruğu / Review queue", map[string]any{"Sheets": list, "Conflicts": conflicts})
@@ -757,13 +752,7 @@ func (s *Server) showLegal(c echo.Context) error {
 		for _, o := range list {
 			lo := legalObjection{Objection: o}
 			if form, err := s.svc.Form(o.Sheet.Form); err == nil {
-				for _, f := range o.Fields {
-					label := f
-					if ff, ok := form.Field(f); ok {
-						label = ff.Label
-					}
-					lo.Labels = append(lo.Labels, label)
-				}
+				lo.Labels = fieldLabels(form, o.Fields)
 			}
 			objections = append(objections, lo)
 		}

@@ -185,12 +185,6 @@ func (s *Server) showResultsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	labelOf := func(id string) string {
-		if f, ok := form.Field(id); ok && f.Label != "" {
-			return f.Label
-		}
-		return id
-	}
 	p := resultsPage{Results: r, Level: r.Level, Il: review.NormalizePlace(il), Ilce: review.NormalizePlace(ilce),
 		States: stateBars(r.Total.Counts), Turnout: turnoutOf(r.Total.Figures)}
 	csvQuery := url.Values{"level": {review.LevelSandik}, "format": {"csv"}}
@@ -208,7 +202,7 @@ func (s *Server) showResultsPage(c echo.Context) error {
 	if p.Ilce != "" {
 		p.Crumbs = append(p.Crumbs, crumb{Name: p.Ilce, Href: "/results/" + url.PathEscape(p.Il) + "/" + url.PathEscape(p.Ilce)})
 	}
-	p.Candidates = candidateBars(r.Fields, r.Total.Figures, labelOf)
+	p.Candidates = candidateBars(r.Fields, r.Total.Figures, form.Label)
 	for i := range p.Candidates {
 		p.Candidates[i].Y = 8 * i
 	}
@@ -216,7 +210,7 @@ func (s *Server) showResultsPage(c echo.Context) error {
 	p.Keys = p.Candidates
 	for _, t := range r.Rows {
 		row := resultsRow{Total: t, States: stateBars(t.Counts), Turnout: turnoutOf(t.Figures),
-			Candidates: candidateBars(r.Fields, t.Figures, labelOf)}
+			Candidates: candidateBars(r.Fields, t.Figures, form.Label)}
 		x := 0.0
 		for i := range row.Candidates {
 			c := &row.Candidates[i]
