@@ -83,7 +83,7 @@ func newPages(svc *review.Service, ttl time.Duration) (*pages, error) {
 		return nil, fmt.Errorf("static files: %w", err)
 	}
 	funcs := template.FuncMap{
-		"t":      func(lang, tr, en string) string { return map[bool]string{true: en, false: tr}[lang == "en"] },
+		"t":      inLang,
 		"static": func(name string) string { return p.static[name] },
 		"num": func(v *int) string {
 			if v == nil {
@@ -99,7 +99,7 @@ func newPages(svc *review.Service, ttl time.Duration) (*pages, error) {
 			return template.JS(b), err
 		},
 		"reason": func(lang string, r review.Reason) string {
-			return map[bool]string{true: r.EN, false: r.TR}[lang == "en"]
+			return inLang(lang, r.TR, r.EN)
 		},
 		"label": func(lang string, code any) string {
 			c := fmt.Sprint(code) // strings and string kinds alike
@@ -107,7 +107,7 @@ func newPages(svc *review.Service, ttl time.Duration) (*pages, error) {
 			if !ok {
 				return c
 			}
-			return map[bool]string{true: l[1], false: l[0]}[lang == "en"]
+			return inLang(lang, l[0], l[1])
 		},
 	}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
@@ -189,6 +189,14 @@ func lang(c echo.Context) string {
 		return "en"
 	}
 	return "tr"
+}
+
+// inLang is tr, or en on an English page.
+func inLang(lang, tr, en string) string {
+	if lang == "en" {
+		return en
+	}
+	return tr
 }
 
 // csrfFor binds a form token to the session: knowing it needs the cookie.
@@ -668,12 +676,12 @@ func (s *Server) submitDecisionForm(c echo.Context) error {
 	d, err := s.svc.Decide(c.Request().Context(), currentUser(c), c.Param("id"), in)
 	var ie *review.InputError
 	if errors.As(err, &ie) {
-		return s.renderReview(c, http.StatusBadRequest, map[bool]string{true: ie.EN, false: ie.TR}[lang(c) == "en"])
+		return s.renderReview(c, http.StatusBadRequest, inLang(lang(c), ie.TR, ie.EN))
 	}
 	var ce *review.ConflictError
 	if errors.As(err, &ce) {
 		// The screen shows the field as it is now, with why nothing was recorded.
-		return s.renderReview(c, http.StatusConflict, map[bool]string{true: ce.EN, false: ce.TR}[lang(c) == "en"])
+		return s.renderReview(c, http.StatusConflict, inLang(lang(c), ce.TR, ce.EN))
 	}
 	if err != nil {
 		return err
@@ -976,7 +984,7 @@ func timeLeft(lang string, deadline *time.Time) string {
 	}
 	d := time.Until(*deadline)
 	if d <= 0 {
-		return map[bool]string{true: "expired", false: "süre doldu"}[lang == "en"]
+		return inLang(lang, "süre doldu", "expired")
 	}
 	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
 	if lang == "en" {
