@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -69,7 +68,8 @@ func (s *Server) streamEvents(c echo.Context) error {
 			return nil
 		case <-tick.C:
 		}
-		again, err := s.streamUser(c)
+		// Checked again as the API's authentication did when it began.
+		again, _, err := s.credential(c)
 		if errors.Is(err, review.ErrUnauthenticated) || err == nil && again != u {
 			return nil // EventSource reconnects, and is refused
 		}
@@ -101,19 +101,4 @@ func (s *Server) streamEvents(c echo.Context) error {
 			return nil
 		}
 	}
-}
-
-// streamUser checks the stream's credential again, the way the API's
-// authentication did when it began: a Bearer token, else the session cookie
-// within its lifetime.
-func (s *Server) streamUser(c echo.Context) (review.User, error) {
-	ctx := c.Request().Context()
-	if token, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer "); ok && token != "" {
-		return s.svc.Authenticate(ctx, strings.TrimSpace(token))
-	}
-	ck, err := c.Cookie(sessionCookie)
-	if err != nil || ck.Value == "" {
-		return review.User{}, review.ErrUnauthenticated
-	}
-	return s.svc.AuthenticateSession(ctx, ck.Value, s.cfg.SessionTTL)
 }

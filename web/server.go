@@ -259,30 +259,36 @@ const userKey = "user"
 
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		token, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
-		if !ok || token == "" {
-			// The pages call the API with their session cookie and CSRF token.
-			ck, err := c.Cookie(sessionCookie)
-			if err != nil || ck.Value == "" {
-				return review.ErrUnauthenticated
-			}
-			u, err := s.svc.AuthenticateSession(c.Request().Context(), ck.Value, s.cfg.SessionTTL)
-			if err != nil {
-				return err
-			}
-			if err := checkCSRF(c, ck.Value); err != nil {
-				return err
-			}
-			c.Set(userKey, u)
-			return next(c)
-		}
-		u, err := s.svc.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+		u, session, err := s.credential(c)
 		if err != nil {
 			return err
+		}
+		// The pages call the API with their session cookie and CSRF token.
+		if session != "" {
+			if err := checkCSRF(c, session); err != nil {
+				return err
+			}
 		}
 		c.Set(userKey, u)
 		return next(c)
 	}
+}
+
+// credential is the user of the request's Bearer token or, without one,
+// of its session cookie within the session's lifetime; session is the
+// cookie's value when the session was used.
+func (s *Server) credential(c echo.Context) (u review.User, session string, err error) {
+	ctx := c.Request().Context()
+	if token, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer "); ok && token != "" {
+		u, err = s.svc.Authenticate(ctx, strings.TrimSpace(token))
+		return u, "", err
+	}
+	ck, err := c.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
+		return review.User{}, "", review.ErrUnauthenticated
+	}
+	u, err = s.svc.AuthenticateSession(ctx, ck.Value, s.cfg.SessionTTL)
+	return u, ck.Value, err
 }
 
 func currentUser(c echo.Context) review.User { return c.Get(userKey).(review.User) }
