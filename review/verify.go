@@ -106,7 +106,7 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 			res.Fields[f.ID] = FieldResult{Typed: intPtr(typed, f.ID), Status: StatusUnreadable}
 		}
 		res.Verdict = Unreadable
-		res.Reasons = append(res.Reasons, reason("page_not_found", "", "", "", nil, nil, 0))
+		res.Reasons = append(res.Reasons, reason("page_not_found", "", "", nil, nil, 0))
 		return res
 	}
 
@@ -140,11 +140,11 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 		case !fm.readable:
 			fr.Status = StatusUnreadable
 			if hasTyped {
-				res.Reasons = append(res.Reasons, reason("field_unreadable", f.ID, f.Label, "", &t, nil, 0))
+				res.Reasons = append(res.Reasons, reason("field_unreadable", f.ID, f.Label, &t, nil, 0))
 			} else {
 				// Nothing would count for this field: a person must read it
 				// before the sheet is added up, not a silent zero.
-				res.Reasons = append(res.Reasons, reason("field_missing", f.ID, f.Label, "", nil, nil, 0))
+				res.Reasons = append(res.Reasons, reason("field_missing", f.ID, f.Label, nil, nil, 0))
 			}
 		case hasTyped:
 			s := round3(fm.posterior(t))
@@ -163,7 +163,7 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 				fr.Status = StatusMatch
 			case v != t:
 				fr.Status = StatusMismatch
-				res.Reasons = append(res.Reasons, reason("typed_mismatch", f.ID, f.Label, "", &t, &v, fr.Confidence))
+				res.Reasons = append(res.Reasons, reason("typed_mismatch", f.ID, f.Label, &t, &v, fr.Confidence))
 			case photo[i] == t:
 				// Read under the form's rules alone, without the typed figures,
 				// the photo shows this figure: it is supported even when its own
@@ -182,12 +182,12 @@ func VerifyWith(pol Policy, form *ocr.Form, reading *ocr.Reading, typed map[stri
 					break
 				}
 				fr.Status = StatusMismatch
-				res.Reasons = append(res.Reasons, reason("typed_unsupported", f.ID, f.Label, "", &t, fr.Value, round3(s)))
+				res.Reasons = append(res.Reasons, reason("typed_unsupported", f.ID, f.Label, &t, fr.Value, round3(s)))
 			default:
 				fr.Status = StatusMatch
 			}
 		case fr.Confidence < pol.MinReadConfidence:
-			res.Reasons = append(res.Reasons, reason("low_confidence", f.ID, f.Label, "", nil, fr.Value, fr.Confidence))
+			res.Reasons = append(res.Reasons, reason("low_confidence", f.ID, f.Label, nil, fr.Value, fr.Confidence))
 		}
 		res.Fields[f.ID] = fr
 	}
@@ -787,8 +787,8 @@ func appendUnique(xs []int, v int) []int {
 
 // reason builds a Reason with its Turkish and English text. Fields are named
 // by the label printed on the form, which is what a lawyer has in front of them.
-func reason(code, field, label, rule string, typed, read *int, conf float64) Reason {
-	r := Reason{Code: code, Field: field, Rule: rule, Typed: typed, Read: read, Confidence: conf}
+func reason(code, field, label string, typed, read *int, conf float64) Reason {
+	r := Reason{Code: code, Field: field, Typed: typed, Read: read, Confidence: conf}
 	if label != "" {
 		field = label
 	}
