@@ -269,7 +269,7 @@ func (s *Service) Discrepancies(ctx context.Context, u User, form string) (Discr
 		if err != nil {
 			return err
 		}
-		byBox := map[Box]storage.OfficialRow{}
+		byBox := map[Box]storage.OfficialBox{}
 		for _, r := range official {
 			byBox[Box{Il: r.Il, Ilce: r.Ilce, SandikNo: r.SandikNo}] = r
 		}
@@ -286,13 +286,9 @@ func (s *Service) Discrepancies(ctx context.Context, u User, form string) (Discr
 				out.Partial = append(out.Partial, b.Box)
 				continue
 			}
-			var counts map[string]int
-			if err := json.Unmarshal(r.Counts, &counts); err != nil {
-				return fmt.Errorf("decode official figures of %s/%s/%s: %w", r.Il, r.Ilce, r.SandikNo, err)
-			}
 			for _, field := range f.FieldIDs() {
 				acc, okA := b.Figures[field]
-				off, okO := counts[field]
+				off, okO := r.Figures[field]
 				if okA && okO && acc != off {
 					d := Discrepancy{Il: b.Box.Il, Ilce: b.Box.Ilce, SandikNo: b.Box.SandikNo, Field: field,
 						Official: off, Accepted: acc, SheetIDs: make([]string, 0, len(b.Accepted)), Deadline: b.Deadline}

@@ -56,12 +56,25 @@ func (tx *Tx) InsertOfficialRow(ctx context.Context, r OfficialRow) error {
 	return nil
 }
 
+// OfficialBox is a box's current official figures (CurrentOfficial).
+type OfficialBox struct {
+	// ImportID is the import of the box's latest row.
+	ImportID int64
+	Form     string
+	Il       string
+	Ilce     string
+	SandikNo string
+	// Figures are by field id, each from the latest import that has it.
+	Figures map[string]int
+	// Partial is the latest row's: figures the authority is still entering.
+	Partial bool
+}
+
 // CurrentOfficial lists each box's official figures in box order, each
 // figure from the latest import that has it: a correction file of one
 // column corrects that column and leaves the box's other figures as
-// published. A box is Partial as its latest row is; ImportID is that
-// row's. il limits the list to one province when set.
-func (tx *Tx) CurrentOfficial(ctx context.Context, form, il string) ([]OfficialRow, error) {
+// published. il limits the list to one province when set.
+func (tx *Tx) CurrentOfficial(ctx context.Context, form, il string) ([]OfficialBox, error) {
 	q := `SELECT import_id, form, il, ilce, sandik_no, counts, partial FROM official_results WHERE form = ?`
 	args := []any{form}
 	if il != "" {
@@ -73,49 +86,30 @@ func (tx *Tx) CurrentOfficial(ctx context.Context, form, il string) ([]OfficialR
 		return nil, fmt.Errorf("current official results: %w", err)
 	}
 	defer rows.Close()
-	var out []OfficialRow
-	var merged map[string]int // the figures of out's last box so far
-	flush := func() error {
-		if len(out) == 0 {
-			return nil
-		}
-		b, err := json.Marshal(merged)
-		if err != nil {
-			return fmt.Errorf("encode official figures: %w", err)
-		}
-		out[len(out)-1].Counts = b
-		return nil
-	}
+	var out []OfficialBox
 	for rows.Next() {
-		var r OfficialRow
+		var r OfficialBox
 		var counts string
 		var partial int
 		if err := rows.Scan(&r.ImportID, &r.Form, &r.Il, &r.Ilce, &r.SandikNo, &counts, &partial); err != nil {
 			return nil, fmt.Errorf("current official results: %w", err)
 		}
 		r.Partial = partial != 0
-		var figures map[string]int
-		if err := json.Unmarshal([]byte(counts), &figures); err != nil {
+		if err := json.Unmarshal([]byte(counts), &r.Figures); err != nil {
 			return nil, fmt.Errorf("decode official figures of %s/%s/%s: %w", r.Il, r.Ilce, r.SandikNo, err)
 		}
 		if n := len(out); n > 0 && out[n-1].Il == r.Il && out[n-1].Ilce == r.Ilce && out[n-1].SandikNo == r.SandikNo {
 			out[n-1].ImportID, out[n-1].Partial = r.ImportID, r.Partial
-			maps.Copy(merged, figures)
+			maps.Copy(out[n-1].Figures, r.Figures)
 			continue
 		}
-		if err := flush(); err != nil {
-			return nil, err
+		if r.Figures == nil {
+			r.Figures = map[string]int{}
 		}
-		out, merged = append(out, r), figures
-		if merged == nil {
-			merged = map[string]int{}
-		}
+		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("current official results: %w", err)
-	}
-	if err := flush(); err != nil {
-		return nil, err
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
@@ -71,7 +72,11 @@ func TestOfficialImport(t *testing.T) {
 		}
 		got := map[string]string{}
 		for _, r := range rows {
-			got[r.Ilce+"/"+r.SandikNo] = string(r.Counts)
+			counts, err := json.Marshal(r.Figures)
+			if err != nil {
+				return err
+			}
+			got[r.Ilce+"/"+r.SandikNo] = string(counts)
 		}
 		want := map[string]string{"BUCA/3": `{"aday_1":1,"aday_2":1}`, "GAZİEMİR/1": `{"aday_1":104,"aday_2":4}`,
 			"GAZİEMİR/2": `{"aday_1":50,"aday_2":5}`, "GAZİEMR/4": `{"aday_1":1,"aday_2":1}`, "BUCA/5": `{"aday_1":1,"aday_2":1}`}
