@@ -419,6 +419,28 @@ type querier interface {
 
 type rowScanner interface{ Scan(dest ...any) error }
 
+// queryAll runs query and scans each row with scan; what names the query
+// in errors.
+func queryAll[T any](ctx context.Context, q querier, what, query string, args []any, scan func(rowScanner) (T, error)) ([]T, error) {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
 type rowsScanner interface {
 	Next() bool
 	Scan(dest ...any) error

@@ -72,24 +72,8 @@ func (tx *Tx) Decisions(ctx context.Context, sheetID string) ([]Decision, error)
 // in province il when set, the longest waiting first. Whether such a
 // decision still stands is the domain's to say.
 func (tx *Tx) SheetsWithDecision(ctx context.Context, kind, il string) ([]Sheet, error) {
-	rows, err := tx.q.query(ctx, `SELECT `+sheetColumns+` FROM sheets WHERE (? = '' OR il = ?)
-		AND id IN (SELECT sheet_id FROM decisions WHERE kind = ?) ORDER BY created_at, id`, il, il, kind)
-	if err != nil {
-		return nil, fmt.Errorf("sheets with %s decisions: %w", kind, err)
-	}
-	defer rows.Close()
-	var out []Sheet
-	for rows.Next() {
-		s, err := scanSheet(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sheets with %s decisions: %w", kind, err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sheets with %s decisions: %w", kind, err)
-	}
-	return out, nil
+	return queryAll(ctx, tx.q, "sheets with "+kind+" decisions", `SELECT `+sheetColumns+` FROM sheets WHERE (? = '' OR il = ?)
+		AND id IN (SELECT sheet_id FROM decisions WHERE kind = ?) ORDER BY created_at, id`, []any{il, il, kind}, scanSheet)
 }
 
 // scanDecision scans the columns of Decisions' query, in its order.
@@ -151,23 +135,10 @@ func (tx *Tx) ReviewQueue(ctx context.Context, f QueueFilter) ([]Sheet, error) {
 		limit = 100
 	}
 	args = append(args, limit)
-	rows, err := tx.q.query(ctx, `SELECT `+queueColumns+` FROM sheets WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY created_at, id LIMIT ?`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("review queue: %w", err)
-	}
-	defer rows.Close()
-	var out []Sheet
-	for rows.Next() {
+	return queryAll(ctx, tx.q, "review queue", `SELECT `+queueColumns+` FROM sheets WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY created_at, id LIMIT ?`, args, func(r rowScanner) (Sheet, error) {
 		var s Sheet
-		err := rows.Scan(&s.ID, &s.Form, &s.Il, &s.Ilce, &s.SandikNo, &s.Status, &s.ReviewState, &s.UploadedBy, &s.CreatedAt)
-		if err != nil {
-			return nil, fmt.Errorf("review queue: %w", err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("review queue: %w", err)
-	}
-	return out, nil
+		err := r.Scan(&s.ID, &s.Form, &s.Il, &s.Ilce, &s.SandikNo, &s.Status, &s.ReviewState, &s.UploadedBy, &s.CreatedAt)
+		return s, err
+	})
 }

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"fmt"
 )
 
 // StrandedSheets returns up to limit ids of sheets still queued or
@@ -14,26 +13,13 @@ import (
 func (tx *Tx) StrandedSheets(ctx context.Context, kind, sheetID string, limit int) ([]string, error) {
 	// River's own table: ->> reads its args on PostgreSQL's jsonb and on
 	// SQLite's JSONB alike.
-	rows, err := tx.q.query(ctx, `SELECT DISTINCT s.id FROM sheets s
+	return queryAll(ctx, tx.q, "stranded sheets", `SELECT DISTINCT s.id FROM sheets s
 		JOIN river_job j ON j.kind = ? AND j.state IN ('discarded', 'cancelled') AND j.args ->> 'sheet_id' = s.id
 		WHERE s.status IN ('queued', 'processing') AND (? = '' OR s.id = ?)
 		AND NOT EXISTS (SELECT 1 FROM river_job k WHERE k.kind = ?
 			AND k.state IN ('available', 'pending', 'retryable', 'running', 'scheduled') AND k.args ->> 'sheet_id' = s.id)
-		ORDER BY s.id LIMIT ?`, kind, sheetID, sheetID, kind, limit)
-	if err != nil {
-		return nil, fmt.Errorf("stranded sheets: %w", mapErr(err))
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
+		ORDER BY s.id LIMIT ?`, []any{kind, sheetID, sheetID, kind, limit}, func(r rowScanner) (string, error) {
 		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("stranded sheets: %w", mapErr(err))
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("stranded sheets: %w", mapErr(err))
-	}
-	return ids, nil
+		return id, mapErr(r.Scan(&id))
+	})
 }

@@ -279,23 +279,7 @@ func (tx *Tx) Sheets(ctx context.Context, f SheetFilter) ([]Sheet, error) {
 	}
 	q += " ORDER BY created_at DESC, id LIMIT ?"
 	args = append(args, limit)
-	rows, err := tx.q.query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list sheets: %w", err)
-	}
-	defer rows.Close()
-	var out []Sheet
-	for rows.Next() {
-		s, err := scanSheet(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list sheets: %w", err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list sheets: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, tx.q, "list sheets", q, args, scanSheet)
 }
 
 // SetSheetStatus changes a sheet's status.

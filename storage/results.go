@@ -79,24 +79,8 @@ func scanBoxSheet(r rowScanner) (BoxSheet, error) {
 // has the sheets' results.
 func (tx *Tx) BoxSheets(ctx context.Context, scope BoxKey) ([]BoxSheet, error) {
 	where, args := scope.where()
-	rows, err := tx.q.query(ctx, `SELECT `+boxSheetColumns+` FROM sheets WHERE `+where+
-		` AND il <> '' AND ilce <> '' AND sandik_no <> '' ORDER BY il, ilce, sandik_no, created_at, id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("box sheets: %w", err)
-	}
-	defer rows.Close()
-	var out []BoxSheet
-	for rows.Next() {
-		s, err := scanBoxSheet(rows)
-		if err != nil {
-			return nil, fmt.Errorf("box sheets: %w", err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("box sheets: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, tx.q, "box sheets", `SELECT `+boxSheetColumns+` FROM sheets WHERE `+where+
+		` AND il <> '' AND ilce <> '' AND sandik_no <> '' ORDER BY il, ilce, sandik_no, created_at, id`, args, scanBoxSheet)
 }
 
 // StoredResult is one version of a sheet's result.
@@ -214,23 +198,11 @@ func (tx *Tx) FirstSheetTimes(ctx context.Context, f QueueFilter) (map[BoxKey]ti
 // sheet is accepted.
 func (tx *Tx) TypedBoxes(ctx context.Context, scope BoxKey) ([]BoxKey, error) {
 	where, args := scope.where()
-	rows, err := tx.q.query(ctx, `SELECT form, il, ilce, sandik_no FROM box_typed WHERE `+where+` ORDER BY il, ilce, sandik_no`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("typed boxes: %w", err)
-	}
-	defer rows.Close()
-	var out []BoxKey
-	for rows.Next() {
-		var k BoxKey
-		if err := rows.Scan(&k.Form, &k.Il, &k.Ilce, &k.SandikNo); err != nil {
-			return nil, fmt.Errorf("typed boxes: %w", err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("typed boxes: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, tx.q, "typed boxes", `SELECT form, il, ilce, sandik_no FROM box_typed WHERE `+where+` ORDER BY il, ilce, sandik_no`,
+		args, func(r rowScanner) (BoxKey, error) {
+			var k BoxKey
+			return k, r.Scan(&k.Form, &k.Il, &k.Ilce, &k.SandikNo)
+		})
 }
 
 // ChangeMark is a short text that changes whenever a sheet, a decision, a
