@@ -33,16 +33,7 @@ func runVerifyBundle(ctx context.Context, e env) error {
 		return fmt.Errorf("%w: verify-bundle needs one file", errUsage)
 	}
 	path := fs.Arg(0)
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("open bundle: %w", err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("stat bundle: %w", err)
-	}
-	rep, err := review.VerifyBundle(f, info.Size())
+	rep, err := verifyBundleFile(path)
 	for _, p := range rep.Problems {
 		fmt.Fprintln(e.stdout, "FAIL", p)
 	}
@@ -81,4 +72,19 @@ func sameKey(want, keyID string) bool {
 	}
 	pub, err := base64.StdEncoding.DecodeString(want)
 	return err == nil && len(pub) == ed25519.PublicKeySize && review.KeyID(pub) == keyID
+}
+
+// verifyBundleFile checks the evidence bundle in the file at path
+// (review.VerifyBundle); its failures are review.ErrBadBundle.
+func verifyBundleFile(path string) (review.BundleReport, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return review.BundleReport{}, fmt.Errorf("open bundle: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return review.BundleReport{}, fmt.Errorf("stat bundle: %w", err)
+	}
+	return review.VerifyBundle(f, info.Size())
 }

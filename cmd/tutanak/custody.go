@@ -78,18 +78,12 @@ func runCustody(ctx context.Context, e env) error {
 
 // bundleAnchors verifies an evidence bundle and returns its entries.
 func bundleAnchors(path string) ([]review.Anchor, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open bundle: %w", err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("stat bundle: %w", err)
-	}
-	rep, err := review.VerifyBundle(f, info.Size())
-	if err != nil {
+	rep, err := verifyBundleFile(path)
+	if errors.Is(err, review.ErrBadBundle) {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return rep.Anchors, nil
 }
