@@ -2,6 +2,11 @@
 'use strict';
 (function () {
   const csrf = document.body.dataset.csrf;
+  const en = document.body.dataset.lang === 'en';
+  const say = (tr, english) => (en ? english : tr);
+  // A body that is not JSON (a proxy's or a captive portal's page, a
+  // connection cut mid-answer) is null, never an exception.
+  const readJSON = async (res) => { try { return await res.json(); } catch (e) { return null; } };
 
   // Sheet detail: click the original to zoom to full size and back.
   document.querySelectorAll('.zoom').forEach((fig) => {
@@ -72,7 +77,6 @@
       });
     };
     const status = document.getElementById('entry-status');
-    const en = document.body.dataset.lang === 'en';
     const show = (text, cls) => { status.textContent = text; status.className = cls || ''; };
     const button = form.querySelector('button[type=submit]');
     // edits counts changes, so that a save answered after the figures were
@@ -109,20 +113,20 @@
       const at = edits;
       saving = true;
       button.disabled = true;
-      show(en ? 'Saving…' : 'Kaydediliyor…');
+      show(say('Kaydediliyor…', 'Saving…'));
       try {
         const res = await fetch('/api/v1/typed', { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify(body) });
-        const out = await res.json().catch(() => null);
+        const out = await readJSON(res);
         if (res.ok && out) {
-          if (edits === at) show(en ? '✓ Saved' : '✓ Kaydedildi', 'good');
-          else show(en ? 'Saved, but the figures were changed since: save again.' : 'Kaydedildi, ancak sayılar sonradan değişti: yeniden kaydedin.', 'bad');
+          if (edits === at) show(say('✓ Kaydedildi', '✓ Saved'), 'good');
+          else show(say('Kaydedildi, ancak sayılar sonradan değişti: yeniden kaydedin.', 'Saved, but the figures were changed since: save again.'), 'bad');
         } else if (out && out.error) {
-          show(en ? out.error.message_en : out.error.message, 'bad');
+          show(say(out.error.message, out.error.message_en), 'bad');
         } else {
-          show(en ? `Not saved (the server answered ${res.status}): save again.` : `Kaydedilmedi (sunucu ${res.status} yanıtını verdi): yeniden kaydedin.`, 'bad');
+          show(say(`Kaydedilmedi (sunucu ${res.status} yanıtını verdi): yeniden kaydedin.`, `Not saved (the server answered ${res.status}): save again.`), 'bad');
         }
       } catch (err) {
-        show(en ? 'Not saved: no connection to the server. Save again.' : 'Kaydedilmedi: sunucuya bağlanılamadı. Yeniden kaydedin.', 'bad');
+        show(say('Kaydedilmedi: sunucuya bağlanılamadı. Yeniden kaydedin.', 'Not saved: no connection to the server. Save again.'), 'bad');
       } finally {
         saving = false;
         button.disabled = false;
@@ -136,8 +140,6 @@
   // the network or the session refused stays and is sent again.
   const capture = document.getElementById('capture');
   if (!capture) return;
-  const en = document.body.dataset.lang === 'en';
-  const say = (tr, english) => (en ? english : tr);
   const msg = (k) => document.getElementById('msg').content.querySelector('[data-k="' + k + '"]').textContent;
   const status = document.getElementById('capture-status');
   const pendingList = document.getElementById('pending');
@@ -166,10 +168,6 @@
       tx.onerror = () => reject(tx.error);
     });
   };
-  // A body that is not JSON (a proxy's or a captive portal's page, a
-  // connection cut mid-answer) is null, never an exception that would stop
-  // the queue.
-  const readJSON = async (res) => { try { return await res.json(); } catch (e) { return null; } };
   const why = (res, out) => (out && out.error ? (en ? out.error.message_en : out.error.message) : 'HTTP ' + res.status);
 
   // notes says, per waiting photo, why it is still waiting; held are those
