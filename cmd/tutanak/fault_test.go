@@ -581,16 +581,7 @@ func TestFaultWorkerKilled(t *testing.T) {
 
 	bin := tutanakBinary(t)
 	w1 := startProc(t, "worker 1", nil, bin, append([]string{"worker", "--workers", "1"}, flags...)...)
-	var reading string
-	waitFor(t, 2*time.Minute, "a sheet being read", func() bool {
-		for _, id := range ids {
-			if status(id) == review.StatusProcessing {
-				reading = id
-				return true
-			}
-		}
-		return false
-	})
+	reading := waitReading(t, ids, status)
 	w1.kill(t)
 	if st := status(reading); st != review.StatusProcessing {
 		t.Fatalf("sheet %s is %q after the kill: the reading was not interrupted", reading, st)
@@ -662,16 +653,9 @@ func queuedBigSheets(t *testing.T, flags []string) (ids []string, status func(id
 	return ids, status
 }
 
-// TestFaultWorkerStopped sends SIGTERM to a worker (SQLite + disk) while
-// it reads a sheet: as the API documentation promises, the running job
-// finishes before the worker exits, rather than being cancelled halfway,
-// left processing and charged an attempt.
-func TestFaultWorkerStopped(t *testing.T) {
-	dir := t.TempDir()
-	flags := []string{"--data", dir}
-	ids, status := queuedBigSheets(t, flags)
-
-	w := startProc(t, "worker", nil, tutanakBinary(t), append([]string{"worker", "--workers", "1"}, flags...)...)
+// waitReading waits until one of ids is being read and returns it.
+func waitReading(t *testing.T, ids []string, status func(id string) string) string {
+	t.Helper()
 	var reading string
 	waitFor(t, 2*time.Minute, "a sheet being read", func() bool {
 		for _, id := range ids {
@@ -682,6 +666,20 @@ func TestFaultWorkerStopped(t *testing.T) {
 		}
 		return false
 	})
+	return reading
+}
+
+// TestFaultWorkerStopped sends SIGTERM to a worker (SQLite + disk) while
+// it reads a sheet: as the API documentation promises, the running job
+// finishes before the worker exits, rather than being cancelled halfway,
+// left processing and charged an attempt.
+func TestFaultWorkerStopped(t *testing.T) {
+	dir := t.TempDir()
+	flags := []string{"--data", dir}
+	ids, status := queuedBigSheets(t, flags)
+
+	w := startProc(t, "worker", nil, tutanakBinary(t), append([]string{"worker", "--workers", "1"}, flags...)...)
+	reading := waitReading(t, ids, status)
 	w.stop(t)
 	if code := w.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Errorf("worker exited %d after SIGTERM", code)
