@@ -49,6 +49,41 @@ func TestLegalObjections(t *testing.T) {
 	if strings.Contains(section, "<td>32</td>") {
 		t.Errorf("a sheet nobody objected to is listed:\n%s", section)
 	}
+	// In the search below, the objected sheet reads "objection" (and still
+	// "open": its other flagged fields wait), the other one only "open".
+	_, search, _ := strings.Cut(page, `<div id="results">`)
+	for box, want := range map[string]string{"31": "<td><b>itiraz</b>, bekliyor</td>", "32": "<td>bekliyor</td>"} {
+		_, row, _ := strings.Cut(search, "<td>"+box+"</td>")
+		row, _, _ = strings.Cut(row, "</tr>")
+		if !strings.Contains(row, want) {
+			t.Errorf("box %s's row in the search reads %q, want %q", box, row, want)
+		}
+	}
+
+	// Once every other flagged field is decided, the review is resolved; the
+	// legal team still reads "objection", never "resolved".
+	lawyerAPI := a.token(t, "avukat-api", review.Lawyer, "İzmir")
+	path := "/api/v1/sheets/" + objected + "/decisions"
+	var d review.Decisions
+	a.call(t, lawyerAPI, http.MethodGet, path, nil, "", &d)
+	// A correction can break a rule that puts another field in question, so
+	// decide until none is left.
+	for round := 0; len(d.Undecided) > 0 && round < 5; round++ {
+		for _, field := range d.Undecided {
+			body := `{"field":"` + field + `","kind":"correct","value":0,"note":"fotoğrafta 0"}`
+			if resp := a.call(t, lawyerAPI, http.MethodPost, path, strings.NewReader(body), "application/json", &d); resp.StatusCode != http.StatusCreated {
+				t.Fatalf("decide %s: %d", field, resp.StatusCode)
+			}
+		}
+	}
+	if d.ReviewState != review.ReviewResolved || len(d.Objections) != 1 {
+		t.Fatalf("after deciding the rest: %+v", d)
+	}
+	_, page = b.do(http.MethodGet, "/legal?sandik_no=31", nil, nil)
+	_, search, _ = strings.Cut(page, `<div id="results">`)
+	if _, row, _ := strings.Cut(search, "<td>31</td>"); !strings.Contains(row, "<td><b>itiraz</b></td>") {
+		t.Errorf("the resolved sheet with an objection reads %q, want itiraz alone", row)
+	}
 
 	cases := []struct {
 		name  string

@@ -751,13 +751,17 @@ func (s *Server) showLegal(c echo.Context) error {
 	}
 	// What the legal team must file first: the sheets a lawyer objected to,
 	// soonest deadline first, above the search.
+	// A sheet with a standing objection is resolved as far as the review goes,
+	// but the legal team reads "objection" beside it, not "resolved".
 	var objections []legalObjection
+	objected := map[string]bool{}
 	if u.Role == review.Lawyer || u.Role == review.Legal || u.Role == review.Admin {
 		list, err := s.svc.Objections(ctx, u)
 		if err != nil {
 			return err
 		}
 		for _, o := range list {
+			objected[o.Sheet.ID] = true
 			lo := legalObjection{Objection: o}
 			if form, err := s.svc.Form(o.Sheet.Form); err == nil {
 				lo.Labels = fieldLabels(form, o.Fields)
@@ -766,8 +770,8 @@ func (s *Server) showLegal(c echo.Context) error {
 		}
 	}
 	return s.render(c, http.StatusOK, "legal", "Hukuk / Legal", map[string]any{"Sheets": list, "Query": q,
-		"Objections": objections,
-		"Statuses":   []string{string(review.Verified), string(review.Flagged), string(review.Unreadable), review.StatusQueued}})
+		"Objections": objections, "Objected": objected,
+		"Statuses": []string{string(review.Verified), string(review.Flagged), string(review.Unreadable), review.StatusQueued}})
 }
 
 // legalObjection is a standing objection on the legal page, its fields by
