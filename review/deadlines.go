@@ -53,6 +53,7 @@ func (s *Service) SetDeadlines(p DeadlinePolicy) {
 	s.deadlines = p
 	// The totals carry deadlines, and no change mark sees a new policy.
 	s.shared.reset()
+	s.country.reset()
 }
 
 // byDeadline orders by deadline, the soonest first; no deadline goes last.

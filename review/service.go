@@ -60,9 +60,11 @@ type Service struct {
 
 	tokens tokenCache
 	forms  sync.Map // form id -> *ocr.Form
-	// counted and shared keep what the totals decoded and computed (counted.go).
+	// counted and shared keep what the totals decoded and computed
+	// (counted.go), country the country's judged boxes (country.go).
 	counted countedCache
 	shared  sharedTotals
+	country countryBoxes
 }
 
 // NewService returns the domain service.

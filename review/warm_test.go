@@ -22,7 +22,7 @@ func TestWarmTotals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := "boxes\x00" + DefaultForm + "\x00"
+	key := "boxes\x00" + DefaultForm
 	if svc.shared.peek(mark, key) != nil {
 		t.Fatal("the totals are judged before WarmTotals")
 	}

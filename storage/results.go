@@ -229,3 +229,66 @@ func (tx *Tx) ChangeMark(ctx context.Context) (string, error) {
 	}
 	return fmt.Sprintf("%s/%s/%d/%d/%d", last, lastTyped, decision, imported, custody), nil
 }
+
+// CustodyChange is what the totals read of a custody entry: which sheet it
+// is about and, for an entry about no sheet (figures typed for a box), its
+// detail.
+type CustodyChange struct {
+	Seq     int64
+	Action  string
+	SheetID string
+	// Detail is set only for entries about no sheet.
+	Detail string
+}
+
+// CustodyHead returns the last custody entry's sequence number, 0 when the
+// chain is empty.
+func (tx *Tx) CustodyHead(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := tx.q.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM custody`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("custody head: %w", err)
+	}
+	return seq, nil
+}
+
+// CustodyAfter returns at most limit custody entries after seq, in chain
+// order. Appends to the chain are serialised until commit (LockCustody),
+// so an entry after seq that is not seen now commits later and is seen by
+// the next call: the chain is a feed of every change the service makes.
+func (tx *Tx) CustodyAfter(ctx context.Context, seq int64, limit int) ([]CustodyChange, error) {
+	return queryAll(ctx, tx.q, "custody after", `SELECT seq, action, sheet_id, CASE WHEN sheet_id = '' THEN detail ELSE '' END
+		FROM custody WHERE seq > ? ORDER BY seq LIMIT ?`, []any{seq, limit}, func(r rowScanner) (CustodyChange, error) {
+		var c CustodyChange
+		return c, r.Scan(&c.Seq, &c.Action, &c.SheetID, &c.Detail)
+	})
+}
+
+// SheetBoxKeys returns the form and box of each sheet ids names, by id; a
+// sheet that does not exist is left out.
+func (tx *Tx) SheetBoxKeys(ctx context.Context, ids []string) (map[string]BoxKey, error) {
+	out := make(map[string]BoxKey, len(ids))
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), sheetResultsBatch)]
+		ids = ids[len(batch):]
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		type keyed struct {
+			id  string
+			key BoxKey
+		}
+		rows, err := queryAll(ctx, tx.q, "sheet boxes", `SELECT id, form, il, ilce, sandik_no FROM sheets WHERE id IN (`+
+			strings.Repeat(", ?", len(batch))[2:]+`)`, args, func(r rowScanner) (keyed, error) {
+			var k keyed
+			return k, r.Scan(&k.id, &k.key.Form, &k.key.Il, &k.key.Ilce, &k.key.SandikNo)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range rows {
+			out[k.id] = k.key
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,198 @@
+package review
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/tutanak/tutanak/ocr"
+	"github.com/tutanak/tutanak/storage"
+)
+
+// maxChangedBoxes is how many boxes a change may touch and still be judged
+// box by box: each costs three small queries, and judging the whole
+// country about as much as 1,000 of them (BENCHMARKS.md, "Totals").
+const maxChangedBoxes = 500
+
+// fullJudgeEvery bounds how long a change the custody chain does not carry
+// (a database edited by hand) can stay out of the totals: past it, the
+// next change judges the whole country again.
+const fullJudgeEvery = 10 * time.Minute
+
+// countryBoxes keeps the whole country's judged boxes of each form between
+// changes. Judging them all takes a second or more for a national election
+// (a scan of every sheet, then every box built again), and on election night
+// the change mark moves every second, while a change touches one box or
+// two. Every change that can move a box's result (an upload, a verdict,
+// typed figures, a decision, a box change) appends to the custody chain in
+// its own transaction, in commit order, so the entries after the last
+// judged one name every box to judge again.
+type countryBoxes struct {
+	mu     sync.Mutex
+	byForm map[string]*judgedCountry
+}
+
+// judgedCountry is the country's boxes of one form as of a custody entry.
+type judgedCountry struct {
+	// seq is the last custody entry the boxes reflect.
+	seq int64
+	// full is when the whole country was last judged from a scan.
+	full time.Time
+	// boxes are in box order; handed out to readers, so never changed.
+	boxes []BoxResult
+	// sheetBox is the box of every sheet in boxes: where a sheet was, when
+	// a change moves it elsewhere.
+	sheetBox map[string]Box
+}
+
+// reset forgets every form's boxes: the next call judges the country anew.
+func (cb *countryBoxes) reset() {
+	cb.mu.Lock()
+	cb.byForm = nil
+	cb.mu.Unlock()
+}
+
+// countryBoxes returns the whole country's boxes of form, judged again only
+// where the custody chain says something changed since the last call.
+func (s *Service) countryBoxes(ctx context.Context, form *ocr.Form) ([]BoxResult, error) {
+	cb := &s.country
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	last := cb.byForm[form.ID]
+	// The kept boxes are brought up to date in place (sheetBox); dropped
+	// until that succeeds, so that a failure midway is judged anew.
+	delete(cb.byForm, form.ID)
+	var next *judgedCountry
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
+		var err error
+		if last != nil && s.clock().Sub(last.full) < fullJudgeEvery {
+			if next, err = s.judgeChanges(ctx, tx, form, last); err != nil || next != nil {
+				return err
+			}
+		}
+		next, err = s.judgeCountry(ctx, tx, form)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cb.byForm == nil {
+		cb.byForm = map[string]*judgedCountry{}
+	}
+	cb.byForm[form.ID] = next
+	return next.boxes, nil
+}
+
+// judgeCountry judges every box of form from a scan of its sheets.
+func (s *Service) judgeCountry(ctx context.Context, tx *storage.Tx, form *ocr.Form) (*judgedCountry, error) {
+	// Read before the scan: a change committed in between is in the scan and
+	// is judged again at the next call, which changes nothing.
+	seq, err := tx.CustodyHead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	boxes, sheets, err := s.boxes(ctx, tx, form, storage.BoxKey{Form: form.ID})
+	if err != nil {
+		return nil, err
+	}
+	jc := &judgedCountry{seq: seq, full: s.clock(), boxes: boxes, sheetBox: make(map[string]Box, len(sheets))}
+	for _, sh := range sheets {
+		jc.sheetBox[sh.ID] = Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+	}
+	return jc, nil
+}
+
+// judgeChanges brings last up to date from the custody entries after it,
+// judging again each box they touch; nil when the changes are too many or
+// of a kind it cannot place, and the country must be judged anew.
+func (s *Service) judgeChanges(ctx context.Context, tx *storage.Tx, form *ocr.Form, last *judgedCountry) (*judgedCountry, error) {
+	head, err := tx.CustodyHead(ctx)
+	switch {
+	case err != nil:
+		return nil, err
+	case head < last.seq:
+		return nil, nil // a database restored from a backup, or another one
+	case head == last.seq:
+		return last, nil // what moved the mark moves no box (a sheet being read)
+	}
+	limit := 4 * maxChangedBoxes
+	changes, err := tx.CustodyAfter(ctx, last.seq, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(changes) > limit || len(changes) == 0 {
+		return nil, nil
+	}
+	touched := map[Box]bool{}
+	var ids []string
+	for _, c := range changes {
+		switch {
+		case c.Action == ActionLegalHold || c.Action == ActionExport || c.Action == ActionOfficialImport:
+			// Neither a sheet's figures, its state nor its box.
+		case c.SheetID != "":
+			ids = append(ids, c.SheetID)
+		case c.Action == ActionTypedEntry:
+			// Figures typed for a box: a box with no photo yet is missing.
+			var d struct {
+				Form string `json:"form"`
+				Box  Box    `json:"box"`
+			}
+			if err := json.Unmarshal([]byte(c.Detail), &d); err != nil || d.Form == "" {
+				return nil, nil
+			}
+			if d.Form == form.ID && d.Box.complete() {
+				touched[d.Box] = true
+			}
+		default:
+			return nil, nil
+		}
+	}
+	now, err := tx.SheetBoxKeys(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if b, ok := last.sheetBox[id]; ok {
+			touched[b] = true
+		}
+		if k, ok := now[id]; ok && k.Form == form.ID {
+			if b := (Box{Il: k.Il, Ilce: k.Ilce, SandikNo: k.SandikNo}); b.complete() {
+				touched[b] = true
+			}
+		}
+	}
+	if len(touched) > maxChangedBoxes {
+		return nil, nil
+	}
+	for _, id := range ids {
+		delete(last.sheetBox, id) // put back below from its box's sheets, if it has a box
+	}
+	var fresh []BoxResult
+	drop := make([]int, 0, len(touched))
+	for b := range touched {
+		judged, sheets, err := s.boxes(ctx, tx, form, storage.BoxKey{Form: form.ID, Il: b.Il, Ilce: b.Ilce, SandikNo: b.SandikNo})
+		if err != nil {
+			return nil, err
+		}
+		fresh = append(fresh, judged...)
+		for _, sh := range sheets {
+			last.sheetBox[sh.ID] = b
+		}
+		if i, ok := slices.BinarySearchFunc(last.boxes, b, func(r BoxResult, b Box) int { return byBox(r, BoxResult{Box: b}) }); ok {
+			drop = append(drop, i)
+		}
+	}
+	slices.Sort(drop)
+	kept := make([]BoxResult, 0, len(last.boxes)-len(drop))
+	from := 0
+	for _, i := range drop {
+		kept = append(kept, last.boxes[from:i]...)
+		from = i + 1
+	}
+	kept = append(kept, last.boxes[from:]...)
+	slices.SortFunc(fresh, byBox)
+	return &judgedCountry{seq: changes[len(changes)-1].Seq, full: last.full, boxes: inBoxOrder(kept, fresh),
+		sheetBox: last.sheetBox}, nil
+}
