@@ -124,7 +124,7 @@ func (s *Service) VerifyCustody(ctx context.Context, anchors ...Anchor) (Custody
 		return tx.Custody(ctx, "", func(e storage.CustodyEntry) error {
 			for _, a := range want[e.Seq] {
 				if a.Hash != e.Hash {
-					rep.Breaks = append(rep.Breaks, fmt.Sprintf("entry %d: hash %.12s…, %s recorded %.12s…", e.Seq, e.Hash, a.From, a.Hash))
+					rep.Breaks = append(rep.Breaks, fmt.Sprintf("entry %d: hash %s, %s recorded %s", e.Seq, e.Hash, a.From, a.Hash))
 				}
 			}
 			delete(want, e.Seq)
@@ -133,10 +133,10 @@ func (s *Service) VerifyCustody(ctx context.Context, anchors ...Anchor) (Custody
 				rep.Breaks = append(rep.Breaks, fmt.Sprintf("entry %d: follows %d (gap)", e.Seq, prev.Seq))
 			}
 			if e.PrevHash != prev.Hash {
-				rep.Breaks = append(rep.Breaks, fmt.Sprintf("entry %d: previous hash %.12s… is not entry %d's %.12s…", e.Seq, e.PrevHash, prev.Seq, prev.Hash))
+				rep.Breaks = append(rep.Breaks, fmt.Sprintf("entry %d: previous hash %s is not entry %d's %s", e.Seq, e.PrevHash, prev.Seq, prev.Hash))
 			}
 			if got := entryHash(e); got != e.Hash {
-				rep.Breaks = append(rep.Breaks, fmt.Sprintf("entry %d: content hashes to %.12s…, recorded %.12s…", e.Seq, got, e.Hash))
+				rep.Breaks = append(rep.Breaks, fmt.Sprintf("entry %d: content hashes to %s, recorded %s", e.Seq, got, e.Hash))
 			}
 			prev = e
 			return nil

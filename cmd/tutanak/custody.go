@@ -67,6 +67,9 @@ func runCustody(ctx context.Context, e env) error {
 		fmt.Fprintln(e.stdout, "BREAK", br)
 	}
 	if !rep.OK() {
+		// The head of a broken chain too: the legal team records what the
+		// database held when the break was found.
+		fmt.Fprintf(e.stdout, "head: %d:%s\n", rep.Head.Seq, rep.Head.Hash)
 		return fmt.Errorf("%w: %d breaks in %d entries", errCustodyBroken, len(rep.Breaks), rep.Entries)
 	}
 	fmt.Fprintf(e.stdout, "custody chain intact: %d entries, %d anchors held\n", rep.Entries, rep.Anchors)

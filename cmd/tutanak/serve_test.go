@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -80,6 +81,12 @@ func TestServiceEndToEnd(t *testing.T) {
 			var out bytes.Buffer
 			if code := run(context.Background(), append([]string{"custody", "verify"}, flags...), &out, io.Discard); code == 0 {
 				t.Fatalf("custody verify passed after tampering:\n%s", out.String())
+			}
+			// Whole hashes, which the legal team compares with what it kept,
+			// and the head of the broken chain.
+			if !regexp.MustCompile(`(?m)^BREAK entry \d+: .*\b[0-9a-f]{64}\b`).MatchString(out.String()) ||
+				!regexp.MustCompile(`(?m)^head: \d+:[0-9a-f]{64}$`).MatchString(out.String()) {
+				t.Errorf("a broken chain's report lacks whole hashes or its head:\n%s", out.String())
 			}
 		})
 	}
