@@ -114,7 +114,7 @@ func (OCRArgs) InsertOpts() river.InsertOpts {
 // It answers only once both are durable. The same bytes again return the
 // existing sheet (Created false); typed figures sent with them are applied.
 func (s *Service) Upload(ctx context.Context, u User, in Upload) (UploadResult, error) {
-	if !u.can(Observer, Entry, Admin) {
+	if !u.CanUpload() {
 		return UploadResult{}, ErrForbidden
 	}
 	form, err := s.form(in.Form)
@@ -387,7 +387,7 @@ type BoxTyped struct {
 // arrives, and recomputes the verdicts of the box's sheets that have no
 // figures of their own. It returns the ids of those sheets.
 func (s *Service) SetBoxTyped(ctx context.Context, u User, in BoxTyped) ([]string, error) {
-	if !u.can(Entry, Admin) {
+	if !u.CanTypeBoxes() {
 		return nil, ErrForbidden
 	}
 	box := in.Box.normalized()

@@ -76,6 +76,12 @@ func (u User) canSee(sh storage.Sheet) bool {
 
 func (u User) inProvince(il string) bool { return u.Province == "" || il == "" || il == u.Province }
 
+// CanUpload reports whether u may send photos of sheets.
+func (u User) CanUpload() bool { return u.can(Observer, Entry, Admin) }
+
+// CanTypeBoxes reports whether u may type a box's figures.
+func (u User) CanTypeBoxes() bool { return u.can(Entry, Admin) }
+
 func (u User) can(roles ...Role) bool {
 	for _, r := range roles {
 		if u.Role == r {

@@ -439,6 +439,9 @@ func (s *Server) showHome(c echo.Context) error {
 }
 
 func (s *Server) showCapture(c echo.Context) error {
+	if !currentUser(c).CanUpload() {
+		return review.ErrForbidden
+	}
 	return s.render(c, http.StatusOK, "capture", "Fotoğraf / Capture", map[string]any{"Forms": ocr.FormIDs(), "Places": ocr.Places()})
 }
 
@@ -451,6 +454,9 @@ type entryRule struct {
 }
 
 func (s *Server) showEntry(c echo.Context) error {
+	if !currentUser(c).CanTypeBoxes() {
+		return review.ErrForbidden
+	}
 	form, err := s.svc.Form(review.DefaultForm)
 	if err != nil {
 		return err

@@ -319,6 +319,28 @@ func TestPages(t *testing.T) {
 		if !strings.Contains(page, `id="form-rules"`) || !strings.Contains(page, `"op":"=="`) {
 			t.Errorf("entry page has no rules:\n%s", page)
 		}
+
+		// Each page only for those who may send what it sends: a form
+		// that every press of its button refuses is no page to show.
+		a.user(t, "gözlemci-sayfa", review.Observer, "", "gözlemci parola")
+		a.user(t, "avukat-sayfa", review.Lawyer, "", "avukat parola")
+		cases := []struct {
+			name, password string
+			capture, entry int
+		}{
+			{"gözlemci-sayfa", "gözlemci parola", http.StatusOK, http.StatusForbidden},
+			{"avukat-sayfa", "avukat parola", http.StatusForbidden, http.StatusForbidden},
+			{"veri", "veri parola", http.StatusOK, http.StatusOK},
+		}
+		for _, c := range cases {
+			b := newBrowser(t, a.url)
+			b.login(c.name, c.password)
+			for path, want := range map[string]int{"/capture": c.capture, "/entry": c.entry} {
+				if resp, _ := b.do(http.MethodGet, path, nil, nil); resp.StatusCode != want {
+					t.Errorf("%s: GET %s: %d, want %d", c.name, path, resp.StatusCode, want)
+				}
+			}
+		}
 	})
 }
 
