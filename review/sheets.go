@@ -552,7 +552,7 @@ type SheetView struct {
 	UploadedBy  int64                `json:"uploaded_by"`
 	CreatedAt   time.Time            `json:"created_at"`
 	UpdatedAt   time.Time            `json:"updated_at"`
-	History     []HistoryEntry       `json:"history"`
+	History     []HistoryEntry       `json:"history,omitempty"`
 	// HeaderDiffers are the parts of Box that the photo's printed header, as
 	// read, names otherwise (HeaderContradicts).
 	HeaderDiffers []string `json:"header_differs,omitempty"`
