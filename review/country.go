@@ -11,9 +11,10 @@ import (
 	"github.com/tutanak/tutanak/storage"
 )
 
-// maxChangedBoxes is how many boxes a change may touch and still be judged
-// box by box: each costs three small queries, and judging the whole
-// country about as much as 1,000 of them (BENCHMARKS.md, "Totals").
+// maxChangedBoxes is how many boxes the changes since the last judging may
+// touch and still be judged box by box, three small queries each: a burst
+// past it (a worker pool catching up after an outage) is judged by one scan
+// of the country instead.
 const maxChangedBoxes = 500
 
 // fullJudgeEvery bounds how long a change the custody chain does not carry
