@@ -221,17 +221,6 @@ func (st *sharedTotals) do(ctx context.Context, mark, key string, fn func(contex
 	return c.wait(ctx)
 }
 
-// peek returns the computation of key at mark when there is one, done or
-// under way; nil otherwise.
-func (st *sharedTotals) peek(mark, key string) *sharedCall {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.mark != mark {
-		return nil
-	}
-	return st.calls[key]
-}
-
 // wait returns the computation's value once it is done, or ctx's error
 // when ctx ends first.
 func (c *sharedCall) wait(ctx context.Context) (any, error) {
