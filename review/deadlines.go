@@ -79,7 +79,7 @@ func sortByDeadline[T any](list []T, deadline func(T) time.Time) {
 // box (one kept offline for hours) does not move the count. A sheet of no
 // whole box counts from its own arrival.
 func (s *Service) sheetDeadline(ctx context.Context, tx *storage.Tx, sh storage.Sheet) (time.Time, error) {
-	box := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+	box := filedUnder(sh)
 	counted := sh.CreatedAt
 	if box.complete() {
 		first, err := tx.BoxCountedAt(ctx, sh.Form, box.Il, box.Ilce, box.SandikNo)

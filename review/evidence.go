@@ -177,7 +177,7 @@ func (s *Service) Evidence(ctx context.Context, u User, id string) (Bundle, erro
 		// Figures typed for the box before its photo came were recorded
 		// under no sheet: the entry that recorded typed.json says who typed
 		// it and when.
-		box := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+		box := filedUnder(sh)
 		if err := tx.CustodyOfNoSheet(ctx, ActionTypedEntry, sum, func(e storage.CustodyEntry) error {
 			var d struct {
 				Form string `json:"form"`
@@ -246,7 +246,7 @@ func (s *Service) Evidence(ctx context.Context, u User, id string) (Bundle, erro
 		files = append(files, namedFile{"result.json", sh.Result})
 	}
 	sheetJSON, err := indentJSON(map[string]any{"id": sh.ID, "form": sh.Form, "objection_deadline": deadline,
-		"box": Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}, "status": sh.Status, "review_state": dec.ReviewState,
+		"box": filedUnder(sh), "status": sh.Status, "review_state": dec.ReviewState,
 		"original_sha256": sh.SHA256, "size": sh.Size, "content_type": sh.ContentType, "legal_hold": sh.LegalHold,
 		"created_at": sh.CreatedAt, "updated_at": sh.UpdatedAt})
 	if err != nil {

@@ -54,7 +54,7 @@ func (s *Service) Objections(ctx context.Context, u User) ([]Objection, error) {
 			if o.Sheet, err = s.view(ctx, tx, sh); err != nil {
 				return err
 			}
-			box := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+			box := filedUnder(sh)
 			deadline, ok := deadlines[box]
 			if !ok || !box.complete() {
 				if deadline, err = s.sheetDeadline(ctx, tx, sh); err != nil {

@@ -508,7 +508,7 @@ func (s *Service) SheetBox(ctx context.Context, u User, id string) (b BoxResult,
 		if err != nil {
 			return err
 		}
-		box := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+		box := filedUnder(sh)
 		if !box.complete() {
 			return nil
 		}

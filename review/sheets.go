@@ -61,6 +61,9 @@ func badBoxNumber(n string) error {
 		fmt.Sprintf("The box number must be 1 to 6 digits: %q.", n))
 }
 
+// filedUnder is the box a sheet is filed under.
+func filedUnder(sh storage.Sheet) Box { return Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo} }
+
 func (b Box) complete() bool { return b.Il != "" && b.Ilce != "" && b.SandikNo != "" }
 
 func (b Box) empty() bool { return b.Il == "" && b.Ilce == "" && b.SandikNo == "" }
@@ -216,7 +219,7 @@ func (s *Service) reupload(ctx context.Context, u User, sh storage.Sheet, in Upl
 			TR: "Bu fotoğraf başka bir hesaptan zaten gönderildi ve kanıt olarak saklanıyor; yeniden göndermeniz gerekmez. Girdiğiniz sandık ve sayılar ona uygulanmadı.",
 			EN: "This photo was already sent from another account and is kept as evidence; there is no need to send it again. The box and figures you entered were not applied to it."}
 	}
-	stored := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+	stored := filedUnder(sh)
 	if box := in.Box.normalized(); !box.empty() && box != stored {
 		where := stored.Il + " / " + stored.Ilce + " / " + stored.SandikNo
 		if stored.empty() {
@@ -581,7 +584,7 @@ func (s *Service) Sheet(ctx context.Context, u User, id string) (SheetView, erro
 
 func (s *Service) view(ctx context.Context, tx *storage.Tx, sh storage.Sheet) (SheetView, error) {
 	v := SheetView{ID: sh.ID, SHA256: sh.SHA256, Size: sh.Size, ContentType: sh.ContentType, Form: sh.Form,
-		Box: Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}, Status: sh.Status, ReviewState: sh.ReviewState,
+		Box: filedUnder(sh), Status: sh.Status, ReviewState: sh.ReviewState,
 		Fields: map[string]FieldView{}, Reasons: []Reason{}, LegalHold: sh.LegalHold, UploadedBy: sh.UploadedBy,
 		CreatedAt: sh.CreatedAt, UpdatedAt: sh.UpdatedAt}
 	if sh.Result != nil {
@@ -700,7 +703,7 @@ func (s *Service) reviewQueue(ctx context.Context, tx *storage.Tx, u User, limit
 		}
 		// As sheetDeadline: from the box's first sheet, or from the sheet's
 		// own arrival when it names no whole box.
-		box := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+		box := filedUnder(sh)
 		counted := sh.CreatedAt
 		if first, ok := firsts[storage.BoxKey{Form: sh.Form, Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}]; ok && box.complete() {
 			counted = first
@@ -818,7 +821,7 @@ func (s *Service) SetBox(ctx context.Context, u User, id string, in BoxChange) (
 		if err != nil {
 			return err
 		}
-		old := Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
+		old := filedUnder(sh)
 		if old == box {
 			return inputErr("same_box", "Tutanak zaten bu sandıkta.", "The sheet is filed under this box already.")
 		}
