@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -218,7 +219,15 @@ func TestService(t *testing.T) {
 					actions = append(actions, h.Action)
 				}
 				if strings.Join(actions, ",") != "upload,typed_entry,ocr_result" {
-					t.Errorf("history = %v", actions)
+					t.Fatalf("history = %v", actions)
+				}
+				// The verdict names the figures it compared by the subject of
+				// the entry that recorded them.
+				var result struct {
+					TypedSHA256 string `json:"typed_sha256"`
+				}
+				if err := json.Unmarshal(v.History[2].Detail, &result); err != nil || result.TypedSHA256 != v.History[1].SubjectHash {
+					t.Errorf("ocr_result names typed figures %q, the typed entry's subject is %q (%v)", result.TypedSHA256, v.History[1].SubjectHash, err)
 				}
 			})
 			t.Run("SamePhotoRefusedWhereItCannotApply", func(t *testing.T) {

@@ -462,22 +462,28 @@ func (s *Service) SetBoxTyped(ctx context.Context, u User, in BoxTyped) ([]strin
 
 // typedFor returns the figures that apply to a sheet: its own, else its box's.
 func typedFor(ctx context.Context, tx *storage.Tx, sh storage.Sheet) (map[string]int, error) {
-	raw := sh.Typed
-	if raw == nil && sh.Il != "" {
-		b, err := tx.BoxTypedFor(ctx, sh.Form, sh.Il, sh.Ilce, sh.SandikNo)
-		if err != nil && !errors.Is(err, storage.ErrNotFound) {
-			return nil, err
-		}
-		raw = b.Counts
-	}
-	if raw == nil {
-		return nil, nil
+	raw, err := typedBytesFor(ctx, tx, sh)
+	if err != nil || raw == nil {
+		return nil, err
 	}
 	var typed map[string]int
 	if err := json.Unmarshal(raw, &typed); err != nil {
 		return nil, fmt.Errorf("decode typed figures: %w", err)
 	}
 	return typed, nil
+}
+
+// typedBytesFor returns the typed figures typedFor decodes, as stored: the
+// bytes whose SHA-256 is their typed_entry custody entry's subject.
+func typedBytesFor(ctx context.Context, tx *storage.Tx, sh storage.Sheet) ([]byte, error) {
+	if sh.Typed != nil || sh.Il == "" {
+		return sh.Typed, nil
+	}
+	b, err := tx.BoxTypedFor(ctx, sh.Form, sh.Il, sh.Ilce, sh.SandikNo)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	return b.Counts, nil
 }
 
 // recompute checks a read sheet against its typed figures and stores the

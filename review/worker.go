@@ -213,8 +213,18 @@ func (w *OCRWorker) work(ctx context.Context, job *river.Job[OCRArgs]) error {
 		if err != nil {
 			return err
 		}
-		return s.appendCustody(ctx, tx, now, workerActor, ActionOCRResult, id, hashBytes(raw),
-			map[string]any{"verdict": status, "original_sha256": sh.SHA256})
+		detail := map[string]any{"verdict": status, "original_sha256": sh.SHA256}
+		// The figures the verdict compared, by the subject of the
+		// typed_entry that recorded them: the verdict is evidence only
+		// together with what it was checked against.
+		typed, err := typedBytesFor(ctx, tx, cur)
+		if err != nil {
+			return err
+		}
+		if typed != nil {
+			detail["typed_sha256"] = hashBytes(typed)
+		}
+		return s.appendCustody(ctx, tx, now, workerActor, ActionOCRResult, id, hashBytes(raw), detail)
 	})
 	if err != nil {
 		return &finalWriteError{fmt.Errorf("save reading of %s: %w", id, err)}
