@@ -90,43 +90,55 @@ type StoredResult struct {
 	Result []byte
 }
 
-// sheetResultsBatch bounds the ids of one SheetResults query, well under
-// both databases' limits on parameters.
-const sheetResultsBatch = 500
+// idBatch bounds the ids of one query by sheet ids, well under both
+// databases' limits on parameters.
+const idBatch = 500
 
-// SheetResults returns the results of the sheets ids names, by id, with
-// their versions; a sheet that does not exist is left out.
-func (tx *Tx) SheetResults(ctx context.Context, ids []string) (map[string]StoredResult, error) {
-	out := make(map[string]StoredResult, len(ids))
+// inBatches calls fn for each batch of at most idBatch ids, with the
+// placeholders of an IN list and their arguments.
+func inBatches(ids []string, fn func(in string, args []any) error) error {
 	for len(ids) > 0 {
-		batch := ids[:min(len(ids), sheetResultsBatch)]
+		batch := ids[:min(len(ids), idBatch)]
 		ids = ids[len(batch):]
 		args := make([]any, len(batch))
 		for i, id := range batch {
 			args[i] = id
 		}
-		rows, err := tx.q.query(ctx, `SELECT id, result_version, result FROM sheets WHERE id IN (`+
-			strings.Repeat(", ?", len(batch))[2:]+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("sheet results: %w", err)
+		if err := fn(strings.Repeat(", ?", len(batch))[2:], args); err != nil {
+			return err
 		}
-		for rows.Next() {
-			var id string
-			var r StoredResult
-			var result sql.NullString
-			if err := rows.Scan(&id, &r.Version, &result); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("sheet results: %w", err)
-			}
-			if result.Valid {
-				r.Result = []byte(result.String)
-			}
-			out[id] = r
+	}
+	return nil
+}
+
+// SheetResults returns the results of the sheets ids names, by id, with
+// their versions; a sheet that does not exist is left out.
+func (tx *Tx) SheetResults(ctx context.Context, ids []string) (map[string]StoredResult, error) {
+	out := make(map[string]StoredResult, len(ids))
+	type stored struct {
+		id string
+		r  StoredResult
+	}
+	err := inBatches(ids, func(in string, args []any) error {
+		rows, err := queryAll(ctx, tx.q, "sheet results", `SELECT id, result_version, result FROM sheets WHERE id IN (`+in+`)`, args,
+			func(r rowScanner) (stored, error) {
+				var st stored
+				var result sql.NullString
+				if err := r.Scan(&st.id, &st.r.Version, &result); err != nil {
+					return st, err
+				}
+				if result.Valid {
+					st.r.Result = []byte(result.String)
+				}
+				return st, nil
+			})
+		for _, st := range rows {
+			out[st.id] = st.r
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("sheet results: %w", err)
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -267,28 +279,23 @@ func (tx *Tx) CustodyAfter(ctx context.Context, seq int64, limit int) ([]Custody
 // sheet that does not exist is left out.
 func (tx *Tx) SheetBoxKeys(ctx context.Context, ids []string) (map[string]BoxKey, error) {
 	out := make(map[string]BoxKey, len(ids))
-	for len(ids) > 0 {
-		batch := ids[:min(len(ids), sheetResultsBatch)]
-		ids = ids[len(batch):]
-		args := make([]any, len(batch))
-		for i, id := range batch {
-			args[i] = id
-		}
-		type keyed struct {
-			id  string
-			key BoxKey
-		}
-		rows, err := queryAll(ctx, tx.q, "sheet boxes", `SELECT id, form, il, ilce, sandik_no FROM sheets WHERE id IN (`+
-			strings.Repeat(", ?", len(batch))[2:]+`)`, args, func(r rowScanner) (keyed, error) {
-			var k keyed
-			return k, r.Scan(&k.id, &k.key.Form, &k.key.Il, &k.key.Ilce, &k.key.SandikNo)
-		})
-		if err != nil {
-			return nil, err
-		}
+	type keyed struct {
+		id  string
+		key BoxKey
+	}
+	err := inBatches(ids, func(in string, args []any) error {
+		rows, err := queryAll(ctx, tx.q, "sheet boxes", `SELECT id, form, il, ilce, sandik_no FROM sheets WHERE id IN (`+in+`)`, args,
+			func(r rowScanner) (keyed, error) {
+				var k keyed
+				return k, r.Scan(&k.id, &k.key.Form, &k.key.Il, &k.key.Ilce, &k.key.SandikNo)
+			})
 		for _, k := range rows {
 			out[k.id] = k.key
 		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
