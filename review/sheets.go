@@ -463,8 +463,16 @@ func (s *Service) SetBoxTyped(ctx context.Context, u User, in BoxTyped) ([]strin
 // typedFor returns the figures that apply to a sheet: its own, else its box's.
 func typedFor(ctx context.Context, tx *storage.Tx, sh storage.Sheet) (map[string]int, error) {
 	raw, err := typedBytesFor(ctx, tx, sh)
-	if err != nil || raw == nil {
+	if err != nil {
 		return nil, err
+	}
+	return decodeTyped(raw)
+}
+
+// decodeTyped decodes typed figures as stored; nil for none.
+func decodeTyped(raw []byte) (map[string]int, error) {
+	if raw == nil {
+		return nil, nil
 	}
 	var typed map[string]int
 	if err := json.Unmarshal(raw, &typed); err != nil {
@@ -492,16 +500,28 @@ func (s *Service) recompute(ctx context.Context, tx *storage.Tx, form *ocr.Form,
 	if sh.Reading == nil {
 		return sh.Status, nil
 	}
+	typed, err := typedBytesFor(ctx, tx, sh)
+	if err != nil {
+		return "", err
+	}
+	return s.recomputeWith(ctx, tx, form, sh, typed, now)
+}
+
+// recomputeWith is recompute against typed, the figures typedBytesFor
+// returned for sh: for a caller that records them too.
+func (s *Service) recomputeWith(ctx context.Context, tx *storage.Tx, form *ocr.Form, sh storage.Sheet, typed []byte, now time.Time) (string, error) {
+	if sh.Reading == nil {
+		return sh.Status, nil
+	}
 	var reading ocr.Reading
 	if err := json.Unmarshal(sh.Reading, &reading); err != nil {
 		return "", fmt.Errorf("decode reading of %s: %w", sh.ID, err)
 	}
-	typed, err := typedFor(ctx, tx, sh)
+	figures, err := decodeTyped(typed)
 	if err != nil {
 		return "", err
 	}
-	res := Verify(form, &reading, typed)
-	return s.saveResult(ctx, tx, sh.ID, res, now)
+	return s.saveResult(ctx, tx, sh.ID, Verify(form, &reading, figures), now)
 }
 
 func (s *Service) saveResult(ctx context.Context, tx *storage.Tx, id string, res Result, now time.Time) (string, error) {

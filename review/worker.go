@@ -209,7 +209,11 @@ func (w *OCRWorker) work(ctx context.Context, job *river.Job[OCRArgs]) error {
 				cur.Il, cur.Ilce, cur.SandikNo = b.Il, b.Ilce, b.SandikNo
 			}
 		}
-		status, err = s.recompute(ctx, tx, form, cur, now)
+		typed, err := typedBytesFor(ctx, tx, cur)
+		if err != nil {
+			return err
+		}
+		status, err = s.recomputeWith(ctx, tx, form, cur, typed, now)
 		if err != nil {
 			return err
 		}
@@ -217,10 +221,6 @@ func (w *OCRWorker) work(ctx context.Context, job *river.Job[OCRArgs]) error {
 		// The figures the verdict compared, by the subject of the
 		// typed_entry that recorded them: the verdict is evidence only
 		// together with what it was checked against.
-		typed, err := typedBytesFor(ctx, tx, cur)
-		if err != nil {
-			return err
-		}
 		if typed != nil {
 			detail["typed_sha256"] = hashBytes(typed)
 		}
