@@ -45,10 +45,12 @@ func pdfText(s string) string {
 			b.WriteRune(r)
 		case r == '\t':
 			b.WriteByte(' ')
-		case r == '≤' || r == '≥':
-			// A broken rule's reason writes its comparison so; the font's
-			// encoding has no code left for either.
-			b.WriteString(map[rune]string{'≤': "<=", '≥': ">="}[r])
+		// A broken rule's reason writes its comparison so; the font's
+		// encoding has no code left for either.
+		case r == '≤':
+			b.WriteString("<=")
+		case r == '≥':
+			b.WriteString(">=")
 		case r >= 0x20 && r < 0x7f:
 			b.WriteRune(r)
 		case pdfEncoding[r] != 0:
