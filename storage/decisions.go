@@ -46,26 +46,13 @@ func nullInt(p *int64) any {
 	return *p
 }
 
+// decisionColumns are the columns scanDecision reads, in its order.
+const decisionColumns = `id, sheet_id, field, kind, value, typed, read, note, user_id, actor, created_at`
+
 // Decisions returns a sheet's decisions, oldest first.
 func (tx *Tx) Decisions(ctx context.Context, sheetID string) ([]Decision, error) {
-	rows, err := tx.q.query(ctx, `SELECT id, sheet_id, field, kind, value, typed, read, note, user_id, actor, created_at
-		FROM decisions WHERE sheet_id = ? ORDER BY id`, sheetID)
-	if err != nil {
-		return nil, fmt.Errorf("decisions of %s: %w", sheetID, err)
-	}
-	defer rows.Close()
-	var out []Decision
-	for rows.Next() {
-		d, err := scanDecision(rows)
-		if err != nil {
-			return nil, fmt.Errorf("decisions of %s: %w", sheetID, err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("decisions of %s: %w", sheetID, err)
-	}
-	return out, nil
+	return queryAll(ctx, tx.q, "decisions of "+sheetID, `SELECT `+decisionColumns+` FROM decisions WHERE sheet_id = ? ORDER BY id`,
+		[]any{sheetID}, scanDecision)
 }
 
 // SheetsWithDecision lists the sheets with at least one decision of kind,
@@ -76,7 +63,7 @@ func (tx *Tx) SheetsWithDecision(ctx context.Context, kind, il string) ([]Sheet,
 		AND id IN (SELECT sheet_id FROM decisions WHERE kind = ?) ORDER BY created_at, id`, []any{il, il, kind}, scanSheet)
 }
 
-// scanDecision scans the columns of Decisions' query, in its order.
+// scanDecision scans decisionColumns.
 func scanDecision(r rowScanner) (Decision, error) {
 	var d Decision
 	var v, t, rd sql.NullInt64

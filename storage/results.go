@@ -153,22 +153,14 @@ func (tx *Tx) BoxDecisions(ctx context.Context, scope BoxKey, reviewState string
 	where, args := scope.where()
 	sub := `SELECT id FROM sheets WHERE review_state = ? AND ` + where + ` AND il <> '' AND ilce <> '' AND sandik_no <> ''`
 	args = append([]any{reviewState}, args...)
-	rows, err := tx.q.query(ctx, `SELECT id, sheet_id, field, kind, value, typed, read, note, user_id, actor, created_at
-		FROM decisions WHERE sheet_id IN (`+sub+`) ORDER BY sheet_id, id`, args...)
+	decisions, err := queryAll(ctx, tx.q, "box decisions", `SELECT `+decisionColumns+` FROM decisions WHERE sheet_id IN (`+sub+`)
+		ORDER BY sheet_id, id`, args, scanDecision)
 	if err != nil {
-		return nil, fmt.Errorf("box decisions: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	out := map[string][]Decision{}
-	for rows.Next() {
-		d, err := scanDecision(rows)
-		if err != nil {
-			return nil, fmt.Errorf("box decisions: %w", err)
-		}
+	for _, d := range decisions {
 		out[d.SheetID] = append(out[d.SheetID], d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("box decisions: %w", err)
 	}
 	return out, nil
 }
@@ -183,24 +175,22 @@ func (tx *Tx) FirstSheetTimes(ctx context.Context, f QueueFilter) (map[BoxKey]ti
 		sub += ` AND il = ?`
 		args = append(args, f.Il)
 	}
-	rows, err := tx.q.query(ctx, `SELECT form, il, ilce, sandik_no, MIN(created_at) FROM sheets
+	type first struct {
+		key BoxKey
+		at  time.Time
+	}
+	firsts, err := queryAll(ctx, tx.q, "first sheet times", `SELECT form, il, ilce, sandik_no, MIN(created_at) FROM sheets
 		WHERE il <> '' AND ilce <> '' AND sandik_no <> '' AND (form, il, ilce, sandik_no) IN (`+sub+`)
-		GROUP BY form, il, ilce, sandik_no`, args...)
+		GROUP BY form, il, ilce, sandik_no`, args, func(r rowScanner) (first, error) {
+		var f first
+		return f, r.Scan(&f.key.Form, &f.key.Il, &f.key.Ilce, &f.key.SandikNo, &f.at)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("first sheet times: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := map[BoxKey]time.Time{}
-	for rows.Next() {
-		var k BoxKey
-		var at time.Time
-		if err := rows.Scan(&k.Form, &k.Il, &k.Ilce, &k.SandikNo, &at); err != nil {
-			return nil, fmt.Errorf("first sheet times: %w", err)
-		}
-		out[k] = at
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("first sheet times: %w", err)
+	out := make(map[BoxKey]time.Time, len(firsts))
+	for _, f := range firsts {
+		out[f.key] = f.at
 	}
 	return out, nil
 }
