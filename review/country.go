@@ -159,7 +159,7 @@ func (s *Service) judgeChanges(ctx context.Context, tx *storage.Tx, form *ocr.Fo
 			touched[b] = true
 		}
 		if k, ok := now[id]; ok && k.Form == form.ID {
-			if b := (Box{Il: k.Il, Ilce: k.Ilce, SandikNo: k.SandikNo}); b.complete() {
+			if b := keyed(k); b.complete() {
 				touched[b] = true
 			}
 		}
@@ -173,7 +173,7 @@ func (s *Service) judgeChanges(ctx context.Context, tx *storage.Tx, form *ocr.Fo
 	var fresh []BoxResult
 	drop := make([]int, 0, len(touched))
 	for b := range touched {
-		judged, sheets, err := s.boxes(ctx, tx, form, storage.BoxKey{Form: form.ID, Il: b.Il, Ilce: b.Ilce, SandikNo: b.SandikNo})
+		judged, sheets, err := s.boxes(ctx, tx, form, b.of(form.ID))
 		if err != nil {
 			return nil, err
 		}

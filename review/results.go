@@ -434,7 +434,7 @@ func (s *Service) judge(form *ocr.Form, sheets []storage.BoxSheet, results []*co
 	}
 	fromSheets := len(groups)
 	for _, k := range typed {
-		key := Box{Il: k.Il, Ilce: k.Ilce, SandikNo: k.SandikNo}
+		key := keyed(k)
 		if _, ok := index[key]; !ok {
 			index[key] = len(groups)
 			groups = append(groups, group{box: key})
@@ -519,7 +519,7 @@ func (s *Service) SheetBox(ctx context.Context, u User, id string) (b BoxResult,
 		// One box's sheets rather than its province's: this is asked on
 		// every review screen. Every sheet of a box is in its province, so
 		// none is hidden from a user who may see this one.
-		judged, _, err := s.boxes(ctx, tx, form, storage.BoxKey{Form: form.ID, Il: box.Il, Ilce: box.Ilce, SandikNo: box.SandikNo})
+		judged, _, err := s.boxes(ctx, tx, form, box.of(form.ID))
 		if err != nil || len(judged) != 1 {
 			return err
 		}

@@ -64,6 +64,14 @@ func badBoxNumber(n string) error {
 // filedUnder is the box a sheet is filed under.
 func filedUnder(sh storage.Sheet) Box { return Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo} }
 
+// keyed is the box storage names by k, whatever its form.
+func keyed(k storage.BoxKey) Box { return Box{Il: k.Il, Ilce: k.Ilce, SandikNo: k.SandikNo} }
+
+// of names b among the boxes of form, as storage does.
+func (b Box) of(form string) storage.BoxKey {
+	return storage.BoxKey{Form: form, Il: b.Il, Ilce: b.Ilce, SandikNo: b.SandikNo}
+}
+
 func (b Box) complete() bool { return b.Il != "" && b.Ilce != "" && b.SandikNo != "" }
 
 func (b Box) empty() bool { return b.Il == "" && b.Ilce == "" && b.SandikNo == "" }
@@ -731,7 +739,7 @@ func (s *Service) reviewQueue(ctx context.Context, tx *storage.Tx, u User, limit
 		// own arrival when it names no whole box.
 		box := filedUnder(sh)
 		counted := sh.CreatedAt
-		if first, ok := firsts[storage.BoxKey{Form: sh.Form, Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}]; ok && box.complete() {
+		if first, ok := firsts[box.of(sh.Form)]; ok && box.complete() {
 			counted = first
 		}
 		list = append(list, waiting{sheet: sh, deadline: s.deadlines.Deadline(box, counted)})
