@@ -20,7 +20,7 @@ type Objection struct {
 // Objections lists the sheets the user may see on which an objection
 // stands, soonest deadline first: what the legal team must file.
 func (s *Service) Objections(ctx context.Context, u User) ([]Objection, error) {
-	if !u.can(Lawyer, Legal, Admin) {
+	if !u.CanSeeObjections() {
 		return nil, ErrForbidden
 	}
 	il := u.Province

@@ -82,6 +82,9 @@ func (u User) CanUpload() bool { return u.can(Observer, Entry, Admin) }
 // CanTypeBoxes reports whether u may type a box's figures.
 func (u User) CanTypeBoxes() bool { return u.can(Entry, Admin) }
 
+// CanSeeObjections reports whether u may list the objections to file.
+func (u User) CanSeeObjections() bool { return u.can(Lawyer, Legal, Admin) }
+
 func (u User) can(roles ...Role) bool {
 	for _, r := range roles {
 		if u.Role == r {

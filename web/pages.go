@@ -756,12 +756,11 @@ func (s *Server) showLegal(c echo.Context) error {
 		return err
 	}
 	// What the legal team must file first: the sheets a lawyer objected to,
-	// soonest deadline first, above the search.
-	// A sheet with a standing objection is resolved as far as the review goes,
-	// but the legal team reads "objection" beside it, not "resolved".
+	// soonest deadline first, above the search. In the search, a sheet with
+	// a standing objection reads "objection", not "resolved".
 	var objections []legalObjection
 	objected := map[string]bool{}
-	if u.Role == review.Lawyer || u.Role == review.Legal || u.Role == review.Admin {
+	if u.CanSeeObjections() {
 		list, err := s.svc.Objections(ctx, u)
 		if err != nil {
 			return err
