@@ -168,7 +168,7 @@
       tx.onerror = () => reject(tx.error);
     });
   };
-  const why = (res, out) => (out && out.error ? (en ? out.error.message_en : out.error.message) : 'HTTP ' + res.status);
+  const why = (res, out) => (out && out.error ? say(out.error.message, out.error.message_en) : 'HTTP ' + res.status);
 
   // notes says, per waiting photo, why it is still waiting; held are those
   // the server refused for a reason that sending them again on this page
