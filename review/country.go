@@ -186,14 +186,34 @@ func (s *Service) judgeChanges(ctx context.Context, tx *storage.Tx, form *ocr.Fo
 		}
 	}
 	slices.Sort(drop)
-	kept := make([]BoxResult, 0, len(last.boxes)-len(drop))
-	from := 0
-	for _, i := range drop {
-		kept = append(kept, last.boxes[from:i]...)
-		from = i + 1
-	}
-	kept = append(kept, last.boxes[from:]...)
 	slices.SortFunc(fresh, byBox)
-	return &judgedCountry{seq: changes[len(changes)-1].Seq, full: last.full, boxes: inBoxOrder(kept, fresh),
+	return &judgedCountry{seq: changes[len(changes)-1].Seq, full: last.full, boxes: spliced(last.boxes, drop, fresh),
 		sheetBox: last.sheetBox}, nil
+}
+
+// spliced returns boxes without those at the sorted indices drop, and with
+// fresh (in box order, none of them left in boxes) in their places: one new
+// slice, since readers may still hold boxes. Copying the runs between the
+// changes, rather than box by box, keeps a change to the country one copy.
+func spliced(boxes []BoxResult, drop []int, fresh []BoxResult) []BoxResult {
+	out := make([]BoxResult, 0, len(boxes)-len(drop)+len(fresh))
+	from := 0 // boxes before from are in out, or dropped
+	for len(drop) > 0 || len(fresh) > 0 {
+		d := len(boxes)
+		if len(drop) > 0 {
+			d = drop[0]
+		}
+		if len(fresh) > 0 {
+			// Where fresh[0] goes: never before from, as fresh is in box
+			// order and a dropped box's place is taken before it is passed.
+			if p, _ := slices.BinarySearchFunc(boxes, fresh[0], byBox); p <= d {
+				out = append(append(out, boxes[from:p]...), fresh[0])
+				from, fresh = p, fresh[1:]
+				continue
+			}
+		}
+		out = append(out, boxes[from:d]...)
+		from, drop = d+1, drop[1:]
+	}
+	return append(out, boxes[from:]...)
 }

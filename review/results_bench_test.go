@@ -117,6 +117,16 @@ func BenchmarkElection(b *testing.B) {
 					})
 				}
 			}
+			// What the kept country costs in memory, as a service holds it
+			// between changes: on a new one, which holds nothing else the
+			// other totals computed at this mark. Last, so that the garbage of
+			// its judging is not timed.
+			fresh := review.NewService(e.db, e.store, log)
+			if _, err := fresh.Results(ctx, el.Lawyer, review.ResultsQuery{}); err != nil {
+				b.Fatal(err)
+			}
+			boxes, sheetBox, sheets := fresh.KeptCountryBytes(review.DefaultForm)
+			b.Logf("kept country: judged boxes %.1f MB, map of %d sheets to their boxes %.1f MB", float64(boxes)/1e6, sheets, float64(sheetBox)/1e6)
 		})
 	}
 }
