@@ -337,7 +337,7 @@ func summaryLines(form *ocr.Form, sh storage.Sheet, res *Result, dec Decisions, 
 		"İl / Province: " + sh.Il + "    İlçe / District: " + sh.Ilce + "    Sandık no / Box no: " + sh.SandikNo,
 		"Fotoğraf SHA-256 / Photo SHA-256: " + sh.SHA256,
 		fmt.Sprintf("Boyut / Size: %d bayt/bytes, %s    Yüklenme / Uploaded: %s", sh.Size, sh.ContentType, sh.CreatedAt.UTC().Format(time.RFC3339)),
-		"OCR kararı / OCR verdict: " + sh.Status + "    İnceleme / Review: " + orDash(dec.ReviewState),
+		"OCR kararı / OCR verdict: " + summaryWord(sh.Status) + "    İnceleme / Review: " + summaryWord(dec.ReviewState),
 		"Paket / Bundle: " + man.CreatedAt.UTC().Format(time.RFC3339) + " - " + man.CreatedBy,
 		"İtiraz süresi / Objection deadline: " + deadlineText(deadline),
 		"",
@@ -358,8 +358,12 @@ func summaryLines(form *ocr.Form, sh storage.Sheet, res *Result, dec Decisions, 
 				acc = "İTİRAZ / OBJECTION"
 			}
 		}
+		status := "-"
+		if fr.Status != "" {
+			status = summaryWord(string(fr.Status))
+		}
 		l = append(l, fmt.Sprintf("  %s (%s): %s / %s / %%%.0f / %s  [%s]", f.Label, fid, numText(fr.Typed), numText(fr.Value),
-			fr.Confidence*100, acc, orDash(string(fr.Status))))
+			fr.Confidence*100, acc, status))
 	}
 	if res != nil && len(res.Reasons) > 0 {
 		l = append(l, "", "NEDENLER / REASONS")
@@ -376,7 +380,7 @@ func summaryLines(form *ocr.Form, sh storage.Sheet, res *Result, dec Decisions, 
 		if !d.Current {
 			cur = " (geçersiz / superseded)"
 		}
-		l = append(l, fmt.Sprintf("  #%d %s v%d: %s -> %s (girilen/typed %s, okunan/read %s) %s, %s%s", d.ID, d.Field, d.Version, d.Kind,
+		l = append(l, fmt.Sprintf("  #%d %s v%d: %s -> %s (girilen/typed %s, okunan/read %s) %s, %s%s", d.ID, d.Field, d.Version, summaryWord(string(d.Kind)),
 			numText(d.Value), numText(d.Typed), numText(d.Read), d.Actor, d.At.UTC().Format(time.RFC3339), cur))
 		if d.Note == "" {
 			continue
@@ -403,6 +407,29 @@ func summaryLines(form *ocr.Form, sh storage.Sheet, res *Result, dec Decisions, 
 		"Doğrulama: tutanak verify-bundle PAKET.zip - tek bir bayt değişse doğrulama başarısız olur.",
 		"Verification: tutanak verify-bundle BUNDLE.zip - it fails if any byte was changed.")
 	return l
+}
+
+// summaryWords are the Turkish and English words the summary gives for the
+// codes of verdicts, review states, field statuses and decisions: the board
+// reads Turkish first, in the pages' words (web's labels). Custody actions
+// stay codes, as custody.json records them and their hashes cover them.
+var summaryWords = map[string][2]string{
+	string(Verified): {"doğrulandı", "verified"}, string(Flagged): {"işaretli", "flagged"},
+	string(Unreadable): {"okunamadı", "unreadable"}, StatusQueued: {"sırada", "queued"}, StatusProcessing: {"okunuyor", "being read"},
+	ReviewNone: {"gerekmiyor", "not needed"}, ReviewOpen: {"bekliyor", "open"}, ReviewResolved: {"karara bağlandı", "resolved"},
+	string(StatusMatch): {"uyuşuyor", "match"}, string(StatusMismatch): {"uyuşmuyor", "mismatch"}, string(StatusRead): {"yalnız okundu", "read only"},
+	string(ConfirmTyped): {"girilen onaylandı", "typed confirmed"}, string(AcceptRead): {"okunan kabul edildi", "read accepted"},
+	string(Correct): {"düzeltildi", "corrected"}, string(Object): {"itiraz", "objection"},
+}
+
+// summaryWord gives a code as "Turkish / English", the code itself when it
+// has no words.
+func summaryWord(code string) string {
+	w, ok := summaryWords[code]
+	if !ok {
+		return orDash(code)
+	}
+	return w[0] + " / " + w[1]
 }
 
 // turkeyTime is the time Turkey keeps all year (UTC+3, since 2016), the

@@ -97,6 +97,29 @@ func TestEvidenceSummaryPDF(t *testing.T) {
 		}
 	})
 
+	// The board reads the verdict, the review, each field's status and each
+	// decision in Turkish first, as the pages give them, never as bare codes.
+	t.Run("TurkishFirst", func(t *testing.T) {
+		tests := []struct{ name, want string }{
+			{"verdict", "OCR kararı / OCR verdict: işaretli / flagged"},
+			{"review state", "İnceleme / Review: karara bağlandı / resolved"},
+			{"field status", "[uyuşmuyor / mismatch]"},
+			{"decision", "v1: itiraz / objection ->"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if !strings.Contains(flat, tt.want) {
+					t.Errorf("the summary lacks %q:\n%s", tt.want, text)
+				}
+			})
+		}
+		for _, code := range []string{": flagged", ": resolved", "[mismatch]", ": object ->"} {
+			if strings.Contains(flat, code) {
+				t.Errorf("the summary gives the code %q without its Turkish:\n%s", code, text)
+			}
+		}
+	})
+
 	t.Run("Deadline", func(t *testing.T) {
 		for _, want := range []string{"İtiraz süresi / Objection deadline: 16.05.2026 17:00 (Türkiye saati / Turkey time, UTC+3)", "2026-05-16T14:00:00Z"} {
 			if !strings.Contains(flat, want) {
