@@ -114,3 +114,63 @@ func TestLegalObjections(t *testing.T) {
 		})
 	}
 }
+
+// TestSheetPagesObjection: the sheet's own pages, which the legal team
+// opens from its list of sheets to object to, read "objection" while a
+// lawyer's objection stands, as the legal page does: never "resolved", once
+// the sheet's other fields are decided, for a sheet that counts in no total.
+func TestSheetPagesObjection(t *testing.T) {
+	a := setup(t, stacks()[0], web.Config{})
+	observer := a.token(t, "gözlemci", review.Observer, "")
+	lawyerAPI := a.token(t, "avukat-api", review.Lawyer, "İzmir")
+	a.user(t, "hukuk", review.Legal, "İzmir", "hukuk parola")
+	id := flaggedSheet(t, a, observer, "51")
+	path := "/api/v1/sheets/" + id + "/decisions"
+	var d review.Decisions
+	body := `{"field":"aday_1","kind":"object","note":"ıslak imzalı tutanakta 48"}`
+	if resp := a.call(t, lawyerAPI, http.MethodPost, path, strings.NewReader(body), "application/json", &d); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("object: %d", resp.StatusCode)
+	}
+	b := newBrowser(t, a.url)
+	b.login("hukuk", "hukuk parola")
+	state := func(t *testing.T, page string) string {
+		t.Helper()
+		_, s, ok := strings.Cut(page, `<b id="review-state">`)
+		s, _, _ = strings.Cut(s, "</b>")
+		if !ok {
+			t.Fatalf("no review state on the page:\n%s", page)
+		}
+		return s
+	}
+	check := func(t *testing.T, want string) {
+		for _, p := range []string{"/sheets/" + id, "/review/" + id} {
+			resp, page := b.do(http.MethodGet, p, nil, nil)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %d", p, resp.StatusCode)
+			}
+			if got := state(t, page); got != want {
+				t.Errorf("%s reads the review %q, want %q", p, got, want)
+			}
+		}
+	}
+	t.Run("other fields waiting", func(t *testing.T) { check(t, "itiraz, bekliyor") })
+
+	for round := 0; len(d.Undecided) > 0 && round < 5; round++ {
+		for _, field := range d.Undecided {
+			body := `{"field":"` + field + `","kind":"correct","value":0,"note":"fotoğrafta 0"}`
+			if resp := a.call(t, lawyerAPI, http.MethodPost, path, strings.NewReader(body), "application/json", &d); resp.StatusCode != http.StatusCreated {
+				t.Fatalf("decide %s: %d", field, resp.StatusCode)
+			}
+		}
+	}
+	if d.ReviewState != review.ReviewResolved || len(d.Objections) != 1 {
+		t.Fatalf("after deciding the rest: %+v", d)
+	}
+	t.Run("every other field decided", func(t *testing.T) { check(t, "itiraz") })
+
+	body = `{"field":"aday_1","kind":"correct","value":48,"note":"kurul düzeltti"}`
+	if resp := a.call(t, lawyerAPI, http.MethodPost, path, strings.NewReader(body), "application/json", &d); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("replace the objection: %d", resp.StatusCode)
+	}
+	t.Run("objection replaced", func(t *testing.T) { check(t, "karara bağlandı") })
+}
