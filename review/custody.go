@@ -108,10 +108,71 @@ type Anchor struct {
 // OK reports whether the chain is intact.
 func (r CustodyReport) OK() bool { return len(r.Breaks) == 0 }
 
+// recordedDecision is a decision as its review_decision custody entry
+// recorded it.
+type recordedDecision struct {
+	seq     int64
+	sheetID string
+	actor   string
+	detail  struct {
+		DecisionID int64  `json:"decision_id"`
+		Field      string `json:"field"`
+		Kind       string `json:"kind"`
+		Value      *int64 `json:"value"`
+		Typed      *int64 `json:"typed"`
+		Read       *int64 `json:"read"`
+		Note       string `json:"note"`
+	}
+}
+
+// decisionBreaks compares the decisions table, which the totals, the pages
+// and the bundles read, with the custody entries that recorded each
+// decision: a row changed, added or removed by hand, with the table's
+// triggers dropped, leaves the chain whole but no longer says what it does.
+func decisionBreaks(decisions []storage.Decision, recorded map[int64]recordedDecision) []string {
+	var breaks []string
+	for _, d := range decisions {
+		r, ok := recorded[d.ID]
+		if !ok {
+			breaks = append(breaks, fmt.Sprintf("decision %d (sheet %s, %s %s): no custody entry records it", d.ID, d.SheetID, d.Field, d.Kind))
+			continue
+		}
+		delete(recorded, d.ID)
+		rd := r.detail
+		var differ []string
+		for _, p := range []struct{ name, got, want string }{
+			{"sheet", d.SheetID, r.sheetID}, {"field", d.Field, rd.Field}, {"kind", d.Kind, rd.Kind},
+			{"value", int64Text(d.Value), int64Text(rd.Value)}, {"typed", int64Text(d.Typed), int64Text(rd.Typed)},
+			{"read", int64Text(d.Read), int64Text(rd.Read)}, {"actor", d.Actor, r.actor}, {"note", d.Note, rd.Note},
+		} {
+			if p.got != p.want {
+				differ = append(differ, fmt.Sprintf("%s %q, recorded %q", p.name, p.got, p.want))
+			}
+		}
+		if len(differ) > 0 {
+			breaks = append(breaks, fmt.Sprintf("decision %d (sheet %s, %s): the decisions table differs from entry %d: %s",
+				d.ID, d.SheetID, d.Field, r.seq, strings.Join(differ, ", ")))
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(recorded)) {
+		r := recorded[id]
+		breaks = append(breaks, fmt.Sprintf("entry %d: records decision %d (sheet %s), which the decisions table does not hold", r.seq, id, r.sheetID))
+	}
+	return breaks
+}
+
+func int64Text(p *int64) string {
+	if p == nil {
+		return "-"
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
 // VerifyCustody walks the whole chain and reports every break: an entry
 // whose hash is not its content's, one that does not point at its
 // predecessor, a gap in the sequence, or an anchor the chain does not hold
-// (an entry missing, or there with another hash).
+// (an entry missing, or there with another hash). It also checks every
+// decision the decisions table holds against the entry that recorded it.
 func (s *Service) VerifyCustody(ctx context.Context, anchors ...Anchor) (CustodyReport, error) {
 	var rep CustodyReport
 	want := map[int64][]Anchor{}
@@ -120,8 +181,9 @@ func (s *Service) VerifyCustody(ctx context.Context, anchors ...Anchor) (Custody
 	}
 	rep.Anchors = len(anchors)
 	prev := storage.CustodyEntry{}
+	recorded := map[int64]recordedDecision{}
 	err := s.db.View(ctx, func(tx *storage.Tx) error {
-		return tx.Custody(ctx, "", func(e storage.CustodyEntry) error {
+		err := tx.Custody(ctx, "", func(e storage.CustodyEntry) error {
 			for _, a := range want[e.Seq] {
 				if a.Hash != e.Hash {
 					rep.Breaks = append(rep.Breaks, fmt.Sprintf("entry %d: hash %s, %s recorded %s", e.Seq, e.Hash, a.From, a.Hash))
@@ -138,9 +200,26 @@ func (s *Service) VerifyCustody(ctx context.Context, anchors ...Anchor) (Custody
 			if got := entryHash(e); got != e.Hash {
 				rep.Breaks = append(rep.Breaks, fmt.Sprintf("entry %d: content hashes to %s, recorded %s", e.Seq, got, e.Hash))
 			}
+			if e.Action == ActionDecision {
+				r := recordedDecision{seq: e.Seq, sheetID: e.SheetID, actor: e.Actor}
+				if err := json.Unmarshal([]byte(e.Detail), &r.detail); err != nil || r.detail.DecisionID == 0 {
+					rep.Breaks = append(rep.Breaks, fmt.Sprintf("entry %d: a review decision without the decision it records", e.Seq))
+				} else {
+					recorded[r.detail.DecisionID] = r
+				}
+			}
 			prev = e
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		decisions, err := tx.AllDecisions(ctx)
+		if err != nil {
+			return err
+		}
+		rep.Breaks = append(rep.Breaks, decisionBreaks(decisions, recorded)...)
+		return nil
 	})
 	if err != nil {
 		return CustodyReport{}, fmt.Errorf("verify custody: %w", err)

@@ -55,6 +55,12 @@ func (tx *Tx) Decisions(ctx context.Context, sheetID string) ([]Decision, error)
 		[]any{sheetID}, scanDecision)
 }
 
+// AllDecisions returns every decision of every sheet, oldest first: what a
+// check of the custody log compares with the entries that recorded them.
+func (tx *Tx) AllDecisions(ctx context.Context) ([]Decision, error) {
+	return queryAll(ctx, tx.q, "all decisions", `SELECT `+decisionColumns+` FROM decisions ORDER BY id`, nil, scanDecision)
+}
+
 // SheetsWithDecision lists the sheets with at least one decision of kind,
 // in province il when set, the longest waiting first. Whether such a
 // decision still stands is the domain's to say.
