@@ -432,9 +432,10 @@ func summaryWord(code string) string {
 	return w[0] + " / " + w[1]
 }
 
-// turkeyTime is the time Turkey keeps all year (UTC+3, since 2016), the
-// one district boards set deadlines in and lawyers read them in.
-var turkeyTime = time.FixedZone("UTC+3", 3*60*60)
+// TurkeyTime is the time Turkey keeps all year (UTC+3, since 2016), the
+// one district boards set objection deadlines in and lawyers read them in:
+// the summary and the pages give times in it, marked as such.
+var TurkeyTime = time.FixedZone("UTC+3", 3*60*60)
 
 // deadlineText gives an objection deadline as a Turkish lawyer reads it, in
 // Turkey's time, and in UTC as the bundle's files record it.
@@ -442,7 +443,7 @@ func deadlineText(d *time.Time) string {
 	if d == nil {
 		return "-"
 	}
-	return d.In(turkeyTime).Format("02.01.2006 15:04") + " (Türkiye saati / Turkey time, UTC+3) = " + d.UTC().Format(time.RFC3339)
+	return d.In(TurkeyTime).Format("02.01.2006 15:04") + " (Türkiye saati / Turkey time, UTC+3) = " + d.UTC().Format(time.RFC3339)
 }
 
 func orDash(s string) string {

@@ -92,7 +92,7 @@ func newPages(svc *review.Service, ttl time.Duration) (*pages, error) {
 			return strconv.Itoa(*v)
 		},
 		"pct":  func(x float64) string { return fmt.Sprintf("%.0f", x*100) },
-		"time": func(t time.Time) string { return t.In(turkeyTime).Format("2006-01-02 15:04:05") + " UTC+3" },
+		"time": func(t time.Time) string { return t.In(review.TurkeyTime).Format("2006-01-02 15:04:05") + " UTC+3" },
 		"left": timeLeft,
 		"json": func(v any) (template.JS, error) {
 			b, err := json.Marshal(v)
@@ -984,11 +984,6 @@ func (g *passwordGate) enter(ctx context.Context) bool {
 }
 
 func (g *passwordGate) leave() { <-g.slots }
-
-// turkeyTime is the time Turkey keeps all year (UTC+3, since 2016): the one
-// district boards set objection deadlines in and lawyers read them in. The
-// pages give every time in it, marked, as the bundle's summary does.
-var turkeyTime = time.FixedZone("UTC+3", 3*60*60)
 
 // timeLeft says how long until an objection deadline, in hours and
 // minutes, as of rendering.
