@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/storage"
@@ -34,6 +36,12 @@ type InputError struct {
 func (e *InputError) Error() string { return e.Code + ": " + e.EN }
 
 func inputErr(code, tr, en string) error { return &InputError{Code: code, TR: tr, EN: en} }
+
+// storable reports whether s can be looked up as text in every database
+// the service runs on: PostgreSQL refuses a NUL and bytes that are not
+// UTF-8 with an error, where SQLite finds nothing. An id or a name that is
+// not storable names nothing, and is answered as one that does not exist.
+func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // ConflictError is a request that clashes with what is already stored, with
 // a stable code and a message safe to show, Turkish first. Sending it again

@@ -39,7 +39,11 @@ func (s *Service) Login(ctx context.Context, name, password string) (User, strin
 	var rec storage.User
 	err := s.db.View(ctx, func(tx *storage.Tx) error {
 		var err error
-		rec, err = tx.UserByName(ctx, strings.TrimSpace(name))
+		name := strings.TrimSpace(name)
+		if !storable(name) {
+			return storage.ErrNotFound // no user has such a name
+		}
+		rec, err = tx.UserByName(ctx, name)
 		return err
 	})
 	if errors.Is(err, storage.ErrNotFound) {
@@ -137,5 +141,5 @@ func (s *Service) forgetToken(token string) {
 func sessionID(token string) (string, bool) {
 	rest, ok := strings.CutPrefix(token, "tt_")
 	id, _, ok2 := strings.Cut(rest, "_")
-	return id, ok && ok2 && strings.HasPrefix(id, sessionPrefix)
+	return id, ok && ok2 && strings.HasPrefix(id, sessionPrefix) && storable(id)
 }

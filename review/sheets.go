@@ -323,6 +323,9 @@ func (s *Service) restoreOriginal(ctx context.Context, u User, sh storage.Sheet,
 // loadVisible returns a sheet the user may see; ErrNotFound otherwise, so
 // that ids of other provinces' sheets reveal nothing.
 func loadVisible(ctx context.Context, tx *storage.Tx, u User, id string) (storage.Sheet, error) {
+	if !storable(id) {
+		return storage.Sheet{}, fmt.Errorf("sheet %q: %w", id, ErrNotFound)
+	}
 	sh, err := tx.SheetByID(ctx, id)
 	return onlyVisible(u, id, sh, err)
 }
@@ -330,6 +333,9 @@ func loadVisible(ctx context.Context, tx *storage.Tx, u User, id string) (storag
 // loadVisibleForUpdate is loadVisible holding the sheet's row until tx
 // ends: for a change that reads the sheet, decides and writes it.
 func loadVisibleForUpdate(ctx context.Context, tx *storage.Tx, u User, id string) (storage.Sheet, error) {
+	if !storable(id) {
+		return storage.Sheet{}, fmt.Errorf("sheet %q: %w", id, ErrNotFound)
+	}
 	sh, err := tx.SheetForUpdate(ctx, id)
 	return onlyVisible(u, id, sh, err)
 }

@@ -246,7 +246,7 @@ func (s *Service) authenticate(ctx context.Context, token string) (User, error) 
 	}
 	rest, ok := strings.CutPrefix(token, "tt_")
 	id, secret, ok2 := strings.Cut(rest, "_")
-	if !ok || !ok2 || id == "" || secret == "" {
+	if !ok || !ok2 || id == "" || secret == "" || !storable(id) {
 		return User{}, ErrUnauthenticated
 	}
 	var u User
