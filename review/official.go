@@ -60,6 +60,10 @@ func (s *Service) ImportOfficial(ctx context.Context, u User, in OfficialImport)
 	if !u.can(Legal, Admin) {
 		return OfficialImportResult{}, ErrForbidden
 	}
+	if !isName(in.Source) {
+		return OfficialImportResult{}, inputErr("bad_source", "Kaynak adı yazı olmayan karakterler içeriyor.",
+			"The source name holds characters that are not text.")
+	}
 	form, err := s.form(cmp.Or(in.Form, DefaultForm))
 	if err != nil {
 		return OfficialImportResult{}, err
@@ -183,6 +187,10 @@ func parseOfficialCSV(form *ocr.Form, in io.Reader, maxRows int) (officialCSV, e
 		}
 		if len(rec) != len(header) {
 			return officialCSV{}, bad("sütun sayısı başlıkla aynı değil.", "the number of columns differs from the header.")
+		}
+		if (Box{Il: rec[0], Ilce: rec[1], SandikNo: rec[2]}).checkText() != nil {
+			return officialCSV{}, bad("il, ilçe ya da sandık no yazı olmayan karakterler içeriyor.",
+				"il, ilce or sandik_no holds characters that are not text.")
 		}
 		b := Box{Il: rec[0], Ilce: rec[1], SandikNo: rec[2]}.normalized()
 		if !b.complete() {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/tutanak/tutanak/ocr"
@@ -42,6 +43,21 @@ func inputErr(code, tr, en string) error { return &InputError{Code: code, TR: tr
 // UTF-8 with an error, where SQLite finds nothing. An id or a name that is
 // not storable names nothing, and is answered as one that does not exist.
 func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// isName reports whether s is a name as a person types it: storable, with
+// no control character but spaces (tabs and line breaks are spaces in a
+// name) and no format character (zero-width, bidirectional overrides).
+func isName(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && !unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
+}
 
 // ConflictError is a request that clashes with what is already stored, with
 // a stable code and a message safe to show, Turkish first. Sending it again

@@ -74,6 +74,22 @@ func (b Box) of(form string) storage.BoxKey {
 
 func (b Box) complete() bool { return b.Il != "" && b.Ilce != "" && b.SandikNo != "" }
 
+// checkText refuses a box whose names are not text: a NUL or bytes that
+// are not UTF-8, which PostgreSQL refuses to store or look up, and control
+// and format characters (an escape, a zero-width space, a right-to-left
+// override), which no place name has and which would make a name that is
+// no place look like one on the pages lawyers read. A name that is no
+// place is otherwise kept as typed.
+func (b Box) checkText() error {
+	for _, s := range []string{b.Il, b.Ilce, b.SandikNo} {
+		if !isName(s) {
+			return inputErr("bad_box", "İl, ilçe ya da sandık no yazı olmayan karakterler içeriyor.",
+				"The province, district or box number holds characters that are not text.")
+		}
+	}
+	return nil
+}
+
 func (b Box) empty() bool { return b.Il == "" && b.Ilce == "" && b.SandikNo == "" }
 
 // Photo is an uploaded image already spooled to a local file, with the
@@ -130,6 +146,9 @@ func (s *Service) Upload(ctx context.Context, u User, in Upload) (UploadResult, 
 	}
 	form, err := s.form(in.Form)
 	if err != nil {
+		return UploadResult{}, err
+	}
+	if err := in.Box.checkText(); err != nil {
 		return UploadResult{}, err
 	}
 	box := in.Box.normalized()
@@ -407,6 +426,9 @@ func (s *Service) SetBoxTyped(ctx context.Context, u User, in BoxTyped) ([]strin
 	if !u.CanTypeBoxes() {
 		return nil, ErrForbidden
 	}
+	if err := in.Box.checkText(); err != nil {
+		return nil, err
+	}
 	box := in.Box.normalized()
 	if !box.complete() {
 		return nil, inputErr("no_box", "İl, ilçe ve sandık numarası gerekli.", "Province, district and ballot box number are required.")
@@ -662,6 +684,12 @@ type SheetQuery struct {
 
 // Sheets lists the sheets the user may see, newest first.
 func (s *Service) Sheets(ctx context.Context, u User, q SheetQuery) ([]SheetView, error) {
+	if err := q.Box.checkText(); err != nil {
+		return nil, err
+	}
+	if !storable(q.Status) {
+		return []SheetView{}, nil // no sheet has such a status
+	}
 	box := q.Box.normalized()
 	f := storage.SheetFilter{Il: box.Il, Ilce: box.Ilce, SandikNo: box.SandikNo, Status: q.Status, Limit: q.Limit}
 	switch {
