@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/tutanak/tutanak/ocr"
 	"github.com/tutanak/tutanak/storage"
@@ -94,10 +95,19 @@ func (u User) can(roles ...Role) bool {
 	return false
 }
 
-// NormalizePlace writes a place name the way it is compared: trimmed,
-// single-spaced, in Turkish upper case ("izmir" → "İZMİR").
+// NormalizePlace writes a place name the way it is compared: composed
+// (NFC), trimmed, single-spaced, in Turkish upper case ("izmir" → "İZMİR").
+// Letters written decomposed, as some keyboards and file names send them
+// ("C" and a combining cedilla for "Ç"), are the composed letters, and "i̇"
+// ("i" and a combining dot above: "İ" lower-cased outside Turkish, as
+// JavaScript's toLowerCase does) is "İ", not "İ" with a second dot.
 func NormalizePlace(s string) string {
-	return strings.Join(strings.Fields(strings.ToUpperSpecial(unicode.TurkishCase, s)), " ")
+	if !norm.NFC.IsNormalString(s) {
+		s = norm.NFC.String(s)
+	}
+	s = strings.ToUpperSpecial(unicode.TurkishCase, s)
+	s = strings.ReplaceAll(s, "İ\u0307", "İ")
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // argon2id parameters (OWASP's minimum for argon2id: 19 MiB, 2 passes).

@@ -8,15 +8,20 @@ import (
 )
 
 func TestNormalizePlace(t *testing.T) {
-	cases := []struct{ in, want string }{
-		{"izmir", "İZMİR"},
-		{"  Gaziemir ", "GAZİEMİR"},
-		{"ığdır", "IĞDIR"},
-		{"yeni   mah.", "YENİ MAH."},
-		{"", ""},
+	cases := []struct{ name, in, want string }{
+		{"lower case", "izmir", "İZMİR"},
+		{"spaces around", "  Gaziemir ", "GAZİEMİR"},
+		{"dotless i", "ığdır", "IĞDIR"},
+		{"spaces inside", "yeni   mah.", "YENİ MAH."},
+		{"empty", "", ""},
+		{"decomposed cedilla", "C\u0327anakkale", "ÇANAKKALE"},
+		{"decomposed breve", "Mug\u0306la", "MUĞLA"},
+		{"decomposed dotted capital I", "I\u0307zmir", "İZMİR"},
+		{"İ lower-cased outside Turkish", "i\u0307zmi\u0307r", "İZMİR"},
+		{"decomposed district", "Kars\u0327ıyaka", "KARŞIYAKA"},
 	}
 	for _, c := range cases {
-		t.Run(c.in, func(t *testing.T) {
+		t.Run(c.name, func(t *testing.T) {
 			if got := NormalizePlace(c.in); got != c.want {
 				t.Fatalf("NormalizePlace(%q) = %q, want %q", c.in, got, c.want)
 			}
