@@ -47,18 +47,22 @@ func Unavailable(err error) error {
 }
 
 // retryableSQLStates are PostgreSQL's codes for a server that is going
-// away, starting or full: class 08 (connection exception) is matched by
-// prefix.
+// away, starting or full, and for a transaction it ended so that another
+// could go on, which the same request run again completes: class 08
+// (connection exception) is matched by prefix.
 var retryableSQLStates = map[string]bool{
 	"57P01": true, // admin_shutdown
 	"57P02": true, // crash_shutdown
 	"57P03": true, // cannot_connect_now
 	"53300": true, // too_many_connections
+	"40P01": true, // deadlock_detected
+	"40001": true, // serialization_failure
 }
 
 // unreachable tells a service that is down or overloaded from a request it
-// refused: connection errors of any layer, PostgreSQL's shutdown codes,
-// S3's 503s and a SQLite database locked past its busy timeout.
+// refused: connection errors of any layer, PostgreSQL's shutdown codes and
+// a deadlock it broke, S3's 503s and a SQLite database locked past its busy
+// timeout.
 func unreachable(err error) bool {
 	if errors.Is(err, context.Canceled) {
 		return false // the client went away; nothing is wrong with storage

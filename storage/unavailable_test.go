@@ -25,6 +25,8 @@ func TestMarkUnavailable(t *testing.T) {
 		{"s3 transport error", &url.Error{Op: "Get", URL: "http://127.0.0.1:9000/b", Err: refused}, true},
 		{"postgres shutting down", &pgconn.PgError{Code: "57P01"}, true},
 		{"postgres connection failure", &pgconn.PgError{Code: "08006"}, true},
+		{"postgres deadlock", &pgconn.PgError{Code: "40P01"}, true},
+		{"postgres serialization failure", &pgconn.PgError{Code: "40001"}, true},
 		{"s3 slow down", minio.ErrorResponse{StatusCode: 503, Code: "SlowDown"}, true},
 		{"sqlite busy", errors.New("database is locked (5) (SQLITE_BUSY)"), true},
 		{"deadline", fmt.Errorf("query: %w", context.DeadlineExceeded), true},
