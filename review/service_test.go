@@ -506,6 +506,9 @@ func TestService(t *testing.T) {
 				if _, _, err := e.svc.CreateUser(ctx, review.NewUser{Name: "avukat-x", Role: review.Lawyer, Province: "Izmr"}); err == nil {
 					t.Error("a user of a province that does not exist was created")
 				}
+				if _, _, err := e.svc.CreateUser(ctx, review.NewUser{Name: "yönetici-izmir", Role: review.Admin, Province: "İzmir"}); err == nil {
+					t.Error("an admin bound to a province was created, though admins see every province's sheets")
+				}
 				// A phone keyboard without Turkish letters: the sheet is filed
 				// under the box the authority prints, so that its province's
 				// lawyer sees it and the official result is compared with it.

@@ -171,6 +171,11 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (User, string, err
 	if province != "" && !ocr.IsProvince(province) {
 		problems = append(problems, fmt.Sprintf("province %q: not one of the 81 provinces", nu.Province))
 	}
+	// An admin sees and acts on every sheet; a province would bound only
+	// some of what it does (uploads, totals), and read as if it bound all.
+	if nu.Role == Admin && province != "" {
+		problems = append(problems, "an admin works for the whole country: give a province to a user of another role")
+	}
 	if len(problems) > 0 {
 		return User{}, "", fmt.Errorf("create user: %s", strings.Join(problems, "; "))
 	}

@@ -22,7 +22,7 @@ func runUsers(ctx context.Context, e env) error {
 	cfg.register(fs)
 	name := fs.String("name", "", "the user's name (unique)")
 	role := fs.String("role", "", "observer, entry, lawyer, legal or admin")
-	province := fs.String("province", "", "limit the user to one province (il)")
+	province := fs.String("province", "", "limit the user to one province (il); not for admins")
 	password := fs.Bool("password", false, "read a password from the first line of standard input")
 	if err := fs.Parse(e.args[1:]); err != nil {
 		return err
