@@ -3,6 +3,7 @@ package review
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -337,7 +338,7 @@ func summaryLines(form *ocr.Form, sh storage.Sheet, res *Result, dec Decisions, 
 		"İl / Province: " + sh.Il + "    İlçe / District: " + sh.Ilce + "    Sandık no / Box no: " + sh.SandikNo,
 		"Fotoğraf SHA-256 / Photo SHA-256: " + sh.SHA256,
 		fmt.Sprintf("Boyut / Size: %d bayt/bytes, %s    Yüklenme / Uploaded: %s", sh.Size, sh.ContentType, sh.CreatedAt.UTC().Format(time.RFC3339)),
-		"OCR kararı / OCR verdict: " + summaryWord(sh.Status) + "    İnceleme / Review: " + summaryWord(dec.ReviewState),
+		"OCR kararı / OCR verdict: " + summaryWord(sh.Status) + "    İnceleme / Review: " + reviewWords(dec),
 		"Paket / Bundle: " + man.CreatedAt.UTC().Format(time.RFC3339) + " - " + man.CreatedBy,
 		"İtiraz süresi / Objection deadline: " + deadlineText(deadline),
 		"",
@@ -349,15 +350,7 @@ func summaryLines(form *ocr.Form, sh storage.Sheet, res *Result, dec Decisions, 
 		if res != nil {
 			fr = res.Fields[fid]
 		}
-		acc := "-"
-		if v, ok := dec.Accepted[fid]; ok {
-			acc = strconv.Itoa(v)
-		}
-		for _, o := range dec.Objections {
-			if o == fid {
-				acc = "İTİRAZ / OBJECTION"
-			}
-		}
+		acc := acceptedText(sh.Status, fr, dec, fid)
 		status := "-"
 		if fr.Status != "" {
 			status = summaryWord(string(fr.Status))
@@ -407,6 +400,41 @@ func summaryLines(form *ocr.Form, sh storage.Sheet, res *Result, dec Decisions, 
 		"Doğrulama: tutanak verify-bundle PAKET.zip - tek bir bayt değişse doğrulama başarısız olur.",
 		"Verification: tutanak verify-bundle BUNDLE.zip - it fails if any byte was changed.")
 	return l
+}
+
+// reviewWords gives a sheet's review as the pages do: a standing objection
+// reads "objection" (and "open" while other fields wait), never
+// "resolved", since the sheet counts in no total until it is replaced.
+func reviewWords(dec Decisions) string {
+	switch {
+	case len(dec.Objections) == 0:
+		return summaryWord(dec.ReviewState)
+	case dec.ReviewState == ReviewOpen:
+		return summaryWord(string(Object)) + ", " + summaryWord(ReviewOpen)
+	}
+	return summaryWord(string(Object))
+}
+
+// acceptedText is a field's figure as its sheet's review stands: the
+// current decision's, an objection, pending while a flagged field waits,
+// and otherwise the figure a readable sheet counts, typed where typed and
+// read otherwise. A dash only where no figure stands (an unreadable sheet,
+// a field neither typed nor read), so that the board never reads a dash as
+// a figure refused.
+func acceptedText(status string, fr FieldResult, dec Decisions, fid string) string {
+	switch {
+	case slices.Contains(dec.Objections, fid):
+		return "İTİRAZ / OBJECTION"
+	case slices.Contains(dec.Undecided, fid):
+		return "bekliyor / pending"
+	}
+	if v, ok := dec.Accepted[fid]; ok {
+		return strconv.Itoa(v)
+	}
+	if status != string(Verified) && status != string(Flagged) {
+		return "-"
+	}
+	return numText(cmp.Or(fr.Typed, fr.Value))
 }
 
 // summaryWords are the Turkish and English words the summary gives for the

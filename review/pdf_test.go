@@ -102,7 +102,7 @@ func TestEvidenceSummaryPDF(t *testing.T) {
 	t.Run("TurkishFirst", func(t *testing.T) {
 		tests := []struct{ name, want string }{
 			{"verdict", "OCR kararı / OCR verdict: işaretli / flagged"},
-			{"review state", "İnceleme / Review: karara bağlandı / resolved"},
+			{"review state", "İnceleme / Review: itiraz / objection Paket"},
 			{"field status", "[uyuşmuyor / mismatch]"},
 			{"decision", "v1: itiraz / objection ->"},
 		}
@@ -117,6 +117,49 @@ func TestEvidenceSummaryPDF(t *testing.T) {
 			if strings.Contains(flat, code) {
 				t.Errorf("the summary gives the code %q without its Turkish:\n%s", code, text)
 			}
+		}
+	})
+
+	// The board reads in the accepted column the figure each field stands
+	// at, never a dash where a figure counts: a dash read as "not accepted"
+	// would turn a counted figure into a disputed one.
+	t.Run("Accepted", func(t *testing.T) {
+		verified := e.sheetOf(t, obs, "Gaziemir", "1043", truth(), truth())
+		waiting := e.sheetOf(t, obs, "Gaziemir", "1044", truth(), withFigures(truth(), "aday_1", 140))
+		if verified.Status != "verified" || waiting.Status != "flagged" {
+			t.Fatalf("sheets %s and %s", verified.Status, waiting.Status)
+		}
+		if _, err := e.svc.Decide(ctx, lawyer, waiting.ID, review.DecisionInput{Field: "aday_1", Kind: review.AcceptRead}); err != nil {
+			t.Fatal(err)
+		}
+		summary := func(id string) string {
+			b, err := e.svc.Evidence(ctx, lawyer, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, files := unzip(t, b.Data)
+			return strings.Join(strings.Fields(pdfToText(t, files["summary.pdf"])), " ")
+		}
+		texts := map[string]string{"objected": flat, "verified": summary(verified.ID), "waiting": summary(waiting.ID)}
+		tests := []struct{ name, sheet, field, want string }{
+			{"an objection", "objected", "aday_1", "İTİRAZ / OBJECTION"},
+			{"a field not flagged, beside objections", "objected", "aday_4", "11"},
+			{"a verified sheet's figure", "verified", "aday_1", "104"},
+			{"a verified sheet's zero", "verified", "kanun_geregi", "0"},
+			{"a decided field", "waiting", "aday_1", "104"},
+			{"a flagged field still waiting", "waiting", "aday_2", "bekliyor / pending"},
+			{"a field no rule or reason flags", "waiting", "kayitli_secmen", "329"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				m := regexp.MustCompile(`\(` + tt.field + `\): \S+ / \S+ / %\d+ / (.*?) \[`).FindStringSubmatch(texts[tt.sheet])
+				if m == nil || m[1] != tt.want {
+					t.Errorf("%s: %s accepted %q, want %q:\n%s", tt.sheet, tt.field, m, tt.want, texts[tt.sheet])
+				}
+			})
+		}
+		if want := "İnceleme / Review: bekliyor / open"; !strings.Contains(texts["waiting"], want) {
+			t.Errorf("the waiting sheet's summary lacks %q:\n%s", want, texts["waiting"])
 		}
 	})
 
