@@ -90,11 +90,14 @@ type Seen struct {
 	Version int `json:"version"`
 }
 
-// errStale refuses a decision made on a field that changed after the
-// reviewer looked at it.
-var errStale = &ConflictError{Code: "stale",
-	TR: "Bu alan, siz sayfayı açtıktan sonra değişti (sayı yeniden girildi ya da okundu, ya da başka bir karar verildi). Güncel sayılara bakıp yeniden karar verin.",
-	EN: "This field changed after you opened the page (a figure was typed or read again, or another decision was made). Look at the current figures and decide again."}
+// staleError refuses a decision made on a field that changed after the
+// reviewer looked at it; it names the field, for the refusal may come back
+// to a screen on which the reviewer has moved to another.
+func staleError(label string) *ConflictError {
+	return &ConflictError{Code: "stale",
+		TR: label + ": bu alan, siz sayfayı açtıktan sonra değişti (sayı yeniden girildi ya da okundu, ya da başka bir karar verildi). Güncel sayılara bakıp yeniden karar verin.",
+		EN: label + ": this field changed after you opened the page (a figure was typed or read again, or another decision was made). Look at the current figures and decide again."}
+}
 
 // Decision is one stored decision: a version of one field's accepted figure.
 type Decision struct {
@@ -324,7 +327,8 @@ func (s *Service) Decide(ctx context.Context, u User, id string, in DecisionInpu
 		if err != nil {
 			return err
 		}
-		if _, ok := form.Field(in.Field); !ok {
+		field, ok := form.Field(in.Field)
+		if !ok {
 			return inputErr("unknown_field", fmt.Sprintf("Formda %q alanı yok.", in.Field), fmt.Sprintf("The form has no field %q.", in.Field))
 		}
 		f := res.Fields[in.Field]
@@ -336,7 +340,7 @@ func (s *Service) Decide(ctx context.Context, u User, id string, in DecisionInpu
 				}
 			}
 			if !sameInt(in.Seen.Typed, toInt64(f.Typed)) || !sameInt(in.Seen.Read, toInt64(f.Value)) || in.Seen.Version != version {
-				return errStale
+				return staleError(field.Label)
 			}
 		}
 		d := storage.Decision{SheetID: id, Field: in.Field, Kind: string(in.Kind), Typed: toInt64(f.Typed),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tutanak/tutanak/review"
@@ -63,6 +64,10 @@ func TestStaleDecisionRefused(t *testing.T) {
 					var ce *review.ConflictError
 					if !errors.As(err, &ce) || ce.Code != "stale" || ce.TR == "" || ce.EN == "" {
 						t.Fatalf("decision on figures changed since the page: err %v, want stale", err)
+					}
+					// The field's label, as the lawyer's screen shows it.
+					if label := "MUHARREM İNCE: "; !strings.HasPrefix(ce.TR, label) || !strings.HasPrefix(ce.EN, label) {
+						t.Errorf("the refusal does not name the field: %q / %q", ce.TR, ce.EN)
 					}
 					after, err := e.svc.Decisions(ctx, lawyer, v.ID)
 					if err != nil {
