@@ -133,6 +133,11 @@ try {
   await box('İzmir', 'Gaziemir', '1631');
   check(await shoot(env('PHOTO_A')) === 201, 'the first photo was not created');
   await page.locator('#sent li[data-status]').waitFor();
+  // With several sheets sent, a verdict ("RETAKE" above all) must say
+  // which box it is about: the box the server filed the sheet under.
+  const first = await page.textContent('#sent li[data-status]');
+  check(first.startsWith('İZMİR / GAZİEMİR / 1631: '), `the verdict line says ${JSON.stringify(first)}, want it to name its box`);
+  await statusHas('İZMİR / GAZİEMİR / 1631: ', 'after the first verdict');
   check(blipped.size === 1, `verdict requests lost: ${blipped.size}, want 1`);
   await expectQueued([], 'after the first photo');
 
@@ -211,7 +216,8 @@ try {
   const unseen = page.locator('#sent li[data-error=unauthenticated]');
   await unseen.waitFor();
   const unseenSaid = await unseen.textContent();
-  check(unseenSaid.includes('Fotoğraf alındı') && unseenSaid.includes('Yeniden giriş yapın'), `the verdict's refusal says ${JSON.stringify(unseenSaid)}`);
+  check(unseenSaid.startsWith('Ankara / Çankaya / 6: ') && unseenSaid.includes('Fotoğraf alındı') && unseenSaid.includes('Yeniden giriş yapın'),
+    `the verdict's refusal says ${JSON.stringify(unseenSaid)}`);
   check(!expireAtVerdict, 'the session was not ended at the verdict');
 
   step("the phone passes to another observer: the Ankara observer's waiting photo is not sent under their account");

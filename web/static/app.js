@@ -273,7 +273,9 @@
   // server errors (waiting longer each time), but not past a 4xx, which
   // the same request will get again (another observer's sheet, a session
   // gone): it says so and stops.
-  const verdict = async (id, li) => {
+  // Each line names its box (the one the server filed the sheet under,
+  // once it says): with several sheets sent, "RETAKE" must say which.
+  const verdict = async (id, li, box) => {
     let wait = 1000;
     for (;;) {
       let res = null, s = null;
@@ -284,14 +286,16 @@
       if (res && res.ok && s && ['verified', 'flagged', 'unreadable'].includes(s.status)) {
         const problems = (s.reasons || []).filter((r) => r.code.startsWith('photo_') || r.code === 'read_failed' || r.code === 'original_missing' || r.code === 'not_processed' || r.code === 'page_not_found')
           .map((r) => (en ? r.en : r.tr));
-        li.textContent = msg(s.status) + (problems.length ? ' ' + problems.join(' ') : '');
+        const b = s.box || {};
+        li.textContent = (b.il && b.ilce && b.sandik_no ? b.il + ' / ' + b.ilce + ' / ' + b.sandik_no + ': ' : box) +
+          msg(s.status) + (problems.length ? ' ' + problems.join(' ') : '');
         li.className = s.status === 'unreadable' ? 'retake' : 'ok';
         li.dataset.status = s.status;
         show(li.textContent, li.className);
         return;
       }
       if (res && res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-        li.textContent = say('Fotoğraf alındı, ancak sonucu burada gösterilemiyor: ', 'The photo was received, but its verdict cannot be shown here: ') + why(res, s) +
+        li.textContent = box + say('Fotoğraf alındı, ancak sonucu burada gösterilemiyor: ', 'The photo was received, but its verdict cannot be shown here: ') + why(res, s) +
           (res.status === 401 ? ' ' + say('Yeniden giriş yapın.', 'Log in again.') : '');
         li.className = 'problem';
         li.dataset.error = (s && s.error && s.error.code) || String(res.status);
@@ -333,11 +337,11 @@
       }
       return li;
     };
+    const box = u.il + ' / ' + u.ilce + ' / ' + u.sandik_no + ': ';
     if (res.ok && out && out.id) {
-      verdict(out.id, await done(msg('queued'), ''));
+      verdict(out.id, await done(box + msg('queued'), ''), box);
       return 'sent';
     }
-    const box = u.il + ' / ' + u.ilce + ' / ' + u.sandik_no + ': ';
     if (!res.ok && refusedForGood.has(code)) {
       await done(box + say('Kabul edilmedi: ', 'Not accepted: ') + why(res, out) + ' ' +
         say('Fotoğraf silindi; yeniden çekin.', 'The photo was removed; take it again.'), 'retake');
