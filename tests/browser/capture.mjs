@@ -3,7 +3,7 @@
 // never take it, and a sheet's verdict is shown through network blips.
 // web/browser_test.go (TestCaptureBrowser) starts the real server with two
 // observers, gözlemci (every province) and gözlemci-ankara (Ankara), and
-// runs this with BASE_URL, PHOTO_A … PHOTO_E (distinct PNG pages) and
+// runs this with BASE_URL, PHOTO_A … PHOTO_F (distinct PNG pages) and
 // NOT_PHOTO (text named .jpg).
 // The real server answers everything but what it cannot be made to answer
 // on cue: a stalled upload (its 400 bad_body), a proxy's HTML 502 and a
@@ -141,6 +141,18 @@ try {
   check(blipped.size === 1, `verdict requests lost: ${blipped.size}, want 1`);
   await expectQueued([], 'after the first photo');
 
+  step('a double tap on Gönder keeps the photo once and sends it once');
+  await box('İzmir', 'Gaziemir', '1635');
+  await page.setInputFiles('#photo', env('PHOTO_F'));
+  const tapped = upload();
+  await page.evaluate(() => { const b = document.getElementById('send'); b.click(); b.click(); });
+  check((await tapped).status() === 201, 'the double-tapped photo was not created');
+  await roundOver();
+  await page.locator('#sent li[data-status]', { hasText: '1635' }).waitFor();
+  check(uploads.filter((n) => n === '1635').length === 1, `uploads ${uploads}: the double-tapped photo was sent more than once`);
+  check(await page.locator('#sent li', { hasText: '1635' }).count() === 1, 'the double-tapped photo is listed as sent more than once');
+  await expectQueued([], 'after the double tap');
+
   step("a stalled upload (the server's 400 bad_body) keeps the photo and says so");
   answer = 'stall';
   await box('İzmir', 'Gaziemir', '1632');
@@ -180,7 +192,7 @@ try {
   check(await page.locator('#pending li.pending-upload').count() === 0, 'photos still listed as waiting after logging in again');
   await page.locator('#sent li[data-status]').nth(1).waitFor();
   await expectQueued([], 'after logging in again');
-  check(blipped.size === 3, `verdict requests lost: ${blipped.size}, want 3`);
+  check(blipped.size === 4, `verdict requests lost: ${blipped.size}, want 4`);
   check(uploads.filter((n) => n === '1633').length === 1, `uploads ${uploads}: 1633 sent more than once with success`);
 
   step('a file that is no photo is refused for good: removed, and the observer told why');

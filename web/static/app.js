@@ -406,17 +406,29 @@
     }
   };
 
+  // keeping is true while a photo goes into IndexedDB: a second tap on
+  // Gönder meanwhile (a double tap on a slow phone) would keep the same
+  // photo twice and send it twice over the congested network.
+  const sendButton = document.getElementById('send');
+  let keeping = false;
   capture.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const file = capture.image.files[0];
-    if (!file) return;
-    // Whose photo it is: a phone passed to the next observer at the school
-    // must not send it under their account (the custody log names the uploader).
-    const u = { id: Date.now() + '-' + Math.random().toString(16).slice(2), form: capture.dataset.form, name: file.name,
-      blob: file, created: Date.now(), user: capture.dataset.user, userName: capture.dataset.userName };
-    boxFields.forEach((k) => { u[k] = capture[k].value; localStorage.setItem('tutanak.' + k, capture[k].value); });
-    await store('readwrite', (s) => s.put(u));
-    capture.image.value = '';
+    if (!file || keeping) return;
+    keeping = true;
+    sendButton.disabled = true;
+    try {
+      // Whose photo it is: a phone passed to the next observer at the school
+      // must not send it under their account (the custody log names the uploader).
+      const u = { id: Date.now() + '-' + Math.random().toString(16).slice(2), form: capture.dataset.form, name: file.name,
+        blob: file, created: Date.now(), user: capture.dataset.user, userName: capture.dataset.userName };
+      boxFields.forEach((k) => { u[k] = capture[k].value; localStorage.setItem('tutanak.' + k, capture[k].value); });
+      await store('readwrite', (s) => s.put(u));
+      capture.image.value = '';
+    } finally {
+      keeping = false;
+      sendButton.disabled = false;
+    }
     show(msg('sending'));
     await showPending();
     sendPending();
