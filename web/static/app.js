@@ -166,6 +166,9 @@
       const r = fn(tx.objectStore('uploads'));
       tx.oncomplete = () => resolve(r && r.result);
       tx.onerror = () => reject(tx.error);
+      // A write refused at commit (QuotaExceededError: a phone out of
+      // space) aborts the transaction without an error event.
+      tx.onabort = () => reject(tx.error || new Error('IndexedDB transaction aborted'));
     });
   };
   const why = (res, out) => (out && out.error ? say(out.error.message, out.error.message_en) : 'HTTP ' + res.status);
@@ -425,6 +428,14 @@
       boxFields.forEach((k) => { u[k] = capture[k].value; localStorage.setItem('tutanak.' + k, capture[k].value); });
       await store('readwrite', (s) => s.put(u));
       capture.image.value = '';
+    } catch (err) {
+      // Not kept (no room left on the phone, storage turned off): it is
+      // not sent either, since only a kept photo is sent and retried. The
+      // photo stays selected, so Gönder tries again.
+      console.error('keep photo:', err);
+      show(say('Fotoğraf telefonda saklanamadı (telefonda yer kalmamış olabilir) ve gönderilmedi. Yer açıp yeniden Gönder\'e basın.',
+        'The photo could not be kept on the phone (it may be out of space) and was not sent. Free some space and press Send again.'), 'problem');
+      return;
     } finally {
       keeping = false;
       sendButton.disabled = false;
