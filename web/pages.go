@@ -442,7 +442,10 @@ func (s *Server) showCapture(c echo.Context) error {
 	if !currentUser(c).CanUpload() {
 		return review.ErrForbidden
 	}
-	return s.render(c, http.StatusOK, "capture", "Fotoğraf / Capture", map[string]any{"Forms": ocr.FormIDs(), "Places": ocr.Places()})
+	// StallMS: the page gives an upload up after as long without progress
+	// as the server does (--upload-idle-timeout), and sends it again.
+	return s.render(c, http.StatusOK, "capture", "Fotoğraf / Capture", map[string]any{"Forms": ocr.FormIDs(), "Places": ocr.Places(),
+		"StallMS": s.cfg.IdleReadTimeout.Milliseconds()})
 }
 
 // entryRule is a form rule as the page's checker reads it.

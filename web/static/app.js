@@ -283,7 +283,7 @@
     for (;;) {
       let res = null, s = null;
       try {
-        res = await fetch('/api/v1/sheets/' + encodeURIComponent(id));
+        res = await fetch('/api/v1/sheets/' + encodeURIComponent(id), { signal: AbortSignal.timeout(2 * stall) });
         s = await readJSON(res);
       } catch (e) { /* offline for a moment: try again */ }
       if (res && res.ok && s && ['verified', 'flagged', 'unreadable'].includes(s.status)) {
@@ -309,6 +309,40 @@
     }
   };
 
+  // stall is how long an upload may go without a byte leaving the phone or
+  // arriving from the server: the server's own --upload-idle-timeout, after
+  // which it has given the upload up too. A connection that died under an
+  // upload (the phone moved to another network, a congested link dropped
+  // it) sends and answers nothing, and the browser would wait for the
+  // system's TCP timeout, a quarter of an hour or more, while every photo
+  // behind it waits and the page says "Sending…". The answer to a whole
+  // body may take longer (the original is stored and synced first): twice
+  // as long. An upload given up is sent again; whatever the server kept of
+  // it, it answers with the same sheet.
+  const stall = Number(capture.dataset.stallMs) || 60000;
+  const stalled = new Error('upload stalled');
+  // post is fetch for the upload, through XMLHttpRequest: fetch does not
+  // show upload progress.
+  const post = (body) => new Promise((resolve, reject) => {
+    const x = new XMLHttpRequest();
+    let timer = null;
+    const arm = (ms) => { clearTimeout(timer); timer = setTimeout(() => { timer = 'fired'; x.abort(); }, ms); };
+    x.upload.onprogress = () => arm(stall);
+    x.upload.onload = () => arm(2 * stall);
+    x.onprogress = () => arm(stall);
+    x.onload = () => {
+      clearTimeout(timer);
+      const empty = [101, 204, 205, 304].includes(x.status);
+      resolve(new Response(empty ? null : x.responseText, { status: x.status, headers: { 'Content-Type': x.getResponseHeader('Content-Type') || '' } }));
+    };
+    x.onerror = () => { clearTimeout(timer); reject(new TypeError('network error')); };
+    x.onabort = () => reject(timer === 'fired' ? stalled : new TypeError('aborted'));
+    x.open('POST', '/api/v1/sheets');
+    x.setRequestHeader('X-CSRF-Token', csrf);
+    arm(stall);
+    x.send(body);
+  });
+
   // send offers one photo to the server and says what became of it:
   // 'sent', 'gone' (removed: refused for good, or the server has it
   // already), 'held', 'stop' (kept; the round ends) or 'offline'.
@@ -319,10 +353,17 @@
     fd.append('image', u.blob, u.name);
     let res;
     try {
-      res = await fetch('/api/v1/sheets', { method: 'POST', body: fd, headers: { 'X-CSRF-Token': csrf } });
+      res = await post(fd);
     } catch (e) {
-      show(msg('offline'));
-      return 'offline'; // keep it, try again on 'online'
+      if (e === stalled) {
+        const note = say('Bağlantı çok yavaş ya da kesildi; fotoğraf telefonda bekliyor ve kendiliğinden yeniden gönderilecek.',
+          'The connection was too slow or broke off; the photo is kept on the phone and will be sent again by itself.');
+        notes.set(u.id, note);
+        show(note, 'problem');
+      } else {
+        show(msg('offline'));
+      }
+      return 'offline'; // keep it, try again on 'online' or the next round
     }
     const out = await readJSON(res);
     const code = out && out.error && out.error.code;
