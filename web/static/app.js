@@ -418,28 +418,36 @@
 
   // One round at a time; a photo taken during a round goes at its end,
   // unless the round stopped. #pending is aria-busy while a round runs.
+  const oneAtATime = (fn) => (navigator.locks ? navigator.locks.request('tutanak-uploads', fn) : fn());
   const sendPending = async () => {
     if (stopped) { show(stopped, 'problem'); return; }
     if (sending) { again = true; return; }
     sending = true;
     pendingList.setAttribute('aria-busy', 'true');
     try {
-      round: do {
-        again = false;
-        const all = await store('readonly', (s) => s.getAll());
-        for (const u of all) {
-          if (held.has(u.id)) continue;
-          if (u.user && u.user !== capture.dataset.user) {
-            // Photos queued before this change carry no user and go as before.
-            held.add(u.id);
-            notes.set(u.id, say('Bu fotoğrafı ' + u.userName + ' çekti; o hesapla giriş yapılınca gönderilecek.',
-              'Taken by ' + u.userName + '; it is sent when that account logs in.'));
-            continue;
+      // The queue is the browser's, not the tab's: another tab of the
+      // page (reopened from the home screen, say) would send the same
+      // photos at the same time, each one twice over the congested network.
+      // One round at a time in the whole browser; a round that waited for
+      // another reads the queue afresh.
+      await oneAtATime(async () => {
+        round: do {
+          again = false;
+          const all = await store('readonly', (s) => s.getAll());
+          for (const u of all) {
+            if (held.has(u.id)) continue;
+            if (u.user && u.user !== capture.dataset.user) {
+              // Photos queued before this change carry no user and go as before.
+              held.add(u.id);
+              notes.set(u.id, say('Bu fotoğrafı ' + u.userName + ' çekti; o hesapla giriş yapılınca gönderilecek.',
+                'Taken by ' + u.userName + '; it is sent when that account logs in.'));
+              continue;
+            }
+            const r = await send(u);
+            if (r === 'offline' || r === 'stop') break round;
           }
-          const r = await send(u);
-          if (r === 'offline' || r === 'stop') break round;
-        }
-      } while (again);
+        } while (again);
+      });
     } finally {
       try {
         await showPending();
