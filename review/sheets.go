@@ -680,6 +680,9 @@ type SheetQuery struct {
 	Box    Box
 	Status string
 	Limit  int
+	// Mine keeps only the user's own uploads, of all the sheets they may
+	// see: what an observer's phone shows as sent, after a reload too.
+	Mine bool
 }
 
 // Sheets lists the sheets the user may see, newest first.
@@ -693,9 +696,9 @@ func (s *Service) Sheets(ctx context.Context, u User, q SheetQuery) ([]SheetView
 	box := q.Box.normalized()
 	f := storage.SheetFilter{Il: box.Il, Ilce: box.Ilce, SandikNo: box.SandikNo, Status: q.Status, Limit: q.Limit}
 	switch {
-	case u.Role == Admin:
-	case u.Role == Observer:
+	case u.Role == Observer || q.Mine:
 		f.UploadedBy = u.ID
+	case u.Role == Admin:
 	case u.Province != "":
 		if f.Il != "" && f.Il != u.Province {
 			return []SheetView{}, nil

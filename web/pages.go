@@ -439,14 +439,26 @@ func (s *Server) showHome(c echo.Context) error {
 }
 
 func (s *Server) showCapture(c echo.Context) error {
-	if !currentUser(c).CanUpload() {
+	u := currentUser(c)
+	if !u.CanUpload() {
 		return review.ErrForbidden
+	}
+	// What this account sent lately, with its verdicts: a reload, or the
+	// phone closing the tab, must not lose a RETAKE the observer has not
+	// seen yet.
+	sent, err := s.svc.Sheets(c.Request().Context(), u, review.SheetQuery{Mine: true, Limit: sentShown})
+	if err != nil {
+		return err
 	}
 	// StallMS: the page gives an upload up after as long without progress
 	// as the server does (--upload-idle-timeout), and sends it again.
 	return s.render(c, http.StatusOK, "capture", "Fotoğraf / Capture", map[string]any{"Forms": ocr.FormIDs(), "Places": ocr.Places(),
-		"StallMS": s.cfg.IdleReadTimeout.Milliseconds()})
+		"StallMS": s.cfg.IdleReadTimeout.Milliseconds(), "Sent": sent})
 }
+
+// sentShown is how many of an uploader's sheets the capture page lists:
+// one polling station's photos, two sheets a box, and then some.
+const sentShown = 30
 
 // entryRule is a form rule as the page's checker reads it.
 type entryRule struct {

@@ -320,7 +320,7 @@ func (s *Server) listSheets(c echo.Context) error {
 		limit = 100
 	}
 	q := review.SheetQuery{Box: review.Box{Il: c.QueryParam("il"), Ilce: c.QueryParam("ilce"), SandikNo: c.QueryParam("sandik_no")},
-		Status: c.QueryParam("status"), Limit: limit}
+		Status: c.QueryParam("status"), Limit: limit, Mine: c.QueryParam("mine") == "1"}
 	list, err := s.svc.Sheets(c.Request().Context(), currentUser(c), q)
 	if err != nil {
 		return err

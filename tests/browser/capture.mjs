@@ -253,6 +253,16 @@ try {
   check(blipped.size === blips, `verdict requests lost: ${blipped.size}, want ${blips}`);
   check(uploads.filter((n) => n === '1633').length === 1, `uploads ${uploads}: 1633 sent more than once with success`);
 
+  step('the page loaded anew lists what this account sent before, with the verdicts');
+  // 1635 went before the login, from the page the login replaced.
+  const before = page.locator('#sent li[data-id]', { hasText: '1635' });
+  check(await before.count() === 1, `the sheet sent before the login is listed ${await before.count()} times`);
+  await page.waitForFunction(() => [...document.querySelectorAll('#sent li[data-id]')]
+    .some((li) => li.textContent.includes('1635') && ['verified', 'flagged', 'unreadable'].includes(li.dataset.status)));
+  const earlier = await before.textContent();
+  check(/^İZMİR \/ GAZİEMİR \/ 1635: (Doğrulandı|Fotoğraf alındı|Fotoğraf okunamadı)/.test(earlier),
+    `the sheet sent before the login reads ${JSON.stringify(earlier)}`);
+
   step('a file that is no photo is refused for good: removed, and the observer told why');
   await box('İzmir', 'Gaziemir', '1634');
   check(await shoot(env('NOT_PHOTO')) === 415, 'the file that is no photo was not refused 415');

@@ -343,6 +343,12 @@
     x.send(body);
   });
 
+  // The sheets the server listed as sent whose verdicts are still due
+  // (the page was reloaded while they were read).
+  document.querySelectorAll('#sent li[data-id]').forEach((li) => {
+    if (!['verified', 'flagged', 'unreadable'].includes(li.dataset.status)) verdict(li.dataset.id, li, li.dataset.box);
+  });
+
   // send offers one photo to the server and says what became of it:
   // 'sent', 'gone' (removed: refused for good, or the server has it
   // already), 'held', 'stop' (kept; the round ends) or 'offline'.
@@ -383,7 +389,13 @@
     };
     const box = u.il + ' / ' + u.ilce + ' / ' + u.sandik_no + ': ';
     if (res.ok && out && out.id) {
-      verdict(out.id, await done(box + msg('queued'), ''), box);
+      // A photo the server had already (its answer was lost) is listed
+      // once, where the page loaded it.
+      const listed = [...document.querySelectorAll('#sent li[data-id]')].find((li) => li.dataset.id === out.id);
+      if (listed) listed.remove();
+      const li = await done(box + msg('queued'), '');
+      li.dataset.id = out.id;
+      verdict(out.id, li, box);
       return 'sent';
     }
     if (!res.ok && refusedForGood.has(code)) {
