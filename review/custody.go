@@ -172,7 +172,15 @@ func int64Text(p *int64) string {
 // whose hash is not its content's, one that does not point at its
 // predecessor, a gap in the sequence, or an anchor the chain does not hold
 // (an entry missing, or there with another hash). It also checks every
-// decision the decisions table holds against the entry that recorded it.
+// decision the decisions table holds against the entry that recorded it,
+// and every sheet and every box's typed figures against what their
+// entries recorded (sheetLedger): the tables the totals, the pages and the
+// bundles read can be edited by hand without touching the chain.
+//
+// It reads the chain, then the tables, one pass each. A change the service
+// commits meanwhile shows in the tables but not in the chain as read: the
+// sheets and boxes the entries after the chain's read name are left out of
+// the comparison, not reported; the next check compares them.
 func (s *Service) VerifyCustody(ctx context.Context, anchors ...Anchor) (CustodyReport, error) {
 	var rep CustodyReport
 	want := map[int64][]Anchor{}
@@ -182,6 +190,7 @@ func (s *Service) VerifyCustody(ctx context.Context, anchors ...Anchor) (Custody
 	rep.Anchors = len(anchors)
 	prev := storage.CustodyEntry{}
 	recorded := map[int64]recordedDecision{}
+	ledger := newSheetLedger()
 	err := s.db.View(ctx, func(tx *storage.Tx) error {
 		err := tx.Custody(ctx, "", func(e storage.CustodyEntry) error {
 			for _, a := range want[e.Seq] {
@@ -208,6 +217,7 @@ func (s *Service) VerifyCustody(ctx context.Context, anchors ...Anchor) (Custody
 					recorded[r.detail.DecisionID] = r
 				}
 			}
+			rep.Breaks = append(rep.Breaks, ledger.add(e)...)
 			prev = e
 			return nil
 		})
@@ -218,7 +228,42 @@ func (s *Service) VerifyCustody(ctx context.Context, anchors ...Anchor) (Custody
 		if err != nil {
 			return err
 		}
+		var sheetBreaks []sheetBreak
+		err = tx.EachSheetRecord(ctx, func(sh storage.SheetRecord) error {
+			for _, b := range ledger.sheetBreaks(sh) {
+				sheetBreaks = append(sheetBreaks, sheetBreak{sh.ID, b})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		boxTyped, err := tx.AllBoxTyped(ctx)
+		if err != nil {
+			return err
+		}
+		changed, err := changedSince(ctx, tx, prev.Seq)
+		if err != nil {
+			return err
+		}
+		// Decided meanwhile: the entry is not in the chain as read.
+		decisions = slices.DeleteFunc(decisions, func(d storage.Decision) bool {
+			_, ok := recorded[d.ID]
+			return !ok && changed.sheets[d.SheetID]
+		})
 		rep.Breaks = append(rep.Breaks, decisionBreaks(decisions, recorded)...)
+		sheetBreaks = append(sheetBreaks, ledger.lostSheets()...)
+		slices.SortStableFunc(sheetBreaks, func(a, b sheetBreak) int { return strings.Compare(a.sheetID, b.sheetID) })
+		for _, b := range sheetBreaks {
+			if !changed.sheets[b.sheetID] {
+				rep.Breaks = append(rep.Breaks, b.text)
+			}
+		}
+		for _, b := range ledger.boxTypedBreaks(boxTyped) {
+			if !changed.boxes[b.box] {
+				rep.Breaks = append(rep.Breaks, b.text)
+			}
+		}
 		return nil
 	})
 	if err != nil {
