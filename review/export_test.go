@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"encoding/json"
 	"runtime"
 	"time"
 
@@ -77,4 +78,59 @@ func (s *Service) KeptCountryBytes(form string) (boxes, sheetBox uint64, sheets 
 	// results cache would be counted as the boxes'.
 	runtime.KeepAlive(s)
 	return withoutMap - min(withoutMap, none), all - min(all, withoutMap), sheets
+}
+
+// RecordSeeded writes the custody entries the service would have written
+// for records put straight into the database (reviewtest.Seed writes
+// none): each sheet's upload, typed figures and reading, each box's typed
+// figures, each decision. It reads every sheet at once, which only a test
+// database of a seeded size affords.
+func (s *Service) RecordSeeded(ctx context.Context) error {
+	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+		sheets, err := tx.Sheets(ctx, storage.SheetFilter{Limit: 1 << 30})
+		if err != nil {
+			return err
+		}
+		for _, sh := range sheets {
+			box := filedUnder(sh)
+			if err := s.appendCustody(ctx, tx, sh.CreatedAt, "user:1:seed", ActionUpload, sh.ID, sh.SHA256,
+				map[string]any{"form": sh.Form, "size": sh.Size, "box": box}); err != nil {
+				return err
+			}
+			if sh.Typed != nil {
+				if err := s.appendCustody(ctx, tx, sh.CreatedAt, "user:1:seed", ActionTypedEntry, sh.ID, hashBytes(sh.Typed), json.RawMessage(sh.Typed)); err != nil {
+					return err
+				}
+			}
+			if sh.Reading != nil {
+				if err := s.appendCustody(ctx, tx, sh.UpdatedAt, workerActor, ActionOCRResult, sh.ID, hashBytes(sh.Reading),
+					map[string]any{"verdict": sh.Status, "original_sha256": sh.SHA256}); err != nil {
+					return err
+				}
+			}
+		}
+		boxes, err := tx.AllBoxTyped(ctx)
+		if err != nil {
+			return err
+		}
+		for _, b := range boxes {
+			if err := s.appendCustody(ctx, tx, time.Now(), "user:1:seed", ActionTypedEntry, "", hashBytes(b.Counts),
+				map[string]any{"form": b.Form, "box": keyed(storage.BoxKey{Il: b.Il, Ilce: b.Ilce, SandikNo: b.SandikNo}),
+					"counts": json.RawMessage(b.Counts), "sheets": []string{}}); err != nil {
+				return err
+			}
+		}
+		decisions, err := tx.AllDecisions(ctx)
+		if err != nil {
+			return err
+		}
+		for _, d := range decisions {
+			detail := map[string]any{"decision_id": d.ID, "field": d.Field, "kind": d.Kind, "value": d.Value,
+				"typed": d.Typed, "read": d.Read, "note": d.Note}
+			if err := s.appendCustody(ctx, tx, d.CreatedAt, d.Actor, ActionDecision, d.SheetID, "", detail); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

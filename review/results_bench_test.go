@@ -130,3 +130,34 @@ func BenchmarkElection(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCustodyVerify measures `custody verify` on a seeded election
+// night (reviewtest.Seed, with the custody entries the service would have
+// written): one pass over the chain and one over the sheets, comparing
+// every sheet, box's typed figures and decision with its entries.
+func BenchmarkCustodyVerify(b *testing.B) {
+	ctx := context.Background()
+	for _, st := range backends() {
+		b.Run(st.Name, func(b *testing.B) {
+			e := open(b, st, 0)
+			start := time.Now()
+			el := reviewtest.Seed(b, e.svc, e.db, *benchBoxes)
+			if err := e.svc.RecordSeeded(ctx); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("seeded %d boxes, %d sheets, %d decisions in %s", el.Counts.Boxes, el.Sheets, el.Decisions,
+				time.Since(start).Round(time.Second))
+			b.ResetTimer()
+			for range b.N {
+				rep, err := e.svc.VerifyCustody(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !rep.OK() {
+					b.Fatalf("%d breaks, the first %s", len(rep.Breaks), rep.Breaks[0])
+				}
+				b.ReportMetric(float64(rep.Entries), "entries")
+			}
+		})
+	}
+}
