@@ -239,12 +239,22 @@ try {
   check(!uploads.includes('1633'), `uploads ${uploads}: the round went on past a 401`);
 
   step('logged in again, the page sends both, and shows both verdicts through lost verdict requests');
+  // Everything the status line says from the next page on.
+  await page.addInitScript(() => {
+    window.__said = [];
+    document.addEventListener('DOMContentLoaded', () => {
+      const el = document.getElementById('capture-status');
+      if (el) new MutationObserver(() => window.__said.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+  });
   const both = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/sheets' && r.status() === 201 &&
     r.request().postDataBuffer().toString('latin1').includes('\r\n\r\n1633\r\n'));
   await login(page, 'gözlemci', 'gözlemci parola');
   await both;
   await roundOver();
   check(await page.locator('#pending li.pending-upload').count() === 0, 'photos still listed as waiting after logging in again');
+  const statusSaid = await page.evaluate(() => window.__said);
+  check(statusSaid.length > 0 && statusSaid[0].startsWith('Gönderiliyor'), `the page opened anew sent what waited saying first ${JSON.stringify(statusSaid)}`);
   await page.locator('#sent li[data-status]').nth(1).waitFor();
   await expectQueued([], 'after logging in again');
   // One lost verdict request a sheet this tab sent: 1637 went from

@@ -455,6 +455,8 @@
                 'Taken by ' + u.userName + '; it is sent when that account logs in.'));
               continue;
             }
+            // A page opened anew sends what waited without a word else.
+            if (!status.textContent) show(msg('sending'));
             const r = await send(u);
             if (r === 'offline' || r === 'stop') break round;
           }
