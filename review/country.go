@@ -3,7 +3,9 @@ package review
 import (
 	"context"
 	"encoding/json"
+	"iter"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,8 +43,8 @@ type judgedCountry struct {
 	seq int64
 	// full is when the whole country was last judged from a scan.
 	full time.Time
-	// boxes are in box order; handed out to readers, so never changed.
-	boxes []BoxResult
+	// boxes are handed out to readers, so never changed.
+	boxes boxList
 	// sheetBox is the box of every sheet in boxes: where a sheet was, when
 	// a change moves it elsewhere.
 	sheetBox map[string]Box
@@ -57,7 +59,7 @@ func (cb *countryBoxes) reset() {
 
 // countryBoxes returns the whole country's boxes of form, judged again only
 // where the custody chain says something changed since the last call.
-func (s *Service) countryBoxes(ctx context.Context, form *ocr.Form) ([]BoxResult, error) {
+func (s *Service) countryBoxes(ctx context.Context, form *ocr.Form) (boxList, error) {
 	cb := &s.country
 	cb.mu.Lock()
 	defer cb.mu.Unlock()
@@ -98,7 +100,7 @@ func (s *Service) judgeCountry(ctx context.Context, tx *storage.Tx, form *ocr.Fo
 	if err != nil {
 		return nil, err
 	}
-	jc := &judgedCountry{seq: seq, full: s.clock(), boxes: boxes, sheetBox: make(map[string]Box, len(sheets))}
+	jc := &judgedCountry{seq: seq, full: s.clock(), boxes: byProvince(boxes), sheetBox: make(map[string]Box, len(sheets))}
 	for _, sh := range sheets {
 		jc.sheetBox[sh.ID] = Box{Il: sh.Il, Ilce: sh.Ilce, SandikNo: sh.SandikNo}
 	}
@@ -170,31 +172,66 @@ func (s *Service) judgeChanges(ctx context.Context, tx *storage.Tx, form *ocr.Fo
 	for _, id := range ids {
 		delete(last.sheetBox, id) // put back below from its box's sheets, if it has a box
 	}
-	var fresh []BoxResult
-	drop := make([]int, 0, len(touched))
+	changed := map[string]*provinceChange{}
 	for b := range touched {
 		judged, sheets, err := s.boxes(ctx, tx, form, b.of(form.ID))
 		if err != nil {
 			return nil, err
 		}
-		fresh = append(fresh, judged...)
+		c := changed[b.Il]
+		if c == nil {
+			c = &provinceChange{}
+			changed[b.Il] = c
+		}
+		c.fresh = append(c.fresh, judged...)
 		for _, sh := range sheets {
 			last.sheetBox[sh.ID] = b
 		}
-		if i, ok := slices.BinarySearchFunc(last.boxes, b, func(r BoxResult, b Box) int { return byBox(r, BoxResult{Box: b}) }); ok {
-			drop = append(drop, i)
+		if p := last.boxes.province(b.Il); len(p) == 1 {
+			if i, ok := slices.BinarySearchFunc(p[0].boxes, b, func(r BoxResult, b Box) int { return byBox(r, BoxResult{Box: b}) }); ok {
+				c.drop = append(c.drop, i)
+			}
 		}
 	}
-	slices.Sort(drop)
-	slices.SortFunc(fresh, byBox)
-	return &judgedCountry{seq: changes[len(changes)-1].Seq, full: last.full, boxes: spliced(last.boxes, drop, fresh),
+	return &judgedCountry{seq: changes[len(changes)-1].Seq, full: last.full, boxes: last.boxes.with(changed),
 		sheetBox: last.sheetBox}, nil
+}
+
+// provinceChange is what changes in a province's list: the boxes to drop,
+// by index in it, and the boxes judged anew, in any order.
+type provinceChange struct {
+	drop  []int
+	fresh []BoxResult
+}
+
+// with returns l with the changes of each province made: new lists for
+// the provinces changed, the others shared with l, which stays as it was.
+func (l boxList) with(changed map[string]*provinceChange) boxList {
+	out := slices.Clone(l)
+	for il, c := range changed {
+		slices.Sort(c.drop)
+		slices.SortFunc(c.fresh, byBox)
+		i, found := slices.BinarySearchFunc(out, il, byIl)
+		var old []BoxResult
+		if found {
+			old = out[i].boxes
+		}
+		switch now := spliced(old, c.drop, c.fresh); {
+		case len(now) == 0 && found:
+			out = slices.Delete(out, i, i+1)
+		case found:
+			out[i].boxes = now
+		case len(now) > 0:
+			out = slices.Insert(out, i, provinceBoxes{il: il, boxes: now})
+		}
+	}
+	return out
 }
 
 // spliced returns boxes without those at the sorted indices drop, and with
 // fresh (in box order, none of them left in boxes) in their places: one new
-// slice, since readers may still hold boxes. Copying the runs between the
-// changes, rather than box by box, keeps a change to the country one copy.
+// slice, since readers may still hold boxes. It copies the runs between the
+// changes, rather than box by box.
 func spliced(boxes []BoxResult, drop []int, fresh []BoxResult) []BoxResult {
 	out := make([]BoxResult, 0, len(boxes)-len(drop)+len(fresh))
 	from := 0 // boxes before from are in out, or dropped
@@ -216,4 +253,69 @@ func spliced(boxes []BoxResult, drop []int, fresh []BoxResult) []BoxResult {
 		from, drop = d+1, drop[1:]
 	}
 	return append(out, boxes[from:]...)
+}
+
+// boxList is a country's judged boxes, province by province: the provinces
+// in order, each one's boxes in box order. A change copies the lists of the
+// provinces it touches, not the country's: one list of 192,000 boxes is
+// 37 MB, and collecting such a copy at every change took most of the
+// change's time. Handed to every reader, so never changed.
+type boxList []provinceBoxes
+
+// provinceBoxes are one province's judged boxes, in box order.
+type provinceBoxes struct {
+	il    string
+	boxes []BoxResult
+}
+
+func byIl(p provinceBoxes, il string) int { return strings.Compare(p.il, il) }
+
+// byProvince splits boxes, in box order, into their provinces' lists,
+// which share boxes' array.
+func byProvince(boxes []BoxResult) boxList {
+	var out boxList
+	for lo := 0; lo < len(boxes); {
+		hi := lo + 1
+		for hi < len(boxes) && boxes[hi].Box.Il == boxes[lo].Box.Il {
+			hi++
+		}
+		out = append(out, provinceBoxes{il: boxes[lo].Box.Il, boxes: boxes[lo:hi:hi]})
+		lo = hi
+	}
+	return out
+}
+
+// province is the list of province il's boxes alone; empty without any.
+func (l boxList) province(il string) boxList {
+	i, ok := slices.BinarySearchFunc(l, il, byIl)
+	if !ok {
+		return nil
+	}
+	return l[i : i+1 : i+1]
+}
+
+// all yields every box, in box order; the boxes are only to be read.
+func (l boxList) all() iter.Seq[*BoxResult] {
+	return func(yield func(*BoxResult) bool) {
+		for _, p := range l {
+			for i := range p.boxes {
+				if !yield(&p.boxes[i]) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// flat copies every box into one slice, in box order.
+func (l boxList) flat() []BoxResult {
+	n := 0
+	for _, p := range l {
+		n += len(p.boxes)
+	}
+	out := make([]BoxResult, 0, n)
+	for _, p := range l {
+		out = append(out, p.boxes...)
+	}
+	return out
 }

@@ -20,7 +20,7 @@ func (s *Service) BoxesAnew(ctx context.Context, form string) ([]BoxResult, erro
 	err = s.db.View(ctx, func(tx *storage.Tx) error {
 		jc, err := s.judgeCountry(ctx, tx, f)
 		if jc != nil {
-			out = jc.boxes
+			out = jc.boxes.flat()
 		}
 		return err
 	})

@@ -281,7 +281,7 @@ func (s *Service) Discrepancies(ctx context.Context, u User, form string) (Discr
 		for _, r := range official {
 			byBox[Box{Il: r.Il, Ilce: r.Ilce, SandikNo: r.SandikNo}] = r
 		}
-		for _, b := range boxes {
+		for b := range boxes.all() {
 			if b.State != BoxAccepted {
 				continue
 			}

@@ -155,7 +155,7 @@ func newTotal(place Total, n int) Total {
 	return place
 }
 
-func (t *Total) add(b BoxResult) {
+func (t *Total) add(b *BoxResult) {
 	t.Counts.add(b.State)
 	for i, v := range b.inOrder {
 		if v != noFigure {
@@ -314,16 +314,22 @@ func unionKeys(a, b map[string]int) []string {
 }
 
 // Boxes judges every box of form (DefaultForm when empty) the user may see
-// (one province, or all for users without one), in box order. Observers
-// see no totals: they see only their own uploads. The boxes are judged once
-// per change for everyone (boxesAt), and only ever read.
+// (one province, or all for users without one), in box order: a copy of
+// the boxes judged once per change for everyone (boxesAt). Observers see no
+// totals: they see only their own uploads.
 func (s *Service) Boxes(ctx context.Context, u User, form, il string) ([]BoxResult, error) {
+	l, err := s.visibleBoxes(ctx, u, form, il)
+	return l.flat(), err
+}
+
+// visibleBoxes is Boxes without the copy: the boxes are only to be read.
+func (s *Service) visibleBoxes(ctx context.Context, u User, form, il string) (boxList, error) {
 	if u.Role == Observer {
 		return nil, ErrForbidden
 	}
 	if u.Province != "" {
 		if il != "" && il != u.Province {
-			return []BoxResult{}, nil
+			return nil, nil
 		}
 		il = u.Province
 	}
@@ -341,10 +347,9 @@ func (s *Service) Boxes(ctx context.Context, u User, form, il string) ([]BoxResu
 // boxesAt returns the boxes of form in il (every province when empty) as
 // judged at change mark, judging them only if nobody has at that mark:
 // every open dashboard, the totals at each level, the conflicts and the API
-// read the same boxes until the next change. A province's are a slice of
-// the country's, which are judged again only where something changed
-// (countryBoxes).
-func (s *Service) boxesAt(ctx context.Context, mark string, form *ocr.Form, il string) ([]BoxResult, error) {
+// read the same boxes until the next change. They are judged again only
+// where something changed (countryBoxes).
+func (s *Service) boxesAt(ctx context.Context, mark string, form *ocr.Form, il string) (boxList, error) {
 	v, err := s.shared.do(ctx, mark, "boxes\x00"+form.ID, func(ctx context.Context) (any, error) {
 		return s.countryBoxes(ctx, form)
 	})
@@ -352,20 +357,9 @@ func (s *Service) boxesAt(ctx context.Context, mark string, form *ocr.Form, il s
 		return nil, err
 	}
 	if il != "" {
-		return provinceOf(v.([]BoxResult), il), nil
+		return v.(boxList).province(il), nil
 	}
-	return v.([]BoxResult), nil
-}
-
-// provinceOf returns the boxes of province il among boxes, which are in box
-// order: a slice of them, to be read only.
-func provinceOf(boxes []BoxResult, il string) []BoxResult {
-	lo, _ := slices.BinarySearchFunc(boxes, il, func(b BoxResult, il string) int { return strings.Compare(b.Box.Il, il) })
-	hi := lo
-	for hi < len(boxes) && boxes[hi].Box.Il == il {
-		hi++
-	}
-	return boxes[lo:hi:hi]
+	return v.(boxList), nil
 }
 
 // boxes judges the boxes of form in scope (scope.Form is form's), and
@@ -532,14 +526,14 @@ func (s *Service) SheetBox(ctx context.Context, u User, id string) (b BoxResult,
 // Conflicts lists the boxes whose accepted photos disagree, for review,
 // in box order: those of the boxes judged once per change (Boxes).
 func (s *Service) Conflicts(ctx context.Context, u User, form string) ([]BoxResult, error) {
-	all, err := s.Boxes(ctx, u, form, "")
+	all, err := s.visibleBoxes(ctx, u, form, "")
 	if err != nil {
 		return nil, err
 	}
 	out := []BoxResult{}
-	for _, b := range all {
+	for b := range all.all() {
 		if b.State == BoxConflict {
-			out = append(out, b)
+			out = append(out, *b)
 		}
 	}
 	return out, nil
@@ -577,7 +571,7 @@ func (s *Service) Results(ctx context.Context, u User, q ResultsQuery) (Results,
 	}
 	key := strings.Join([]string{"results", q.Form, q.Level, q.Il, q.Ilce, u.Province}, "\x00")
 	v, err := s.shared.do(ctx, mark, key, func(ctx context.Context) (any, error) {
-		boxes := []BoxResult{}
+		var boxes boxList
 		if u.Province == "" || q.Il == u.Province {
 			var err error
 			if boxes, err = s.boxesAt(ctx, mark, f, q.Il); err != nil {
@@ -593,11 +587,11 @@ func (s *Service) Results(ctx context.Context, u User, q ResultsQuery) (Results,
 }
 
 // results adds up boxes as q asks.
-func results(f *ocr.Form, q ResultsQuery, boxes []BoxResult) Results {
+func results(f *ocr.Form, q ResultsQuery, boxes boxList) Results {
 	out := Results{Form: q.Form, Level: q.Level, Fields: f.FieldIDs(), Total: newTotal(Total{}, len(f.Fields)), Rows: []Total{}}
 	type place struct{ il, ilce, muhtarlik, sandikNo string }
 	rows := map[place]int{} // index in out.Rows
-	for _, b := range boxes {
+	for b := range boxes.all() {
 		if q.Ilce != "" && b.Box.Ilce != q.Ilce {
 			continue
 		}

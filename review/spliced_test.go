@@ -89,3 +89,69 @@ func TestSpliced(t *testing.T) {
 		}
 	}
 }
+
+// TestBoxList checks the country's boxes kept by province against one list
+// in box order: splitting, a province alone, and changes that judge boxes
+// again, add a province and empty one, leaving the list they came from
+// as it was.
+func TestBoxList(t *testing.T) {
+	box := func(il string, n int) BoxResult {
+		return BoxResult{Box: Box{Il: il, Ilce: "MERKEZ", SandikNo: fmt.Sprintf("%04d", n)}}
+	}
+	names := func(boxes []BoxResult) []string {
+		out := []string{}
+		for _, b := range boxes {
+			out = append(out, b.Box.Il+"/"+b.Box.SandikNo)
+		}
+		return out
+	}
+	country := []BoxResult{box("ADANA", 1), box("ADANA", 2), box("ANKARA", 1), box("İZMİR", 1), box("İZMİR", 2), box("İZMİR", 3)}
+	l := byProvince(country)
+	if len(l) != 3 || !slices.Equal(names(l.flat()), names(country)) {
+		t.Fatalf("byProvince: %d provinces, %v", len(l), names(l.flat()))
+	}
+	var all []BoxResult
+	for b := range l.all() {
+		all = append(all, *b)
+	}
+	if !slices.Equal(names(all), names(country)) {
+		t.Errorf("all yields %v", names(all))
+	}
+	if got := names(l.province("İZMİR").flat()); !slices.Equal(got, []string{"İZMİR/0001", "İZMİR/0002", "İZMİR/0003"}) {
+		t.Errorf("province İZMİR: %v", got)
+	}
+	if got := l.province("BURSA"); len(got) != 0 {
+		t.Errorf("province BURSA: %v", got)
+	}
+	cases := []struct {
+		name    string
+		changed map[string]*provinceChange
+		want    []string
+	}{
+		{"a box judged again", map[string]*provinceChange{"İZMİR": {drop: []int{1}, fresh: []BoxResult{box("İZMİR", 2)}}},
+			[]string{"ADANA/0001", "ADANA/0002", "ANKARA/0001", "İZMİR/0001", "İZMİR/0002", "İZMİR/0003"}},
+		{"a new province between two", map[string]*provinceChange{"BURSA": {fresh: []BoxResult{box("BURSA", 9), box("BURSA", 8)}}},
+			[]string{"ADANA/0001", "ADANA/0002", "ANKARA/0001", "BURSA/0008", "BURSA/0009", "İZMİR/0001", "İZMİR/0002", "İZMİR/0003"}},
+		{"a province emptied", map[string]*provinceChange{"ANKARA": {drop: []int{0}}},
+			[]string{"ADANA/0001", "ADANA/0002", "İZMİR/0001", "İZMİR/0002", "İZMİR/0003"}},
+		{"a box moved from one province to another", map[string]*provinceChange{
+			"ADANA": {drop: []int{0}}, "ANKARA": {drop: []int{0}, fresh: []BoxResult{box("ANKARA", 1), box("ANKARA", 5)}}},
+			[]string{"ADANA/0002", "ANKARA/0001", "ANKARA/0005", "İZMİR/0001", "İZMİR/0002", "İZMİR/0003"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := l.with(c.changed)
+			if !slices.Equal(names(got.flat()), c.want) {
+				t.Errorf("with: %v, want %v", names(got.flat()), c.want)
+			}
+			if !slices.Equal(names(l.flat()), names(country)) {
+				t.Errorf("with changed the list it came from: %v", names(l.flat()))
+			}
+			for _, p := range got {
+				if len(p.boxes) == 0 || p.boxes[0].Box.Il != p.il {
+					t.Errorf("province %s holds %v", p.il, names(p.boxes))
+				}
+			}
+		})
+	}
+}
