@@ -437,27 +437,16 @@ func acceptedText(status string, fr FieldResult, dec Decisions, fid string) stri
 	return numText(cmp.Or(fr.Typed, fr.Value))
 }
 
-// summaryWords are the Turkish and English words the summary gives for the
-// codes of verdicts, review states, field statuses and decisions: the board
-// reads Turkish first, in the pages' words (web's labels). Custody actions
+// summaryWord gives a code as "Turkish / English", in the pages' words
+// (CodeWords), the code itself when it has no words. The summary gives
+// verdicts, review states, field statuses and decisions so; custody actions
 // stay codes, as custody.json records them and their hashes cover them.
-var summaryWords = map[string][2]string{
-	string(Verified): {"doğrulandı", "verified"}, string(Flagged): {"işaretli", "flagged"},
-	string(Unreadable): {"okunamadı", "unreadable"}, StatusQueued: {"sırada", "queued"}, StatusProcessing: {"okunuyor", "being read"},
-	ReviewNone: {"gerekmiyor", "not needed"}, ReviewOpen: {"bekliyor", "open"}, ReviewResolved: {"karara bağlandı", "resolved"},
-	string(StatusMatch): {"uyuşuyor", "match"}, string(StatusMismatch): {"uyuşmuyor", "mismatch"}, string(StatusRead): {"yalnız okundu", "read only"},
-	string(ConfirmTyped): {"girilen onaylandı", "typed confirmed"}, string(AcceptRead): {"okunan kabul edildi", "read accepted"},
-	string(Correct): {"düzeltildi", "corrected"}, string(Object): {"itiraz", "objection"},
-}
-
-// summaryWord gives a code as "Turkish / English", the code itself when it
-// has no words.
 func summaryWord(code string) string {
-	w, ok := summaryWords[code]
+	tr, en, ok := CodeWords(code)
 	if !ok {
 		return orDash(code)
 	}
-	return w[0] + " / " + w[1]
+	return tr + " / " + en
 }
 
 // TurkeyTime is the time Turkey keeps all year (UTC+3, since 2016), the

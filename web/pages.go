@@ -103,11 +103,11 @@ func newPages(svc *review.Service, ttl time.Duration) (*pages, error) {
 		},
 		"label": func(lang string, code any) string {
 			c := fmt.Sprint(code) // strings and string kinds alike
-			l, ok := labels[c]
+			tr, en, ok := review.CodeWords(c)
 			if !ok {
 				return c
 			}
-			return inLang(lang, l[0], l[1])
+			return inLang(lang, tr, en)
 		},
 	}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
@@ -155,23 +155,6 @@ func (s *Server) pageRoutes(e *echo.Echo) {
 	e.GET("/official", s.showOfficial, in)
 	e.POST("/legal/:id/hold", s.submitLegalHold, in)
 	e.POST("/sheets/:id/box", s.submitBox, in)
-}
-
-// labels are the words people read for the codes of statuses, review
-// states, decisions and custody actions: Turkish, English.
-var labels = map[string][2]string{
-	"verified": {"doğrulandı", "verified"}, "flagged": {"işaretli", "flagged"}, "unreadable": {"okunamadı", "unreadable"},
-	"queued": {"sırada", "queued"}, "processing": {"okunuyor", "being read"},
-	"": {"gerekmiyor", "not needed"}, "open": {"bekliyor", "open"}, "resolved": {"karara bağlandı", "resolved"},
-	"confirm_typed": {"girilen onaylandı", "typed confirmed"}, "accept_read": {"okunan kabul edildi", "read accepted"},
-	"correct": {"düzeltildi", "corrected"}, "object": {"itiraz", "objection"},
-	"match": {"uyuşuyor", "match"}, "mismatch": {"uyuşmuyor", "mismatch"}, "read": {"yalnız okundu", "read only"},
-	"pending": {"bekliyor", "pending"},
-	"upload":  {"yükleme", "upload"}, "ocr_result": {"okuma sonucu", "OCR result"}, "typed_entry": {"veri girişi", "typed entry"},
-	"review_decision": {"inceleme kararı", "review decision"}, "export": {"kanıt paketi", "evidence export"},
-	"legal_hold": {"yasal tutma", "legal hold"}, "box_change": {"sandık değişikliği", "box change"},
-	"accepted": {"kabul", "accepted"}, "conflict": {"çelişkili", "conflict"}, "missing": {"eksik", "missing"},
-	"official_import": {"resmî sonuç aktarımı", "official import"},
 }
 
 // pageData is what every page template gets.
