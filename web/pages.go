@@ -745,28 +745,8 @@ func (s *Server) showSheet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// In the form's order, under the printed labels, as the sheet has them.
-	fields := make([]sheetField, len(form.Fields))
-	for i, f := range form.Fields {
-		fields[i] = sheetField{ID: f.ID, Label: f.Label, Field: v.Fields[f.ID]}
-	}
-	return s.render(c, http.StatusOK, "sheet", "Tutanak / Sheet", map[string]any{"Sheet": v, "Decisions": d,
-		"Fields": fields, "Labels": fieldLabelsByID(form)})
-}
-
-// sheetField is a row of the sheet page's figures.
-type sheetField struct {
-	ID, Label string
-	Field     review.FieldView
-}
-
-// fieldLabelsByID maps form's field ids to their printed labels.
-func fieldLabelsByID(form *ocr.Form) map[string]string {
-	out := make(map[string]string, len(form.Fields))
-	for _, f := range form.Fields {
-		out[f.ID] = f.Label
-	}
-	return out
+	// The form gives the figures' order and printed labels, as the sheet has them.
+	return s.render(c, http.StatusOK, "sheet", "Tutanak / Sheet", map[string]any{"Sheet": v, "Decisions": d, "Form": form})
 }
 
 func (s *Server) showLegal(c echo.Context) error {
