@@ -2,7 +2,6 @@ package review
 
 import (
 	"context"
-	"encoding/json"
 	"iter"
 	"slices"
 	"strings"
@@ -138,11 +137,8 @@ func (s *Service) judgeChanges(ctx context.Context, tx *storage.Tx, form *ocr.Fo
 			ids = append(ids, c.SheetID)
 		case c.Action == ActionTypedEntry:
 			// Figures typed for a box: a box with no photo yet is missing.
-			var d struct {
-				Form string `json:"form"`
-				Box  Box    `json:"box"`
-			}
-			if err := json.Unmarshal([]byte(c.Detail), &d); err != nil || d.Form == "" {
+			d, ok := decodeBoxTyped(c.Detail)
+			if !ok {
 				return nil, nil
 			}
 			if d.Form == form.ID && d.Box.complete() {

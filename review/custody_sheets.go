@@ -101,12 +101,8 @@ func (l *sheetLedger) add(e storage.CustodyEntry) []string {
 		if e.Action != ActionTypedEntry {
 			return nil
 		}
-		var d struct {
-			Form   string   `json:"form"`
-			Box    Box      `json:"box"`
-			Sheets []string `json:"sheets"`
-		}
-		if err := json.Unmarshal([]byte(e.Detail), &d); err != nil || d.Form == "" {
+		d, ok := decodeBoxTyped(e.Detail)
+		if !ok {
 			return []string{fmt.Sprintf("entry %d: figures typed for a box without the form and box they were typed for", e.Seq)}
 		}
 		l.boxes[d.Box.of(d.Form)] = recordedBox{seq: e.Seq, sum: e.SubjectHash}
@@ -337,12 +333,10 @@ func changedSince(ctx context.Context, tx *storage.Tx, seq int64) (changes, erro
 				c.sheets[e.SheetID] = true
 				continue
 			}
-			var d struct {
-				Form   string   `json:"form"`
-				Box    Box      `json:"box"`
-				Sheets []string `json:"sheets"`
+			if e.Action != ActionTypedEntry {
+				continue
 			}
-			if e.Action == ActionTypedEntry && json.Unmarshal([]byte(e.Detail), &d) == nil {
+			if d, ok := decodeBoxTyped(e.Detail); ok {
 				c.boxes[d.Box.of(d.Form)] = true
 				for _, id := range d.Sheets {
 					c.sheets[id] = true

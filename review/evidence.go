@@ -180,11 +180,7 @@ func (s *Service) Evidence(ctx context.Context, u User, id string) (Bundle, erro
 		// it and when.
 		box := filedUnder(sh)
 		if err := tx.CustodyOfNoSheet(ctx, ActionTypedEntry, sum, func(e storage.CustodyEntry) error {
-			var d struct {
-				Form string `json:"form"`
-				Box  Box    `json:"box"`
-			}
-			if json.Unmarshal([]byte(e.Detail), &d) == nil && d.Form == sh.Form && d.Box == box {
+			if d, ok := decodeBoxTyped(e.Detail); ok && d.Form == sh.Form && d.Box == box {
 				entries = append(entries, e)
 			}
 			return nil

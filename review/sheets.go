@@ -496,6 +496,23 @@ func (s *Service) SetBoxTyped(ctx context.Context, u User, in BoxTyped) ([]strin
 	return ids, nil
 }
 
+// boxTypedDetail is what the typed_entry of figures typed for a box, under
+// no sheet, records beside the figures: the form and the box, and the sheets
+// whose verdicts the figures worked out again (SetBoxTyped). The totals,
+// the evidence bundles and the custody check read it back.
+type boxTypedDetail struct {
+	Form   string   `json:"form"`
+	Box    Box      `json:"box"`
+	Sheets []string `json:"sheets"`
+}
+
+// decodeBoxTyped reads a box typing's detail; false when it names no form.
+func decodeBoxTyped(detail string) (boxTypedDetail, bool) {
+	var d boxTypedDetail
+	err := json.Unmarshal([]byte(detail), &d)
+	return d, err == nil && d.Form != ""
+}
+
 // typedFor returns the figures that apply to a sheet: its own, else its box's.
 func typedFor(ctx context.Context, tx *storage.Tx, sh storage.Sheet) (map[string]int, error) {
 	raw, err := typedBytesFor(ctx, tx, sh)
