@@ -10,23 +10,11 @@
 // lost verdict request, which page.route makes up. Its 401s are real: the
 // session cookie is removed.
 // Every wait is for an event or an element, never for time.
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { env, launch } from './launch.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const base = env('BASE_URL');
 
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tutanak-chromium-'));
-const browser = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
+const { browser, close } = await launch({
   viewport: { width: 390, height: 844 },
   // page.route sees every request only without a service worker between.
   serviceWorkers: 'block',
@@ -338,6 +326,5 @@ try {
   check(errors.length === 0, 'errors on the page: ' + errors.join('; '));
   step('done');
 } finally {
-  await browser.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }

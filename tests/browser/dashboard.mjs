@@ -6,17 +6,11 @@
 // BASE_URL, NAME, PASSWORD (a legal user), TOKEN (an observer's API token),
 // PHOTO and TYPED (JSON counts).
 // Every wait is for an event or an element, never for time.
-import { chromium } from 'playwright-core';
+import { env, launch } from './launch.mjs';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const base = env('BASE_URL');
 const typed = JSON.parse(env('TYPED'));
 // SCREENSHOTS, when set, is a folder for pictures of the pages.
@@ -24,12 +18,7 @@ const shot = async (page, name) => {
   if (process.env.SCREENSHOTS) await page.screenshot({ path: path.join(process.env.SCREENSHOTS, name), fullPage: true });
 };
 
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tutanak-chromium-'));
-const browser = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
-});
+const { browser, close } = await launch();
 browser.setDefaultTimeout(120_000); // bounds a hang; the reader under -race is slow
 
 try {
@@ -156,6 +145,5 @@ try {
   console.log('step: the discrepancies page lists exactly the differing field');
   await shot(page, 'discrepancies.png');
 } finally {
-  await browser.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }

@@ -7,26 +7,13 @@
 // NAME and PASSWORD (an entry user of İzmir), FIGURES (JSON counts, in the
 // form's order) and LAST (aday_4's figure the server must end with).
 // Every wait is for an event or an element, never for time.
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { env, launch } from './launch.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const base = env('BASE_URL');
 const figures = JSON.parse(env('FIGURES'));
 const last = env('LAST');
 
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tutanak-chromium-'));
-const browser = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
-});
+const { browser, close } = await launch();
 browser.setDefaultTimeout(30_000);
 
 const failures = [];
@@ -169,7 +156,7 @@ try {
   const s = await status();
   if (s.text.includes('✓')) fail(`no figures: status ${JSON.stringify(s)}`);
 } finally {
-  await browser.close();
+  await close();
 }
 if (failures.length) {
   console.log(`${failures.length} failures`);

@@ -3,27 +3,17 @@
 // web/browser_test.go starts the server and the users and runs this with:
 //   BASE_URL, PHOTO, OFFLINE_PHOTO, BUNDLE_OUT, SHEET_OUT, OTHER_OUT, SCREENSHOTS
 // Every wait is for an event or an element, never for time.
-import { chromium } from 'playwright-core';
+import { env, launch } from './launch.mjs';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const base = env('BASE_URL');
 const shots = env('SCREENSHOTS');
 // Waits for the real reader, which under the race detector on a shared CI
 // machine can take a minute a sheet: they bound a hang, they time nothing.
 const timeout = 120_000;
 
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tutanak-chromium-'));
-const browser = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
+const { browser, close } = await launch({
   acceptDownloads: true,
   viewport: { width: 1280, height: 900 },
 });
@@ -205,6 +195,5 @@ try {
 
   step('done');
 } finally {
-  await browser.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }

@@ -7,24 +7,12 @@
 // PHOTO is a large PNG. The page must give the dead upload up, say so, keep
 // the photo, and send it again on a new connection.
 // Every wait is for an event or an element, never for time.
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { env, launch } from './launch.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const base = env('BASE_URL');
 const ctrl = env('CTRL_URL');
 
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tutanak-chromium-'));
-const browser = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
+const { browser, close } = await launch({
   viewport: { width: 390, height: 844 },
   serviceWorkers: 'block',
 });
@@ -82,6 +70,5 @@ try {
   check(errors.length === 0, 'errors on the page: ' + errors.join('; '));
   step('done');
 } finally {
-  await browser.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }
