@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"html"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -110,6 +112,7 @@ func TestLegalObjections(t *testing.T) {
 // opens from its list of sheets to object to, read "objection" while a
 // lawyer's objection stands, as the legal page does: never "resolved", once
 // the sheet's other fields are decided, for a sheet that counts in no total.
+// The sheet page names the fields as the printed sheet does.
 func TestSheetPagesObjection(t *testing.T) {
 	a := setup(t, stacks()[0], web.Config{})
 	observer := a.token(t, "gözlemci", review.Observer, "")
@@ -124,6 +127,39 @@ func TestSheetPagesObjection(t *testing.T) {
 	}
 	b := newBrowser(t, a.url)
 	b.login("hukuk", "hukuk parola")
+	// The sheet page gives the figures in the printed sheet's order under
+	// its labels, and names each decision's field the same way, not by the
+	// form's internal ids.
+	t.Run("labels", func(t *testing.T) {
+		resp, page := b.do(http.MethodGet, "/sheets/"+id, nil, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("sheet page: %d", resp.StatusCode)
+		}
+		form, err := a.svc.Form("cb-2023")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables := regexp.MustCompile(`(?s)<tbody>(.*?)</tbody>`).FindAllStringSubmatch(page, -1)
+		if len(tables) < 2 {
+			t.Fatalf("want the figures and the decisions tables:\n%s", page)
+		}
+		var rows []string
+		for _, m := range regexp.MustCompile(`<tr><td>(.*?)</td>`).FindAllStringSubmatch(tables[0][1], -1) {
+			rows = append(rows, m[1])
+		}
+		if len(rows) != len(form.Fields) {
+			t.Fatalf("%d rows of figures, want %d: %q", len(rows), len(form.Fields), rows)
+		}
+		for i, f := range form.Fields {
+			if want := html.EscapeString(f.Label); rows[i] != want {
+				t.Errorf("row %d is %q, want %q (the form's order, the printed label)", i, rows[i], want)
+			}
+		}
+		row := regexp.MustCompile(`<tr><td>\d+</td><td>(.*?)</td>`).FindStringSubmatch(tables[1][1])
+		if want := html.EscapeString(form.Label("aday_1")); row == nil || row[1] != want {
+			t.Errorf("the decision's field reads %q, want %q", row, want)
+		}
+	})
 	state := func(t *testing.T, page string) string {
 		t.Helper()
 		_, s, ok := strings.Cut(page, `<b id="review-state">`)
