@@ -342,24 +342,23 @@ func (s *Service) restoreOriginal(ctx context.Context, u User, sh storage.Sheet,
 // loadVisible returns a sheet the user may see; ErrNotFound otherwise, so
 // that ids of other provinces' sheets reveal nothing.
 func loadVisible(ctx context.Context, tx *storage.Tx, u User, id string) (storage.Sheet, error) {
-	if !storable(id) {
-		return storage.Sheet{}, fmt.Errorf("sheet %q: %w", id, ErrNotFound)
-	}
-	sh, err := tx.SheetByID(ctx, id)
-	return onlyVisible(u, id, sh, err)
+	return lookupVisible(ctx, u, id, tx.SheetByID)
 }
 
 // loadVisibleForUpdate is loadVisible holding the sheet's row until tx
 // ends: for a change that reads the sheet, decides and writes it.
 func loadVisibleForUpdate(ctx context.Context, tx *storage.Tx, u User, id string) (storage.Sheet, error) {
+	return lookupVisible(ctx, u, id, tx.SheetForUpdate)
+}
+
+// lookupVisible looks sheet id up, and keeps it only if u may see it. An id
+// that is not text names no sheet, and is not looked up: PostgreSQL would
+// refuse it with an error.
+func lookupVisible(ctx context.Context, u User, id string, lookup func(context.Context, string) (storage.Sheet, error)) (storage.Sheet, error) {
 	if !storable(id) {
 		return storage.Sheet{}, fmt.Errorf("sheet %q: %w", id, ErrNotFound)
 	}
-	sh, err := tx.SheetForUpdate(ctx, id)
-	return onlyVisible(u, id, sh, err)
-}
-
-func onlyVisible(u User, id string, sh storage.Sheet, err error) (storage.Sheet, error) {
+	sh, err := lookup(ctx, id)
 	if err != nil {
 		return storage.Sheet{}, err
 	}
