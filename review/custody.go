@@ -114,15 +114,7 @@ type recordedDecision struct {
 	seq     int64
 	sheetID string
 	actor   string
-	detail  struct {
-		DecisionID int64  `json:"decision_id"`
-		Field      string `json:"field"`
-		Kind       string `json:"kind"`
-		Value      *int64 `json:"value"`
-		Typed      *int64 `json:"typed"`
-		Read       *int64 `json:"read"`
-		Note       string `json:"note"`
-	}
+	detail  decisionDetail
 }
 
 // decisionBreaks compares the decisions table, which the totals, the pages

@@ -90,6 +90,21 @@ type Seen struct {
 	Version int `json:"version"`
 }
 
+// decisionDetail is what a review_decision custody entry records of the
+// decision, and what the custody check compares the decisions table with.
+// Its fields are in the order of their names, as the map it replaced
+// encoded them: the entries written before hash the same bytes.
+type decisionDetail struct {
+	DecisionID  int64  `json:"decision_id"`
+	Field       string `json:"field"`
+	Kind        string `json:"kind"`
+	Note        string `json:"note"`
+	Read        *int64 `json:"read"`
+	ReviewState string `json:"review_state"`
+	Typed       *int64 `json:"typed"`
+	Value       *int64 `json:"value"`
+}
+
 // staleError refuses a decision made on a field that changed after the
 // reviewer looked at it; it names the field, for the refusal may come back
 // to a screen on which the reviewer has moved to another.
@@ -370,9 +385,8 @@ func (s *Service) Decide(ctx context.Context, u User, id string, in DecisionInpu
 		if err != nil {
 			return err
 		}
-		detail := map[string]any{"decision_id": d.ID, "field": d.Field, "kind": d.Kind, "value": d.Value,
-			"typed": d.Typed, "read": d.Read, "note": d.Note, "review_state": state}
-		raw, err := json.Marshal(detail)
+		raw, err := json.Marshal(decisionDetail{DecisionID: d.ID, Field: d.Field, Kind: d.Kind, Note: d.Note, Read: d.Read,
+			ReviewState: state, Typed: d.Typed, Value: d.Value})
 		if err != nil {
 			return fmt.Errorf("encode decision: %w", err)
 		}
