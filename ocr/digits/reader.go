@@ -904,14 +904,19 @@ func (p *page) group(comps []*comp, separate func(p *page, a, b *comp) bool) ([]
 		big = max(big, len(g.pix))
 	}
 	var out []*comp
+	// intoThis says the piece before was joined into this one, so it is no
+	// neighbour of it and is in no group of out.
+	intoThis := false
 	for i, g := range merged {
+		left := i > 0 && !intoThis
+		intoThis = false
 		if g.h()*2 >= tall || len(g.pix)*6 >= big {
 			out = append(out, g)
 			continue
 		}
 		gap := func(o *comp) int { return max(o.x0-g.x1, g.x0-o.x1) }
 		near := -1
-		if i > 0 && gap(merged[i-1]) <= p.px(4) {
+		if left && gap(merged[i-1]) <= p.px(4) {
 			near = i - 1
 		}
 		if i+1 < len(merged) && gap(merged[i+1]) <= p.px(4) && (near < 0 || gap(merged[i+1]) < gap(merged[i-1])) {
@@ -919,9 +924,11 @@ func (p *page) group(comps []*comp, separate func(p *page, a, b *comp) bool) ([]
 		}
 		switch {
 		case near >= 0 && near < i:
+			// The piece before went to out, alone or into its last group.
 			out[len(out)-1] = join(out[len(out)-1], g)
 		case near > i:
 			merged[near] = join(g, merged[near])
+			intoThis = true
 		default:
 			droppedInCell += float64(len(g.pix))
 		}
