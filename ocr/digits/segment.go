@@ -406,8 +406,9 @@ func nearKept(ink []float32, label []int32, sizes []int, big, i, w, h int) bool 
 // cuts returns the columns in (a, b) worth cutting at: minima of the ink
 // projection that leave both sides wide enough for a digit, and, on each
 // side, the deepest minimum that leaves a part narrow enough only for a thin
-// 1 (a 1 touching its neighbour).
-func (v *groupView) cuts(m *Model, a, b int) []int {
+// 1 (a 1 touching its neighbour). A narrow cut whose prior alone is no
+// better than floor cannot win, and is not checked (see best).
+func (v *groupView) cuts(m *Model, a, b int, floor float64) []int {
 	h := float64(v.h)
 	if float64(b-a) <= oneSplitAspect*h {
 		return nil
@@ -424,12 +425,12 @@ func (v *groupView) cuts(m *Model, a, b int) []int {
 	// checking it first keeps the search from peeling slivers off every
 	// ordinary digit.
 	for _, c := range v.minima(a+minW, min(a+narrow, b-minW), 1) {
-		if v.spansHeight(a, c) && !v.part(m, a, c).sliver {
+		if v.cutPrior(c) > floor && v.spansHeight(a, c) && !v.part(m, a, c).sliver {
 			out = append(out, c)
 		}
 	}
 	for _, c := range v.minima(max(b-narrow, a+minW), b-minW, 1) {
-		if v.spansHeight(c, b) && !v.part(m, c, b).sliver {
+		if v.cutPrior(c) > floor && v.spansHeight(c, b) && !v.part(m, c, b).sliver {
 			out = append(out, c)
 		}
 	}
@@ -502,10 +503,22 @@ func (v *groupView) best(m *Model, a, b, depth int, memo map[[2]int]choice) choi
 	}
 	out := choice{score: v.part(m, a, b).score}
 	if depth < MaxDigits-1 {
-		for _, c := range v.cuts(m, a, b) {
+		// Every score is a log-probability plus penalties, never above 0, so
+		// a reading cut at c scores at most the cut's prior plus either
+		// side's score: a cut that cannot beat the best so far on that bound
+		// is not read further. The choice is the same; on wide groups most
+		// cuts stop there, since the best cut is usually tried first.
+		for _, c := range v.cuts(m, a, b, out.score) {
+			prior := v.cutPrior(c)
+			if prior <= out.score {
+				continue
+			}
 			l := v.best(m, a, c, depth+1, memo)
+			if l.score+prior <= out.score {
+				continue
+			}
 			r := v.best(m, c, b, depth+1, memo)
-			if s := l.score + r.score + v.cutPrior(c); s > out.score {
+			if s := l.score + r.score + prior; s > out.score {
 				out = choice{cuts: append(append(append([]int(nil), l.cuts...), c), r.cuts...), score: s}
 			}
 		}
@@ -532,13 +545,21 @@ func (v *groupView) bestOther(m *Model, cuts int, memo map[[2]int]choice) (float
 	if cuts > 0 {
 		alt, found = v.part(m, 0, v.w).score, true
 	}
-	for _, c := range v.cuts(m, 0, v.w) {
+	// Bounded as in best: only the best alternative's score is wanted.
+	for _, c := range v.cuts(m, 0, v.w, alt) {
+		prior := v.cutPrior(c)
+		if prior <= alt {
+			continue
+		}
 		l := v.best(m, 0, c, 1, memo)
+		if l.score+prior <= alt {
+			continue
+		}
 		r := v.best(m, c, v.w, 1, memo)
 		if len(l.cuts)+len(r.cuts)+1 == cuts {
 			continue
 		}
-		if s := l.score + r.score + v.cutPrior(c); s > alt {
+		if s := l.score + r.score + prior; s > alt {
 			alt, found = s, true
 		}
 	}
