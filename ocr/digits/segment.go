@@ -48,7 +48,7 @@ func (r *Reader) segment(p *page, g *comp, refW float64) ([]ocr.DigitProbs, floa
 	v := newGroupView(p, g, 0)
 	v.refW = refW
 	memo := map[[2]int]choice{}
-	best := v.best(r.m, 0, v.w, 0, memo)
+	best := v.best(r.m, 0, v.w, 0, math.Inf(-1), memo)
 	// Slanted digits that touch cannot be parted by a straight cut; read
 	// the group again with its slant taken out, where the cuts run along
 	// the strokes, and keep whichever reading the classifier likes better.
@@ -57,13 +57,15 @@ func (r *Reader) segment(p *page, g *comp, refW float64) ([]ocr.DigitProbs, floa
 	// is in doubt; a group the classifier reads surely, as one digit or cut
 	// only where its digits barely touch, is not, however wide (on 900
 	// holdout sheets, reading those again changed no figure and cost a
-	// third of all classifications).
+	// third of all classifications). Only a reading with a cut that beats
+	// the upright one is wanted, which bounds the second search from the
+	// start.
 	doubt := best.score < math.Log(slantDoubt)
 	if s := slant(p, g); doubt && math.Abs(s) >= minSlant && float64(g.w()) > oneSplitAspect*float64(g.h()) {
 		sv := newGroupView(p, g, s)
 		sv.refW = refW
 		smemo := map[[2]int]choice{}
-		if sb := sv.best(r.m, 0, sv.w, 0, smemo); len(sb.cuts) > 0 && sb.score > best.score {
+		if sb := sv.best(r.m, 0, sv.w, 0, best.score, smemo); len(sb.cuts) > 0 && sb.score > best.score {
 			v, memo, best = sv, smemo, sb
 		}
 	}
@@ -495,35 +497,41 @@ func abs(v int) int {
 	return v
 }
 
-// best finds the highest-scoring way to read columns [a, b) as one or more digits.
-func (v *groupView) best(m *Model, a, b, depth int, memo map[[2]int]choice) choice {
+// best finds the highest-scoring way to read columns [a, b) as one or more
+// digits. A reading is only wanted when it scores above floor: a result at
+// or under floor may not be the best, and is not kept in memo.
+func (v *groupView) best(m *Model, a, b, depth int, floor float64, memo map[[2]int]choice) choice {
 	key := [2]int{a, b}
 	if c, ok := memo[key]; ok {
 		return c
 	}
 	out := choice{score: v.part(m, a, b).score}
+	bar := max(out.score, floor)
 	if depth < MaxDigits-1 {
 		// Every score is a log-probability plus penalties, never above 0, so
 		// a reading cut at c scores at most the cut's prior plus either
 		// side's score: a cut that cannot beat the best so far on that bound
 		// is not read further. The choice is the same; on wide groups most
 		// cuts stop there, since the best cut is usually tried first.
-		for _, c := range v.cuts(m, a, b, out.score) {
+		for _, c := range v.cuts(m, a, b, bar) {
 			prior := v.cutPrior(c)
-			if prior <= out.score {
+			if prior <= bar {
 				continue
 			}
-			l := v.best(m, a, c, depth+1, memo)
-			if l.score+prior <= out.score {
+			l := v.best(m, a, c, depth+1, math.Inf(-1), memo)
+			if l.score+prior <= bar {
 				continue
 			}
-			r := v.best(m, c, b, depth+1, memo)
-			if s := l.score + r.score + prior; s > out.score {
+			r := v.best(m, c, b, depth+1, math.Inf(-1), memo)
+			if s := l.score + r.score + prior; s > bar {
 				out = choice{cuts: append(append(append([]int(nil), l.cuts...), c), r.cuts...), score: s}
+				bar = s
 			}
 		}
 	}
-	memo[key] = out
+	if out.score > floor {
+		memo[key] = out
+	}
 	return out
 }
 
@@ -545,17 +553,23 @@ func (v *groupView) bestOther(m *Model, cuts int, memo map[[2]int]choice) (float
 	if cuts > 0 {
 		alt, found = v.part(m, 0, v.w).score, true
 	}
-	// Bounded as in best: only the best alternative's score is wanted.
-	for _, c := range v.cuts(m, 0, v.w, alt) {
+	// Bounded as in best: only the best alternative's score is wanted. The
+	// cuts whose sides best has read already go first, at no cost, so that
+	// the bound is high before any other is read.
+	cs := v.cuts(m, 0, v.w, alt)
+	slices.SortStableFunc(cs, func(c, d int) int {
+		return cmp.Compare(v.unread(c, memo), v.unread(d, memo))
+	})
+	for _, c := range cs {
 		prior := v.cutPrior(c)
 		if prior <= alt {
 			continue
 		}
-		l := v.best(m, 0, c, 1, memo)
+		l := v.best(m, 0, c, 1, math.Inf(-1), memo)
 		if l.score+prior <= alt {
 			continue
 		}
-		r := v.best(m, c, v.w, 1, memo)
+		r := v.best(m, c, v.w, 1, math.Inf(-1), memo)
 		if len(l.cuts)+len(r.cuts)+1 == cuts {
 			continue
 		}
@@ -564,4 +578,16 @@ func (v *groupView) bestOther(m *Model, cuts int, memo map[[2]int]choice) (float
 		}
 	}
 	return alt, found && !math.IsInf(alt, -1)
+}
+
+// unread counts the sides of a cut of the whole view at c that memo has no
+// reading of yet.
+func (v *groupView) unread(c int, memo map[[2]int]choice) int {
+	n := 0
+	for _, k := range [2][2]int{{0, c}, {c, v.w}} {
+		if _, ok := memo[k]; !ok {
+			n++
+		}
+	}
+	return n
 }

@@ -67,15 +67,29 @@ func TestBestBounded(t *testing.T) {
 		gs, _ = r.rejoin(&p, gs, dropped)
 		refW := typicalWidth(gs)
 		for _, g := range gs {
+			upright := math.Inf(-1)
 			for _, shear := range []float64{0, slant(&p, g)} {
 				bounded := newGroupView(&p, g, shear)
 				bounded.refW = refW
 				full := newGroupView(&p, g, shear)
 				full.refW = refW
 				bm, fm := map[[2]int]choice{}, map[[2]int]choice{}
-				got, want := bounded.best(m, 0, bounded.w, 0, bm), full.exhaustiveBest(m, 0, full.w, 0, fm)
+				got, want := bounded.best(m, 0, bounded.w, 0, math.Inf(-1), bm), full.exhaustiveBest(m, 0, full.w, 0, fm)
 				if !slices.Equal(got.cuts, want.cuts) || got.score != want.score {
 					t.Fatalf("cell %d, group at x %d, shear %.2f: cuts %v score %v, exhaustive %v %v", i, g.x0, shear, got.cuts, got.score, want.cuts, want.score)
+				}
+				if shear == 0 {
+					upright = want.score
+				} else {
+					// As segment asks for the deslanted reading: only one
+					// with a cut that beats the upright reading is taken.
+					above := newGroupView(&p, g, shear)
+					above.refW = refW
+					a := above.best(m, 0, above.w, 0, upright, map[[2]int]choice{})
+					took, wantTook := len(a.cuts) > 0 && a.score > upright, len(want.cuts) > 0 && want.score > upright
+					if took != wantTook || (took && (!slices.Equal(a.cuts, want.cuts) || a.score != want.score)) {
+						t.Fatalf("cell %d, group at x %d, shear %.2f, above %v: cuts %v score %v, exhaustive %v %v", i, g.x0, shear, upright, a.cuts, a.score, want.cuts, want.score)
+					}
 				}
 				ga, gok := bounded.bestOther(m, len(got.cuts), bm)
 				wa, wok := full.exhaustiveOther(m, len(want.cuts), fm)
