@@ -511,18 +511,20 @@ func (v *groupView) best(m *Model, a, b, depth int, floor float64, memo map[[2]i
 		// Every score is a log-probability plus penalties, never above 0, so
 		// a reading cut at c scores at most the cut's prior plus either
 		// side's score: a cut that cannot beat the best so far on that bound
-		// is not read further. The choice is the same; on wide groups most
-		// cuts stop there, since the best cut is usually tried first.
+		// is not read further, and each side is searched only for a reading
+		// that keeps the cut in the running. The choice is the same; on wide
+		// groups most cuts stop there, since the best cut is usually tried
+		// first.
 		for _, c := range v.cuts(m, a, b, bar) {
 			prior := v.cutPrior(c)
 			if prior <= bar {
 				continue
 			}
-			l := v.best(m, a, c, depth+1, math.Inf(-1), memo)
+			l := v.best(m, a, c, depth+1, bar-prior, memo)
 			if l.score+prior <= bar {
 				continue
 			}
-			r := v.best(m, c, b, depth+1, math.Inf(-1), memo)
+			r := v.best(m, c, b, depth+1, bar-prior-l.score, memo)
 			if s := l.score + r.score + prior; s > bar {
 				out = choice{cuts: append(append(append([]int(nil), l.cuts...), c), r.cuts...), score: s}
 				bar = s
@@ -565,11 +567,11 @@ func (v *groupView) bestOther(m *Model, cuts int, memo map[[2]int]choice) (float
 		if prior <= alt {
 			continue
 		}
-		l := v.best(m, 0, c, 1, math.Inf(-1), memo)
+		l := v.best(m, 0, c, 1, alt-prior, memo)
 		if l.score+prior <= alt {
 			continue
 		}
-		r := v.best(m, c, v.w, 1, math.Inf(-1), memo)
+		r := v.best(m, c, v.w, 1, alt-prior-l.score, memo)
 		if len(l.cuts)+len(r.cuts)+1 == cuts {
 			continue
 		}
