@@ -89,14 +89,17 @@ func checkSignature(raw, export []byte) (keyID string, err error) {
 	if sig.Algorithm != SignatureAlgorithm || sig.Signed != BundleExport {
 		return "", fmt.Errorf("%s: signs %q with %q, want %s with %s", BundleSignature, sig.Signed, sig.Algorithm, BundleExport, SignatureAlgorithm)
 	}
-	pub, err := base64.StdEncoding.DecodeString(sig.PublicKey)
+	// Strict: the standard decoder ignores the unused bits of the last
+	// character, so other texts would decode to the same key and
+	// signature, and an edited file would still verify.
+	pub, err := base64.StdEncoding.Strict().DecodeString(sig.PublicKey)
 	if err != nil || len(pub) != ed25519.PublicKeySize {
 		return "", fmt.Errorf("%s: not an ed25519 public key", BundleSignature)
 	}
 	if KeyID(pub) != sig.KeyID {
 		return "", fmt.Errorf("%s: key id %s is not the key's (%s)", BundleSignature, sig.KeyID, KeyID(pub))
 	}
-	value, err := base64.StdEncoding.DecodeString(sig.Value)
+	value, err := base64.StdEncoding.Strict().DecodeString(sig.Value)
 	if err != nil || !ed25519.Verify(pub, export, value) {
 		return "", fmt.Errorf("%s: the signature does not match %s", BundleSignature, BundleExport)
 	}

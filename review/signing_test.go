@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -44,6 +45,13 @@ func TestBundleSignature(t *testing.T) {
 		return rezip(t, names, f)
 	}
 	without := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == review.BundleSignature })
+	var sig review.Signature
+	if err := json.Unmarshal(files[review.BundleSignature], &sig); err != nil {
+		t.Fatal(err)
+	}
+	reencode := func(value string) []byte {
+		return bytes.Replace(files[review.BundleSignature], []byte(value), []byte(reencoded(value)), 1)
+	}
 	cases := []struct {
 		name     string
 		bundle   []byte
@@ -56,6 +64,10 @@ func TestBundleSignature(t *testing.T) {
 		{"the signature taken out", rezip(t, without, files), "", ""},
 		{"a signature of another bundle", edit(review.BundleSignature, forgedFiles[review.BundleSignature]), "", "does not match"},
 		{"the signature altered", edit(review.BundleSignature, bytes.Replace(files[review.BundleSignature], []byte(`"signature": "`), []byte(`"signature": "AAAA`), 1)), "", "does not match"},
+		// The same bytes to a lenient base64 decoder, another file: one
+		// bundle must have one encoding (FuzzVerifyBundleEdit found these).
+		{"the signature re-encoded", edit(review.BundleSignature, reencode(sig.Value)), "", "does not match"},
+		{"the key re-encoded", edit(review.BundleSignature, reencode(sig.PublicKey)), "", "not an ed25519 public key"},
 		{"another key named", edit(review.BundleSignature, bytes.Replace(files[review.BundleSignature], []byte(pub.KeyID), []byte("0123456789abcdef"), 1)), "", "is not the key's"},
 	}
 	for _, c := range cases {
@@ -72,6 +84,16 @@ func TestBundleSignature(t *testing.T) {
 			}
 		})
 	}
+}
+
+// reencoded is base64 text s with the unused bits of its last character
+// set: the same bytes to a decoder that ignores them, another text.
+func reencoded(s string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	data := strings.TrimRight(s, "=")
+	unused := map[int]int{1: 2, 2: 4}[len(s)-len(data)]
+	last := strings.IndexByte(alphabet, data[len(data)-1])
+	return data[:len(data)-1] + string(alphabet[last|(1<<unused-1)]) + s[len(data):]
 }
 
 // TestCustodyAnchors checks the chain against entries known from outside
