@@ -83,17 +83,6 @@ func (l *sheetLedger) sheet(id string) *recordedSheet {
 	return r
 }
 
-// pinsStatus reports whether a recorded verdict pins the status: a sheet
-// typed for before it was read records "queued" or "processing", which
-// the worker moves on without an entry.
-func pinsStatus(verdict string) bool {
-	switch Verdict(verdict) {
-	case Verified, Flagged, Unreadable:
-		return true
-	}
-	return false
-}
-
 // add takes in one entry of the chain, in chain order. It returns a break
 // for an entry whose detail does not say what its action always records.
 func (l *sheetLedger) add(e storage.CustodyEntry) []string {
@@ -248,7 +237,10 @@ func (l *sheetLedger) sheetBreaks(sh storage.SheetRecord) []string {
 	case r.readSeq != 0 && reading != r.reading:
 		add("reading's sha256 %s, entry %d recorded %s", reading, r.readSeq, r.reading)
 	}
-	if pinsStatus(r.verdict) && sh.Status != r.verdict {
+	// Only a verdict pins the status: a sheet typed for before it was read
+	// records "queued" or "processing", which the worker moves on without
+	// an entry.
+	if isVerdict(r.verdict) && sh.Status != r.verdict {
 		add("status %q, entry %d recorded the verdict %q", sh.Status, r.verdictSeq, r.verdict)
 	}
 	switch {
