@@ -54,7 +54,7 @@ func FuzzReadNumber(f *testing.F) {
 	// Three touching bars, a wide group to cut.
 	f.Add([]byte{3, 3, 3, 3, 80, 40, 9, 45, 60, 88, 40, 30, 6, 60, 112, 40, 9, 45, 60})
 	f.Add([]byte{})
-	r := NewReader(fuzzModel(f))
+	r := NewReader(loadModel(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 5*40+4 {
 			return // a cell holds a few figures, not a drawing
@@ -87,13 +87,4 @@ func FuzzReadNumber(f *testing.F) {
 			}
 		}
 	})
-}
-
-// fuzzModel loads the embedded model for a fuzz target.
-func fuzzModel(f *testing.F) *Model {
-	m, err := Load()
-	if err != nil {
-		f.Fatal(err)
-	}
-	return m
 }
